@@ -1,0 +1,1 @@
+"""relgen: turns RELOAD spec files (RFC 6940 presentation language) into C."""

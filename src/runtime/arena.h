@@ -1,0 +1,40 @@
+/* arena.h: a caller's memory for decoded lists and variants.
+ *
+ * Decoding untrusted input never calls malloc: lists are placed in an
+ * arena the caller provides (stack or static buffer) and the whole arena
+ * is reset at once, so there is nothing to free and no half-decoded value
+ * to clean up. The arena grows from both ends: permanent allocations from
+ * the bottom, scratch space for a list whose length is not yet known from
+ * the top (released in LIFO order). */
+#ifndef RL_ARENA_H
+#define RL_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rl_arena {
+  uint8_t *base;
+  size_t cap;
+  size_t lo; /* bytes used from the bottom */
+  size_t hi; /* offset of the lowest byte used from the top (cap when none) */
+} rl_arena;
+
+#define RL_ARENA_ALIGN 8
+
+void rl_arena_init(rl_arena *a, void *buf, size_t cap);
+void rl_arena_reset(rl_arena *a);
+
+/* n bytes from the bottom, aligned; NULL when full (or n == 0: non-NULL
+ * dummy pointer is returned so that callers need no special case). */
+void *rl_arena_alloc(rl_arena *a, size_t n);
+
+/* count * size bytes, overflow-checked. */
+void *rl_arena_alloc_array(rl_arena *a, size_t count, size_t size);
+
+/* Scratch space from the top. Save a->hi before, restore it after. */
+void *rl_arena_scratch(rl_arena *a, size_t count, size_t size);
+
+/* Bytes still free between the two ends. */
+size_t rl_arena_free(const rl_arena *a);
+
+#endif

@@ -1,0 +1,27 @@
+/* ctx.c: see ctx.h. */
+#include "ctx.h"
+
+void rl_ctx_init(rl_ctx *ctx, rl_arena *arena, const struct rl_params *params) {
+  ctx->base = NULL;
+  ctx->arena = arena;
+  ctx->params = params;
+  rl_errinfo_clear(&ctx->err);
+  ctx->depth = 0;
+  ctx->message_length = 0;
+  for (int i = 0; i < RL_MAX_KEYS; i++) {
+    ctx->key[i] = 0;
+    ctx->have_key[i] = 0;
+  }
+}
+
+int rl_fail(rl_ctx *ctx, const rl_cursor *c, int code, const char *field,
+            const char *reason) {
+  return rl_errinfo_set(&ctx->err, code, rl_ctx_offset(ctx, c), field, reason);
+}
+
+int rl_elem_fail(rl_ctx *ctx, const rl_cursor *c, const char *list, long index,
+                 int code, const char *reason) {
+  rl_errinfo_set(&ctx->err, code, rl_ctx_offset(ctx, c), NULL, reason);
+  rl_errinfo_push_index(&ctx->err, index, code);
+  return rl_errinfo_push(&ctx->err, list, code);
+}
