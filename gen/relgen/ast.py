@@ -76,8 +76,9 @@ class ExtendSelect(Node):
 
 
 class KindDef(Node):
-    def __init__(self, name, kind_id, model, loc):
+    def __init__(self, name, kind_id, model, loc, value_type=None):
         self.name, self.kind_id, self.model, self.loc = name, kind_id, model, loc
+        self.value_type = value_type
 
 
 class ProfileDef(Node):

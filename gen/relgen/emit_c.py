@@ -67,7 +67,8 @@ class Emitter:
         return "%s%s_%s" % (self.P, cname(t.name), op)
 
     def enumconst(self, e, item):
-        return "%s%s_%s" % (self.P.upper(), cname(e.name), cname(item))
+        # Constants are prefixed, so C keywords need no mangling here.
+        return "%s%s_%s" % (self.P.upper(), cname(e.name), item.replace("-", "_").replace(".", "_"))
 
     def params_decl(self, t):
         return "".join(", %s p_%s" % (self.tn(et), cname(pn)) for pn, et in t.params)
@@ -199,6 +200,9 @@ class Emitter:
         h.append("/* Defaults: integers 0 except as noted; keyed lookups use the")
         h.append(" * tables of this spec (e.g. @kind). */")
         h.append("void %sparams_init(%sparams *p);" % (self.P, self.P))
+        h.append("/* Set a plain extern by name from text (a number or an enum value name);")
+        h.append(" * 0, or RL_ERR_PARAM (unknown name) / RL_ERR_SYNTAX (bad value). */")
+        h.append("int %sparams_set(%sparams *p, const char *name, const char *value);" % (self.P, self.P))
         h.append("")
 
     def struct_header(self, t):
@@ -244,10 +248,19 @@ class Emitter:
             return ["%s %s;" % (self.tn(f.type), f.cname)]
         return ["%s %s;" % (self.tn(f.type), f.cname)]
 
+    def ext_select(self, t):
+        xs = [x for x in t.members if x.is_select and x.extensible]
+        return xs[0] if len(xs) == 1 else None
+
     def protos(self, t):
         h = self.h
         T = self.tn(t)
         pd = self.params_decl(t)
+        x = self.ext_select(t)
+        if x is not None:
+            h.append("/* 1 if this codec has a case for %s %s (else its bytes are kept raw). */" % (
+                x.enum.name, x.selector))
+            h.append("int %s(%s v);" % (self.fn(t, "has_case"), self.tn(x.enum)))
         h.append("int %s(rl_cursor *c, rl_ctx *ctx, %s *out%s);" % (self.fn(t, "decode"), T, pd))
         h.append("int %s(const uint8_t *buf, size_t len, rl_ctx *ctx, %s *out%s);" % (
             self.fn(t, "parse"), T, pd))
@@ -282,6 +295,7 @@ class Emitter:
               "  uint32_t id;",
               "  uint8_t data_model;",
               "  const char *section;",
+              "  const char *value_type; /* type of DataValue.value, or NULL */",
               "} %skind_info;" % P,
               "/* The Kinds the spec registers (@kind). */",
               "extern const %skind_info %skinds[];" % (P, P),
@@ -296,12 +310,32 @@ class Emitter:
     def emit_source(self):
         c = self.c
         c += self.banner()
-        c += ['#include "%s"' % self.header_name, "", "#include <string.h>", "",
-              '#include "runtime/json.h"', ""]
+        c += ['#include "%s"' % self.header_name, "", "#include <stdlib.h>", "#include <string.h>", "",
+              '#include "runtime/json.h"', "",
+              "/* The decoding parameters of this codec (rl_ctx keeps an untyped pointer",
+              " * so that several generated codecs can share one runtime). */",
+              "#define P_(ctx) ((const %sparams *)(ctx)->params)" % self.P, ""]
         for e in self.enums:
             self.enum_source(e)
         self.params_source()
         for t in self.structs:
+            x = self.ext_select(t)
+            if x is not None:
+                self.c.append("int %s(%s v) {" % (self.fn(t, "has_case"), self.tn(x.enum)))
+                labels = [lb for cs in x.cases for lb in cs.labels]
+                if labels:
+                    self.c.append("  switch (v) {")
+                    for lb in labels:
+                        self.c.append("  case %s:" % self.enumconst(x.enum, lb))
+                    self.c.append("    return 1;")
+                    self.c.append("  default:")
+                    self.c.append("    return 0;")
+                    self.c.append("  }")
+                else:
+                    self.c.append("  (void)v;")
+                    self.c.append("  return 0;")
+                self.c.append("}")
+                self.c.append("")
             self.gen_decode(t)
             self.gen_parse(t)
             self.gen_encode(t)
@@ -378,6 +412,26 @@ class Emitter:
                 c.append("  p->NodeIdLength = 16; /* RFC 6940 11.1: default 128 bits */")
             if e.key is not None and n == keyed_default:
                 c.append("  p->%s = default_%s;" % (cname(n), cname(n)))
+        c.append("}")
+        c.append("")
+        c.append("int %sparams_set(%sparams *p, const char *name, const char *value) {" % (P, P))
+        c.append("  char *end = NULL;")
+        c.append("  unsigned long long v = strtoull(value, &end, 0);")
+        c.append("  int is_num = *value != '\\0' && *value != '-' && end && *end == '\\0';")
+        for n, e in self.m.externs.items():
+            if e.key is not None:
+                continue
+            c.append("  if (strcmp(name, %s) == 0) {" % cstr(n))
+            if e.type.kind == "enum":
+                c.append("    %s ev;" % self.tn(e.type))
+                c.append("    if (!is_num && %s(value, &ev) == 0) { p->%s = ev; return 0; }" % (
+                    self.fn(e.type, "from_name"), cname(n)))
+            c.append("    if (!is_num || v > %#xull) return RL_ERR_SYNTAX;" % (256 ** e.type.width - 1))
+            c.append("    p->%s = (%s)v;" % (cname(n), self.tn(e.type)))
+            c.append("    return 0;")
+            c.append("  }")
+        c.append("  (void)p; (void)v; (void)is_num;")
+        c.append("  return RL_ERR_PARAM;")
         c.append("}")
         c.append("")
 
@@ -476,6 +530,10 @@ class Emitter:
         out = []
         if f.mode == "value" and f.region is None:
             out += self.dec_value(f.type, C, lv, f.name, f, obj)
+            if f.constant is not None:
+                out.append("if (%s != %#xu)" % (lv, f.constant))
+                out.append("  return rl_errinfo_set(&ctx->err, RL_ERR_CONSTANT, rl_ctx_offset(ctx, %s) - %d, %s, "
+                           "\"%s must be %#x\");" % (C, f.type.width, cstr(f.name), f.name, f.constant))
             if f.message_length:
                 out.append("if (%s != ctx->message_length)" % lv)
                 out.append("  return rl_fail(ctx, %s, RL_ERR_LENGTH_FIELD, %s, "
@@ -558,7 +616,7 @@ class Emitter:
             if k == "fixed":
                 n = str(ty.size[1])
             elif k == "param":
-                n = "ctx->params->%s" % cname(ty.size[1])
+                n = "P_(ctx)->%s" % cname(ty.size[1])
             else:
                 w, lo, hi = prefix_width(ty.size[2]), ty.size[1], ty.size[2]
                 out.append("{")
@@ -604,7 +662,7 @@ class Emitter:
                 w = ty.size[1]
             else:
                 w = "w_"
-                out.append("size_t w_ = ctx->params->%s;" % cname(ty.size[1]))
+                out.append("size_t w_ = P_(ctx)->%s;" % cname(ty.size[1]))
                 out.append("if (w_ == 0) return rl_fail(ctx, &sub_, RL_ERR_PARAM, %s, \"%s is 0\");" % (
                     cstr(f.name), ty.size[1]))
             out.append("size_t n_ = rl_cursor_left(&sub_) / %s;" % w)
@@ -667,13 +725,13 @@ class Emitter:
         out = []
         lv = "%s->%s" % (obj, cname(x.selector))
         if e.key is None:
-            out.append("%s = ctx->params->%s;" % (lv, cname(e.name)))
+            out.append("%s = P_(ctx)->%s;" % (lv, cname(e.name)))
         else:
             s = e.key_slot
-            out.append("if (!ctx->have_key[%d] || !ctx->params->%s)" % (s, cname(e.name)))
+            out.append("if (!ctx->have_key[%d] || !P_(ctx)->%s)" % (s, cname(e.name)))
             out.append("  return rl_fail(ctx, %s, RL_ERR_PARAM, NULL, "
                        "\"%s is not known here: no %s encloses this value\");" % (C, e.name, e.key))
-            out.append("if (ctx->params->%s(ctx->params, (%s)ctx->key[%d], &%s) != 0)" % (
+            out.append("if (P_(ctx)->%s(ctx->params, (%s)ctx->key[%d], &%s) != 0)" % (
                 cname(e.name), self.tn(self.m.types[e.key]), s, lv))
             out.append("  return rl_fail(ctx, %s, RL_ERR_PARAM, NULL, "
                        "\"%s of this %s is not known (a decoding parameter)\");" % (C, e.name, e.key))
@@ -792,6 +850,9 @@ class Emitter:
             return out
         if f.message_length:
             out.append("w->message_length_pos = rl_writer_reserve(w, 4);")
+            return out
+        if f.constant is not None:
+            out.append("%s(w, %#xu); /* @constant */" % (PUT[f.type.width], f.constant))
             return out
         if f.region is None:
             return self.enc_value(f.type, lv, f.name, f, obj)
@@ -965,7 +1026,7 @@ class Emitter:
     def eq_field(self, f, la=None, lb=None):
         A = la or "a->%s" % f.cname
         B = lb or "b->%s" % f.cname
-        if f.measures is not None or f.message_length:
+        if f.measures is not None or f.message_length or f.constant is not None:
             return []  # computed by the encoder
         if f.mode == "list":
             out = ["if (%s_count != %s_count) return 0;" % (A, B),
@@ -1129,7 +1190,7 @@ class Emitter:
         lv = lval or "%s->%s" % (obj, f.cname)
         K = cstr(f.name)
         out = []
-        if f.measures is not None or f.message_length:
+        if f.measures is not None or f.message_length or f.constant is not None:
             return ["/* %s: computed by the encoder */" % f.name]
         out.append("{")
         out.append("  const json_t *m_ = json_object_get(j, %s);" % K)
@@ -1193,7 +1254,7 @@ class Emitter:
             if k == "fixed":
                 out.append("if (%s.len != %d) return rl_errinfo_set(&ctx->err, RL_ERR_FIXED_LENGTH, 0, %s, \"must be %d bytes\");" % (lv, ty.size[1], K, ty.size[1]))
             elif k == "param":
-                out.append("if (%s.len != ctx->params->%s) return rl_errinfo_set(&ctx->err, RL_ERR_FIXED_LENGTH, 0, %s, \"length differs from %s\");" % (lv, cname(ty.size[1]), K, ty.size[1]))
+                out.append("if (%s.len != P_(ctx)->%s) return rl_errinfo_set(&ctx->err, RL_ERR_FIXED_LENGTH, 0, %s, \"length differs from %s\");" % (lv, cname(ty.size[1]), K, ty.size[1]))
             elif k == "range":
                 cond = range_cond("%s.len" % lv, ty.size[1], ty.size[2], 2 ** 64)
                 out.append("if (%s) return rl_errinfo_set(&ctx->err, RL_ERR_LENGTH_RANGE, 0, %s, \"length outside <%d..%d>\");" % (
@@ -1265,8 +1326,9 @@ class Emitter:
             model = 0
             if dm is not None:
                 model = [it.lo for it in dm.type.items if it.name == k.model][0]
-            c.append("  {%s, %#x, %d, %s}," % (cstr(k.name), k.kind_id, model, cstr(k.section or "")))
-        c.append("  {NULL, 0, 0, NULL}")
+            c.append("  {%s, %#x, %d, %s, %s}," % (cstr(k.name), k.kind_id, model, cstr(k.section or ""),
+                                                 cstr(k.value_type) if k.value_type else "NULL"))
+        c.append("  {NULL, 0, 0, NULL, NULL}")
         c.append("};")
         c.append("const size_t %skinds_count = %d;" % (P, len(self.m.kinds)))
         c.append("")

@@ -109,6 +109,7 @@ class MField:
         self.length_of = None     # for a length field: target member name or 'rest'
         self.measures = None      # for a length field: the MField it measures (or 'rest')
         self.message_length = False
+        self.constant = None      # @constant(N): the only value allowed
         self.key_slot = None
         self.args = []            # bindings of the value type's params: [(pname, source)]
         self.is_select = False
@@ -355,6 +356,7 @@ class Builder:
     # ------------------------------------------------------------------
     def fill_struct(self, t, d):
         t.message = any(a.name == "message" for a in d.annots)
+        t.pdu = t.message or any(a.name == "pdu" for a in d.annots)
         for a in d.annots:
             if a.name == "compressed_form":
                 if len(a.args) != 1 or len(a.args[0]) != 2:
@@ -363,7 +365,7 @@ class Builder:
                 if ty.value not in ("uint8", "uint16"):
                     self.err(a.loc, "@compressed_form: type must be uint8 or uint16")
                 t.compressed = (PRIMS[ty.value], nm.value)
-            elif a.name not in ("message", "extensible"):
+            elif a.name not in ("message", "extensible", "pdu"):
                 self.err(a.loc, "unknown annotation @%s on a struct" % a.name)
         scope = {}
         t.members = self.members(t, d.members, scope, top=True)
@@ -455,8 +457,15 @@ class Builder:
                 mf.length_of = a.args[0][0].value
             elif a.name == "message_length":
                 mf.message_length = True
+            elif a.name == "constant":
+                if len(a.args) != 1 or len(a.args[0]) != 1 or a.args[0][0].kind != "number":
+                    self.err(a.loc, "@constant takes one number")
+                mf.constant = a.args[0][0].value
             elif a.name != "contains":
                 self.err(a.loc, "unknown annotation @%s on a member" % a.name)
+        if mf.constant is not None and (mf.mode != "value" or mf.type.kind != "int"
+                                        or mf.constant >= 256 ** mf.type.width):
+            self.err(f.loc, "@constant field %s must be an integer wide enough for it" % f.name)
         if (mf.length_of or mf.message_length) and (mf.mode != "value" or mf.type.kind != "int"):
             self.err(f.loc, "length field %s must be an unsigned integer" % f.name)
         if mf.type.kind == "int" and mf.type.name in self.m.key_types:
@@ -750,6 +759,11 @@ class Builder:
         ids = {}
         dm = m.externs.get("data_model")
         for k in m.kinds:
+            if k.value_type is not None:
+                vt = self.resolve_name(k.value_type, k.loc)
+                if vt.kind != "struct":
+                    self.err(k.loc, "@kind %s: value type %s is not a struct" % (k.name, k.value_type))
+                self.used.add(k.value_type)
             if k.kind_id in ids:
                 self.err(k.loc, "Kind-ID %d registered twice (%s and %s)" % (
                     k.kind_id, ids[k.kind_id].name, k.name))
@@ -776,7 +790,7 @@ class Builder:
         for n in m.order:
             if n not in self.used:
                 t = m.types[n]
-                if t.kind == "struct" and (t.message or n in ("MessageBody", "FramedMessage")):
+                if t.kind == "struct" and (getattr(t, "pdu", False) or n == "MessageBody"):
                     continue
                 m.warnings.append("%s: warning: %s is defined but never used" % (
                     self.astdefs[n].loc, n))

@@ -166,16 +166,21 @@ class Parser:
         raise SpecError(t.loc, "unknown definition keyword %r" % kw)
 
     def kind_annot(self, a):
-        if len(a.args) != 3:
-            raise SpecError(a.loc, "@kind takes (\"NAME\", id, data_model)")
-        name, kid, model = a.args
+        if len(a.args) not in (3, 4):
+            raise SpecError(a.loc, "@kind takes (\"NAME\", id, data_model[, ValueType])")
+        name, kid, model = a.args[:3]
+        vtype = None
+        if len(a.args) == 4:
+            if len(a.args[3]) != 1 or a.args[3][0].kind != "ident":
+                raise SpecError(a.loc, "@kind: the fourth argument is the stored value's type")
+            vtype = a.args[3][0].value
         if len(name) != 1 or name[0].kind != "string":
             raise SpecError(a.loc, "@kind: the first argument is the Kind's name in quotes")
         if len(kid) != 1 or kid[0].kind != "number":
             raise SpecError(a.loc, "@kind: the second argument is the Kind-ID (a number)")
         if len(model) != 1 or model[0].kind != "ident":
             raise SpecError(a.loc, "@kind: the third argument is a DataModel value")
-        return KindDef(name[0].value, kid[0].value, model[0].value, a.loc)
+        return KindDef(name[0].value, kid[0].value, model[0].value, a.loc, vtype)
 
     def enum_items(self):
         items = []

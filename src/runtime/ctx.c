@@ -1,7 +1,7 @@
 /* ctx.c: see ctx.h. */
 #include "ctx.h"
 
-void rl_ctx_init(rl_ctx *ctx, rl_arena *arena, const struct rl_params *params) {
+void rl_ctx_init(rl_ctx *ctx, rl_arena *arena, const void *params) {
   ctx->base = NULL;
   ctx->arena = arena;
   ctx->params = params;

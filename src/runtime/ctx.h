@@ -10,7 +10,6 @@
 #include "cursor.h"
 #include "error.h"
 
-struct rl_params; /* generated: one member per `extern` of the spec */
 
 #define RL_MAX_DEPTH 32
 #define RL_MAX_KEYS 4
@@ -18,7 +17,7 @@ struct rl_params; /* generated: one member per `extern` of the spec */
 typedef struct rl_ctx {
   const uint8_t *base;             /* start of the input, for offsets */
   rl_arena *arena;
-  const struct rl_params *params;
+  const void *params;              /* the generated codec's rl_params */
   rl_errinfo err;
   int depth;
   size_t message_length;           /* bytes of the @message being decoded */
@@ -28,7 +27,7 @@ typedef struct rl_ctx {
   uint8_t have_key[RL_MAX_KEYS];
 } rl_ctx;
 
-void rl_ctx_init(rl_ctx *ctx, rl_arena *arena, const struct rl_params *params);
+void rl_ctx_init(rl_ctx *ctx, rl_arena *arena, const void *params);
 
 /* Record a decode failure at the cursor's position; returns code. */
 int rl_fail(rl_ctx *ctx, const rl_cursor *c, int code, const char *field,

@@ -18,7 +18,7 @@ static const struct {
     {"RL_ERR_ARENA", "arena exhausted"},
     {"RL_ERR_DEPTH", "nesting too deep"},
     {"RL_ERR_BUFFER", "output buffer too small"},
-    {"RL_ERR_TOKEN", "relo_token is not 0xd2454c4f"},
+    {"RL_ERR_CONSTANT", "field does not hold its required value"},
     {"RL_ERR_PARAM", "a decoding parameter is missing"},
     {"RL_ERR_JSON", "JSON value of the wrong shape"},
     {"RL_ERR_LENGTH_FIELD", "length field does not match the data it measures"},

@@ -21,7 +21,7 @@ typedef enum rl_err {
   RL_ERR_ARENA = -7,          /* the caller's arena is full */
   RL_ERR_DEPTH = -8,          /* nesting deeper than the limit */
   RL_ERR_BUFFER = -9,         /* the output buffer is too small */
-  RL_ERR_TOKEN = -10,         /* relo_token is not 0xd2454c4f */
+  RL_ERR_CONSTANT = -10,      /* a field with one allowed value (relo_token) differs */
   RL_ERR_PARAM = -11,         /* a decode parameter is missing (e.g. data model of a Kind) */
   RL_ERR_JSON = -12,          /* JSON input of the wrong shape */
   RL_ERR_LENGTH_FIELD = -13,  /* a length field disagrees with what it measures */

@@ -14,7 +14,7 @@ int rl_json_set(json_t *o, const char *key, json_t *value) {
 
 json_t *rl_json_hex(const uint8_t *p, size_t n) {
   static const char digits[] = "0123456789abcdef";
-  char small[129];
+  char small[129] = {0};
   char *s = small;
   json_t *j;
   if (n > (SIZE_MAX - 1) / 2) return NULL;
@@ -26,6 +26,7 @@ json_t *rl_json_hex(const uint8_t *p, size_t n) {
     s[2 * i] = digits[p[i] >> 4];
     s[2 * i + 1] = digits[p[i] & 15];
   }
+  s[2 * n] = '\0';
   j = json_stringn(s, 2 * n);
   if (s != small) free(s);
   return j;
