@@ -44,6 +44,9 @@ def main(argv=None):
             model = restrict_to_profile(model, profile)
     except SpecError as e:
         print(str(e), file=sys.stderr)
+        ex = e.excerpt()
+        if ex:
+            print(ex, file=sys.stderr)
         return 1
     for w in model.warnings:
         print(w, file=sys.stderr)
@@ -54,9 +57,11 @@ def main(argv=None):
     if not a.header or not a.source:
         print("relgen: --header and --source are required (or --check)", file=sys.stderr)
         return 2
-    names = [os.path.relpath(s, os.path.dirname(os.path.abspath(a.header)) + "/../..")
-             if False else os.path.basename(s) for s in a.specs]
-    em = Emitter(model, prefix=a.prefix, sources=["spec/" + n for n in names],
+    # The banner names each spec by its directory and file name
+    # ("spec/rfc6940.spec"), the same in every build tree.
+    names = [os.path.join(os.path.basename(os.path.dirname(os.path.abspath(s))),
+                          os.path.basename(s)) for s in a.specs]
+    em = Emitter(model, prefix=a.prefix, sources=names,
                  header_name=os.path.basename(a.header), profile=profile)
     h, c = em.emit()
     for path, text in ((a.header, h), (a.source, c)):

@@ -174,7 +174,7 @@ class Emitter:
                 h.append("#define %s_LAST ((%s)%#x)" % (self.enumconst(e, it.name), self.tn(e), it.hi))
         h.append("/* 1 if v is a value the enum defines. */")
         h.append("int %s(%s v);" % (self.fn(e, "valid"), self.tn(e)))
-        h.append("/* The RFC's name of v, or NULL. */")
+        h.append("/* The RFC's name of v, or NULL (also for a value in a reserved range). */")
         h.append("const char *%s(%s v);" % (self.fn(e, "name"), self.tn(e)))
         h.append("/* The value named s; 0 if found, RL_ERR_BAD_ENUM if not. */")
         h.append("int %s(const char *s, %s *v);" % (self.fn(e, "from_name"), self.tn(e)))
@@ -224,7 +224,16 @@ class Emitter:
                     if not c.members:
                         continue
                     if len(c.members) == 1:
-                        h += ["    " + l for l in self.member_decl(c.members[0])]
+                        decl = self.member_decl(c.members[0])
+                        if len(decl) == 1:
+                            h.append("    " + decl[0])
+                        else:
+                            # A list is a pointer and a count: as two union
+                            # members they would share storage. An anonymous
+                            # struct keeps them apart and the names unchanged.
+                            h.append("    struct { /* case %s */" % ", ".join(c.labels))
+                            h += ["      " + l for l in decl]
+                            h.append("    };")
                     else:
                         c.cname = cname(c.labels[0])
                         h.append("    struct { /* case %s */" % ", ".join(c.labels))
@@ -367,8 +376,8 @@ class Emitter:
         c.append("}")
         c.append("")
         c.append("const char *%s(%s v) {" % (self.fn(e, "name"), T))
-        for it in ranges:
-            c.append("  if (%sv <= %#x) return %s;" % ("v >= %#x && " % it.lo if it.lo else "", it.hi, cstr(it.name)))
+        # A value in a reserved range has no name of its own: it shows as
+        # the integer (JSON), so that from_name(name(v)) == v always holds.
         if singles:
             c.append("  switch (v) {")
             for it in singles:
@@ -430,7 +439,7 @@ class Emitter:
             c.append("    p->%s = (%s)v;" % (cname(n), self.tn(e.type)))
             c.append("    return 0;")
             c.append("  }")
-        c.append("  (void)p; (void)v; (void)is_num;")
+        c.append("  (void)p; (void)name; (void)v; (void)is_num;")
         c.append("  return RL_ERR_PARAM;")
         c.append("}")
         c.append("")
@@ -535,6 +544,12 @@ class Emitter:
                 out.append("  return rl_errinfo_set(&ctx->err, RL_ERR_CONSTANT, rl_ctx_offset(ctx, %s) - %d, %s, "
                            "\"%s must be %#x\");" % (C, f.type.width, cstr(f.name), f.name, f.constant))
             if f.message_length:
+                # RFC 6940 6.3.2: length counts the whole message. More than
+                # the input holds: the input ends inside the message, as
+                # with any length prefix (a stream reader waits for more).
+                out.append("if (%s > ctx->message_length)" % lv)
+                out.append("  return rl_fail(ctx, %s, RL_ERR_TRUNCATED, %s, "
+                           "\"the message is longer than the input\");" % (C, cstr(f.name)))
                 out.append("if (%s != ctx->message_length)" % lv)
                 out.append("  return rl_fail(ctx, %s, RL_ERR_LENGTH_FIELD, %s, "
                            "\"length does not match the size of the message\");" % (C, cstr(f.name)))
@@ -677,7 +692,11 @@ class Emitter:
             out.append("%s = n_;" % cnt)
             return out
         mn = self.m.type_min(ty)
-        out.append("size_t cap_ = rl_cursor_left(&sub_) / %d;" % mn)
+        # Room for every element that fits in the region, and one more for
+        # a partial last element: its decoder writes into its slot before
+        # it finds the input short (fuzz/corpus/destination_list/
+        # regress-partial-element.bin), so the slot must exist.
+        out.append("size_t cap_ = (rl_cursor_left(&sub_) + %d) / %d;" % (mn - 1, mn))
         out.append("size_t n_ = 0;")
         if ty.kind == "struct" and ty.allocates:
             out.append("size_t mark_ = ctx->arena->hi;")
@@ -687,6 +706,9 @@ class Emitter:
             out.append("%s *tmp_ = rl_arena_alloc_array(ctx->arena, cap_, sizeof(%s));" % (T, T))
         out.append("if (!tmp_) %s" % self.fail("&sub_", "RL_ERR_ARENA", f.name))
         out.append("while (!rl_cursor_empty(&sub_)) {")
+        # Only if type_min overestimated the smallest element.
+        out.append("  if (n_ == cap_) " + self.fail("&sub_", "RL_ERR_TRUNCATED", f.name,
+                                                    "\"more elements than the region can hold\""))
         out += ["  " + l for l in self.dec_elem(ty, "tmp_[n_]", f)]
         out.append("  n_++;")
         out.append("}")

@@ -19,6 +19,21 @@ class SpecError(Exception):
     def __str__(self):
         return "%s: %s" % (self.loc, self.message)
 
+    def excerpt(self, text=None):
+        """The offending source line and a caret under the column (as
+        ninja does), or "" when the file cannot be read."""
+        if text is None:
+            try:
+                with open(self.loc.file, encoding="utf-8") as f:
+                    text = f.read()
+            except (OSError, UnicodeDecodeError):
+                return ""
+        lines = text.split("\n")
+        if not 1 <= self.loc.line <= len(lines):
+            return ""
+        line = lines[self.loc.line - 1].replace("\t", " ")
+        return "%s\n%s^" % (line, " " * (self.loc.col - 1))
+
 
 class Loc:
     __slots__ = ("file", "line", "col")
@@ -106,14 +121,23 @@ def tokenize(text, filename):
             adv(m.group(0))
             i = m.end()
             continue
-        if ch.isdigit():
+        # ASCII only: str.isdigit() and isalpha() also accept other
+        # scripts ("\u0663", "\u00e9"), which _NUMBER and _IDENT do not
+        # match; those fall through to "unexpected character".
+        if "0" <= ch <= "9":
             m = _NUMBER.match(text, i)
             s = m.group(0)
-            toks.append(Token("number", int(s, 0), loc))
+            # int() refuses more than 4300 digits (ValueError); no value
+            # of the language needs more than 2^128 (39 digits).
+            if len(s) > 64:
+                raise SpecError(loc, "number too long (%d digits)" % len(s))
+            # Decimal with leading zeros ("007") is decimal, as in the RFCs.
+            v = int(s, 16) if s[:2] in ("0x", "0X") else int(s, 10)
+            toks.append(Token("number", v, loc))
             adv(s)
             i = m.end()
             continue
-        if ch.isalpha() or ch == "_":
+        if "a" <= ch <= "z" or "A" <= ch <= "Z" or ch == "_":
             m = _IDENT.match(text, i)
             s = m.group(0)
             # A trailing '-' belongs to an expression ("2^8-1" never starts

@@ -524,24 +524,35 @@ class Builder:
             inner = dict(scope)
             mems = self.members(t, c.members, inner, top=False) if False else None
             mc = MCase(c.labels, [], c.loc)
-            mc.members = self.case_members(t, c.members, inner)
+            mc.members = self.case_members(t, c.members, inner, c.labels[0] if c.labels else None)
             ms.cases.append(mc)
         return ms
 
-    def case_members(self, t, mems, scope):
+    def case_members(self, t, mems, scope, label=None):
         # Case members live in a union: their names must not clash with the
-        # struct's, but two cases may not share a name either, unless each
-        # case is wrapped in its own struct (2+ members).
+        # struct's, nor with another case's direct members. A case with 2+
+        # members is wrapped in a struct named after its first label, so
+        # its members only need to differ from each other and from the
+        # struct's own members (they are keys of the same JSON object).
         out = []
         saved = set(t.cnames)
+        wrapped = len(mems) >= 2
+        direct = getattr(t, "case_direct", set())
+        if wrapped:
+            t.cnames = saved - direct
         for x in mems:
             if isinstance(x, Select):
                 self.err(x.loc, "a select inside a case is not supported; "
                          "define a struct for the case body")
             out.append(self.field(t, x, scope))
-        if len(out) >= 2:
-            # Wrapped: members are namespaced by the case struct.
+        if wrapped:
             t.cnames = saved
+            if label is not None:
+                self.add_cname(t, cname(label), mems[0].loc)
+                direct.add(cname(label))
+        else:
+            direct.update(f.cname for f in out)
+        t.case_direct = direct
         return out
 
     def enum_of_labels(self, s):
@@ -573,11 +584,14 @@ class Builder:
                     allm.extend(c.members)
             else:
                 allm.append(x)
+        order = {id(y): k for k, y in enumerate(allm)}
         for i, x in enumerate(allm):
             if x.region and x.region[0] == "field":
                 fname = x.region[1]
                 lf = scope.get(fname)
-                if lf is None or lf.mode != "value" or lf.type.kind != "int":
+                # The length must be read before the member it measures.
+                if (lf is None or lf.mode != "value" or lf.type.kind != "int"
+                        or order.get(id(lf), i) >= i):
                     self.err(x.loc, "member %s is measured by %s, which is not an "
                              "earlier integer member" % (x.name, fname))
                 if lf.measures is not None:

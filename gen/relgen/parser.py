@@ -55,15 +55,25 @@ class Parser:
     def ident(self, what="a name"):
         return self.expect("ident", what=what)
 
+    def lenient(self, loc, message):
+        """A slip the RFC texts make (gen/rfcdiff.py parses them with a
+        subclass that records it and goes on); in a spec file, an error."""
+        raise SpecError(loc, message)
+
     # -- numbers ------------------------------------------------------------
     def term(self):
         t = self.expect("number", what="a number")
         v = t.value
         if self.at("punct", "^"):
             self.next()
-            e = self.expect("number", what="an exponent").value
+            et = self.expect("number", what="an exponent")
+            e = et.value
             if v != 2:
                 raise SpecError(t.loc, "only powers of 2 are allowed (2^N)")
+            # Python would compute 2^(2^64) for ever; nothing in the
+            # language is wider than uint128.
+            if e > 128:
+                raise SpecError(et.loc, "exponent %d too large (at most 2^128)" % e)
             v = 2 ** e
         return v
 
@@ -189,10 +199,14 @@ class Parser:
         while True:
             if self.at("punct", "("):
                 t = self.next()
-                maxval = self.expr()
+                v = self.expr()
                 self.expect("punct", ")")
-                if maxval is None:
-                    raise SpecError(t.loc, "bad maximum")
+                if self.at("punct", ","):
+                    # Only the maximum, written last, has no name.
+                    self.lenient(t.loc, "enum value (%d) has no name" % v)
+                    items.append(EnumItem(None, v, v, t.loc))
+                else:
+                    maxval = v
             else:
                 n = self.ident("an enum value name")
                 self.expect("punct", "(")
@@ -210,6 +224,9 @@ class Parser:
                 self.next()
                 break
             t = self.peek()
+            if t.kind == "ident" or (t.kind == "punct" and t.value == "("):
+                self.lenient(t.loc, "expected ',' or '}' in enum, found %r" % t.value)
+                continue
             raise SpecError(t.loc, "expected ',' or '}' in enum, found %r" % t.value)
         return items, maxval
 
@@ -246,8 +263,14 @@ class Parser:
                 continue
             annots = self.annotations()
             if self.at("ident", "select"):
-                out.append(self.select(annots))
+                sel = self.select(annots)
+                if self.at("ident"):
+                    t = self.next()
+                    self.lenient(t.loc, "a select inside a struct has no name "
+                                 "(found %r)" % t.value)
+                    sel.name = t.value
                 self.expect("punct", ";")
+                out.append(sel)
                 continue
             out.append(self.field(annots))
 
@@ -276,8 +299,13 @@ class Parser:
 
     def field(self, annots):
         ty = self.ident("a type name")
-        name = self.ident("a member name")
-        size = self.size()
+        if self.at("punct", "<") or self.at("punct", "["):
+            self.lenient(self.peek().loc, "the size goes after the member name")
+            size = self.size()
+            name = self.ident("a member name")
+        else:
+            name = self.ident("a member name")
+            size = self.size()
         annots = annots + self.annotations()
         self.expect("punct", ";")
         return Field(ty.value, name.value, size, annots, ty.loc)
@@ -305,7 +333,8 @@ class Parser:
                     self.next()
                     labels.append(self.ident("a case label").value)
                 if self.at("punct", ";"):
-                    # RFC 6940 writes "case cert_hash;" once; accept it.
+                    # RFC 6940 writes "case cert_hash;" once.
+                    self.lenient(self.peek().loc, "expected ':' after the case label, found ';'")
                     self.next()
                 else:
                     self.expect("punct", ":")
