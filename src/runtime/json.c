@@ -152,8 +152,10 @@ int rl_json_check_keys(const json_t *obj, const char *const *keys, rl_ctx *ctx) 
         break;
       }
     }
+    /* The path names the key; it points into obj, so the caller formats
+     * the error before freeing the JSON. */
     if (!found)
-      return rl_errinfo_set(&ctx->err, RL_ERR_JSON, 0, NULL,
+      return rl_errinfo_set(&ctx->err, RL_ERR_JSON, 0, key,
                             "unexpected member (not in the spec)");
   }
   return 0;

@@ -31,7 +31,8 @@ int rl_json_get_uint(const json_t *obj, const char *key, unsigned width,
 /* A hex string decoded into the arena. */
 int rl_json_to_hex(const json_t *j, rl_ctx *ctx, rl_bytes *out);
 
-/* RL_ERR_JSON naming the first key of obj not in the NULL-terminated list. */
+/* RL_ERR_JSON naming the first key of obj not in the NULL-terminated list
+ * (the error path's last segment points into obj: format it first). */
 int rl_json_check_keys(const json_t *obj, const char *const *keys, rl_ctx *ctx);
 
 /* Decode a hex string of n characters (whitespace allowed between byte
