@@ -1,0 +1,106 @@
+/* security/sign.h: RELOAD signatures (RFC 6940 6.3.4 and 7.1).
+ *
+ * Every signature is a Signature structure: SignatureAndHashAlgorithm
+ * (from TLS), the SignerIdentity naming the certificate, and the
+ * signature value over
+ *
+ *   messages (6.3.4):     overlay || transaction_id || MessageContents ||
+ *                         SignerIdentity
+ *   stored data (7.1):    resource_id || kind || storage_time ||
+ *                         StoredDataValue || SignerIdentity
+ *
+ * where each part is its wire encoding: overlay uint32, transaction_id
+ * uint64, kind (KindId) uint32, storage_time uint64, all big-endian;
+ * MessageContents, StoredDataValue and SignerIdentity as encoded in the
+ * message. resource_id is encoded as the ResourceId type is, opaque
+ * <0..2^8-1>: one length byte, then the bytes (the RFC does not say
+ * whether the length byte is included; the prose names the field, and
+ * every other part is the field's encoding). Verification uses the bytes
+ * the decoder kept (MessageContents.raw, StoredDataValue.raw,
+ * SignerIdentity.raw) so that it checks exactly what was signed; values
+ * built in memory (raw empty) are encoded.
+ *
+ * Signing uses RSASSA-PKCS1-v1_5 with SHA-256 (hash sha256(4), signature
+ * rsa(1)), which "All implementations MUST support" (6.3.4), or ECDSA
+ * with SHA-256 for an EC key. Verification accepts rsa and ecdsa with
+ * sha1, sha224, sha256, sha384, sha512; md5 and none are refused.
+ *
+ * Signer lookup (6.3.4): a cert_hash identity names the certificate whose
+ * H(certificate) it holds, which must carry exactly one Node-ID; a
+ * cert_hash_node_id identity names the certificate and Node-ID with
+ * H(NodeId || certificate). The candidates are an rl_cert_set: the
+ * certificates of the message's SecurityBlock plus any the caller has
+ * cached. Whether that certificate is trusted (rl_trust_verify) and
+ * whether its Node-ID is the one the message claims to come from are the
+ * caller's next checks. */
+#ifndef RL_SECURITY_SIGN_H
+#define RL_SECURITY_SIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gen/reload_codec.h"
+#include "security/cert.h"
+#include "security/credentials.h"
+#include "security/error.h"
+
+/* Certificates to look signers up in; holds a reference to each. */
+typedef struct rl_cert_set {
+  rl_cert **v;
+  size_t n, cap;
+} rl_cert_set;
+
+void rl_cert_set_init(rl_cert_set *s);
+void rl_cert_set_clear(rl_cert_set *s);
+/* Add a reference to c (a certificate already present is not added again). */
+int rl_cert_set_add(rl_cert_set *s, rl_cert *c);
+int rl_cert_set_add_der(rl_cert_set *s, const uint8_t *der, size_t len, rl_sec_error *e);
+/* The X.509 certificates of a SecurityBlock (other types are skipped). */
+int rl_cert_set_add_security_block(rl_cert_set *s, const rl_SecurityBlock *sb, rl_sec_error *e);
+
+/* Who signed: the certificate (owned by the set) and the Node-ID. */
+typedef struct rl_signer_info {
+  const rl_cert *cert;
+  uint8_t node_id[RL_NODE_ID_MAX];
+  size_t node_id_len;
+} rl_signer_info;
+
+/* The certificate and Node-ID a SignerIdentity names. Returns 0,
+ * RL_SEC_ERR_ALGORITHM (identity type none or unknown, hash not
+ * supported), RL_SEC_ERR_UNKNOWN_SIGNER. */
+int rl_find_signer(const rl_cert_set *s, const rl_SignerIdentity *id, rl_signer_info *who,
+                   rl_sec_error *e);
+
+/* Sign a message (6.3.4). contents: the encoded MessageContents. The
+ * Signature is written to *out; its identity points into c and its
+ * signature_value into sigbuf (sigcap >= rl_credentials_signature_size).
+ * Returns 0, RL_ERR_BUFFER, RL_SEC_ERR_CRYPTO. */
+int rl_sign_message(const rl_credentials *c, uint32_t overlay, uint64_t transaction_id,
+                    const uint8_t *contents, size_t contents_len, uint8_t *sigbuf, size_t sigcap,
+                    rl_Signature *out, rl_sec_error *e);
+
+/* Verify a message signature given its parts. Returns 0 and who, or
+ * RL_SEC_ERR_ALGORITHM, RL_SEC_ERR_UNKNOWN_SIGNER, RL_SEC_ERR_SIGNATURE. */
+int rl_verify_message_parts(uint32_t overlay, uint64_t transaction_id, const uint8_t *contents,
+                            size_t contents_len, const rl_Signature *sig, const rl_cert_set *certs,
+                            rl_signer_info *who, rl_sec_error *e);
+
+/* Verify a decoded Message: forwarding header overlay and
+ * transaction_id, MessageContents.raw, the SecurityBlock's signature. The
+ * SecurityBlock's certificates must already be in certs
+ * (rl_cert_set_add_security_block). RL_ERR_PARAM when the message was
+ * not decoded (no raw MessageContents). */
+int rl_verify_message(const rl_Message *m, const rl_cert_set *certs, rl_signer_info *who,
+                      rl_sec_error *e);
+
+/* Sign a StoredData (7.1) stored at resource_id under kind: fills
+ * sd->signature from sd->storage_time and sd->value. */
+int rl_sign_stored_data(const rl_credentials *c, const uint8_t *resource_id, size_t resource_id_len,
+                        rl_KindId kind, rl_StoredData *sd, uint8_t *sigbuf, size_t sigcap,
+                        rl_sec_error *e);
+
+int rl_verify_stored_data(const uint8_t *resource_id, size_t resource_id_len, rl_KindId kind,
+                          const rl_StoredData *sd, const rl_cert_set *certs, rl_signer_info *who,
+                          rl_sec_error *e);
+
+#endif
