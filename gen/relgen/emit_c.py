@@ -472,9 +472,6 @@ class Emitter:
             self.restore.append("ctx->message_length = msg_save_;")
         if t.rest_field is not None:
             body.append("rl_cursor rest_;")
-        for f in self.fields_of(t):
-            if f.measures is not None:
-                pass
         body.append("(void)r_;")
         if t.compressed:
             w, n = t.compressed
@@ -490,8 +487,6 @@ class Emitter:
             body.append("    return 0;")
             body.append("  }")
             body.append("}")
-        for s in t.stored:
-            pass
         body += self.dec_members(t, t.members, "out")
         if t.rest_field is not None:
             body.append("if (!rl_cursor_empty(&rest_))")
@@ -765,6 +760,10 @@ class Emitter:
         if x.binding[0] == "extern":
             out += self.load_extern(t, x, obj, C)
         sv = self.sel_value(t, x, obj, "dec")
+        if x.extensible:
+            # Known cases leave no stale bytes behind for a reader of `unknown`.
+            out.append("%s->%s.ptr = NULL;" % (obj, x.unknown_cname))
+            out.append("%s->%s.len = 0;" % (obj, x.unknown_cname))
         out.append("switch (%s) {" % sv)
         for c in x.cases:
             for lb in c.labels:

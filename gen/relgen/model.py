@@ -522,7 +522,6 @@ class Builder:
                     self.err(c.loc, "case %s appears twice" % lb)
                 labels_seen[lb] = c
             inner = dict(scope)
-            mems = self.members(t, c.members, inner, top=False) if False else None
             mc = MCase(c.labels, [], c.loc)
             mc.members = self.case_members(t, c.members, inner, c.labels[0] if c.labels else None)
             ms.cases.append(mc)
@@ -604,8 +603,6 @@ class Builder:
             if x.length_of == "rest":
                 if t.rest_field is not None:
                     self.err(x.loc, "two @length_of(rest) in %s" % t.name)
-                if x is not flat[-1] and False:
-                    pass
                 t.rest_field = x
                 x.measures = "rest"
                 x.rest_index = i + 1
@@ -622,9 +619,6 @@ class Builder:
                 self.err(x.loc, "length field %s measures two members" % x.name)
             x.measures = y
             y.region = ("field", x.name, x)
-        for x in allm:
-            if x.message_length and not any(True for _ in [0]):
-                pass
 
     # ------------------------------------------------------------------
     def structs(self):

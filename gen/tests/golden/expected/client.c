@@ -421,6 +421,8 @@ int rlc_MessageBody_decode(rl_cursor *c, rl_ctx *ctx, rlc_MessageBody *out, rlc_
   int r_ = 0;
   (void)ctx;
   (void)r_;
+  out->unknown.ptr = NULL;
+  out->unknown.len = 0;
   switch (p_message_code) {
   case RLC_MessageCode_ping_req:
     {
@@ -622,6 +624,8 @@ int rlc_ExtContents_decode(rl_cursor *c, rl_ctx *ctx, rlc_ExtContents *out, rlc_
   int r_ = 0;
   (void)ctx;
   (void)r_;
+  out->unknown.ptr = NULL;
+  out->unknown.len = 0;
   switch (p_type) {
   case RLC_ExtType_diag:
     {

@@ -440,6 +440,8 @@ int rl_InfoData_decode(rl_cursor *c, rl_ctx *ctx, rl_InfoData *out, rl_InfoType 
   int r_ = 0;
   (void)ctx;
   (void)r_;
+  out->unknown.ptr = NULL;
+  out->unknown.len = 0;
   switch (p_type) {
   case RL_InfoType_uptime:
     {
@@ -1275,6 +1277,8 @@ int rl_Option_decode(rl_cursor *c, rl_ctx *ctx, rl_Option *out) {
   if (rl_get_u16(c, &out->length)) return rl_fail(ctx, c, RL_ERR_TRUNCATED, "length", NULL);
   if (rl_get_child(c, out->length, &rest_))
     return rl_fail(ctx, c, RL_ERR_TRUNCATED, "length", "its length field counts more bytes than remain");
+  out->unknown.ptr = NULL;
+  out->unknown.len = 0;
   switch (out->type) {
   default:
     out->unknown.ptr = (&rest_)->p;

@@ -515,6 +515,8 @@ int rl_MessageBody_decode(rl_cursor *c, rl_ctx *ctx, rl_MessageBody *out, rl_Mes
   int r_ = 0;
   (void)ctx;
   (void)r_;
+  out->unknown.ptr = NULL;
+  out->unknown.len = 0;
   switch (p_message_code) {
   case RL_MessageCode_ping_req:
     {
@@ -808,6 +810,8 @@ int rl_ExtContents_decode(rl_cursor *c, rl_ctx *ctx, rl_ExtContents *out, rl_Ext
   int r_ = 0;
   (void)ctx;
   (void)r_;
+  out->unknown.ptr = NULL;
+  out->unknown.len = 0;
   switch (p_type) {
   case RL_ExtType_diag:
     {
