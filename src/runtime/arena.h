@@ -24,15 +24,44 @@ typedef struct rl_arena {
 void rl_arena_init(rl_arena *a, void *buf, size_t cap);
 void rl_arena_reset(rl_arena *a);
 
+/* The allocation functions are inline: the generated decoders call them
+ * for every list, and a call costs more than the work. */
+
+/* What a 0-byte allocation returns (arena.c). */
+extern uint8_t rl_arena_zero_size[RL_ARENA_ALIGN];
+
 /* n bytes from the bottom, aligned; NULL when full (or n == 0: non-NULL
  * dummy pointer is returned so that callers need no special case). */
-void *rl_arena_alloc(rl_arena *a, size_t n);
+static inline void *rl_arena_alloc(rl_arena *a, size_t n) {
+  size_t m;
+  void *p;
+  if (n == 0) return rl_arena_zero_size;
+  if (n > SIZE_MAX - (RL_ARENA_ALIGN - 1)) return NULL;
+  m = (n + RL_ARENA_ALIGN - 1) & ~(size_t)(RL_ARENA_ALIGN - 1);
+  if (m > a->hi - a->lo) return NULL;
+  p = a->base + a->lo;
+  a->lo += m;
+  return p;
+}
 
 /* count * size bytes, overflow-checked. */
-void *rl_arena_alloc_array(rl_arena *a, size_t count, size_t size);
+static inline void *rl_arena_alloc_array(rl_arena *a, size_t count, size_t size) {
+  if (size && count > SIZE_MAX / size) return NULL;
+  return rl_arena_alloc(a, count * size);
+}
 
 /* Scratch space from the top. Save a->hi before, restore it after. */
-void *rl_arena_scratch(rl_arena *a, size_t count, size_t size);
+static inline void *rl_arena_scratch(rl_arena *a, size_t count, size_t size) {
+  size_t n, m;
+  if (size && count > SIZE_MAX / size) return NULL;
+  n = count * size;
+  if (n == 0) return rl_arena_zero_size;
+  if (n > SIZE_MAX - (RL_ARENA_ALIGN - 1)) return NULL;
+  m = (n + RL_ARENA_ALIGN - 1) & ~(size_t)(RL_ARENA_ALIGN - 1);
+  if (m > a->hi - a->lo) return NULL;
+  a->hi -= m;
+  return a->base + a->hi;
+}
 
 /* Bytes still free between the two ends. */
 size_t rl_arena_free(const rl_arena *a);

@@ -64,10 +64,11 @@ static inline int rl_get_u32(rl_cursor *c, uint32_t *v) {
 }
 
 static inline int rl_get_u64(rl_cursor *c, uint64_t *v) {
-  uint64_t x = 0;
   if (c->end - c->p < 8) return -1;
-  for (int i = 0; i < 8; i++) x = x << 8 | c->p[i];
-  *v = x;
+  /* Written out (not a loop) so that compilers see one big-endian load. */
+  *v = (uint64_t)c->p[0] << 56 | (uint64_t)c->p[1] << 48 | (uint64_t)c->p[2] << 40 |
+       (uint64_t)c->p[3] << 32 | (uint64_t)c->p[4] << 24 | (uint64_t)c->p[5] << 16 |
+       (uint64_t)c->p[6] << 8 | (uint64_t)c->p[7];
   c->p += 8;
   return 0;
 }
