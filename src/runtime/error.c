@@ -32,12 +32,31 @@ static const struct {
     {"RL_ERR_OVERFLOW", "size arithmetic overflow"},
 };
 
+static const struct {
+  const char *name;
+  const char *text;
+} sectab[] = {
+    {"RL_SEC_ERR_CERT_PARSE", "not an X.509 certificate"},
+    {"RL_SEC_ERR_IDENTITY", "certificate identities are not as RFC 6940 11.3 requires"},
+    {"RL_SEC_ERR_UNTRUSTED", "certificate does not chain to a trusted root"},
+    {"RL_SEC_ERR_NODE_ID", "certificate does not carry the Node-ID"},
+    {"RL_SEC_ERR_SELF_SIGNED", "self-signed certificate not acceptable"},
+    {"RL_SEC_ERR_BAD_NODE", "Node-ID revoked by the configuration (bad-node)"},
+    {"RL_SEC_ERR_SIGNATURE", "signature does not verify"},
+    {"RL_SEC_ERR_UNKNOWN_SIGNER", "no certificate matches the signer identity"},
+    {"RL_SEC_ERR_ALGORITHM", "algorithm not supported"},
+    {"RL_SEC_ERR_KEY", "private key unusable"},
+    {"RL_SEC_ERR_CRYPTO", "cryptographic library failure"},
+};
+
 const char *rl_strerror(int err) {
+  if (err <= RL_SEC_ERR_MAX && err >= RL_SEC_ERR_MIN) return sectab[RL_SEC_ERR_MAX - err].text;
   if (err > 0 || err < RL_ERR_MIN) return "unknown error";
   return errtab[-err].text;
 }
 
 const char *rl_errname(int err) {
+  if (err <= RL_SEC_ERR_MAX && err >= RL_SEC_ERR_MIN) return sectab[RL_SEC_ERR_MAX - err].name;
   if (err > 0 || err < RL_ERR_MIN) return "RL_ERR_UNKNOWN";
   return errtab[-err].name;
 }

@@ -33,9 +33,26 @@ typedef enum rl_err {
   RL_ERR_TOO_LARGE = -19,     /* a message above the configured maximum size */
   RL_ERR_UNSUPPORTED = -20,   /* valid but not handled here (e.g. not in a profile) */
   RL_ERR_OVERFLOW = -21,      /* size arithmetic would overflow */
+
+  /* Security modules (src/security): credentials, certificates, signatures. */
+  RL_SEC_ERR_CERT_PARSE = -100,    /* not a DER/PEM X.509 certificate */
+  RL_SEC_ERR_IDENTITY = -101,      /* subjectAltName not as RFC 6940 11.3 requires */
+  RL_SEC_ERR_UNTRUSTED = -102,     /* does not chain to a root-cert (or expired, ...) */
+  RL_SEC_ERR_NODE_ID = -103,       /* the certificate does not carry this Node-ID */
+  RL_SEC_ERR_SELF_SIGNED = -104,   /* self-signed, but not permitted or Node-ID not from the key */
+  RL_SEC_ERR_BAD_NODE = -105,      /* a Node-ID the configuration revokes (bad-node) */
+  RL_SEC_ERR_SIGNATURE = -106,     /* the signature does not verify */
+  RL_SEC_ERR_UNKNOWN_SIGNER = -107,/* no certificate matches the SignerIdentity */
+  RL_SEC_ERR_ALGORITHM = -108,     /* hash, signature or identity type not supported */
+  RL_SEC_ERR_KEY = -109,           /* private key unreadable or not the certificate's */
+  RL_SEC_ERR_CRYPTO = -110,        /* OpenSSL failed (memory, internal) */
 } rl_err;
 
+/* The codecs' codes are RL_ERR_MIN..-1; the security modules' codes are
+ * RL_SEC_ERR_MIN..RL_SEC_ERR_MAX. rl_strerror and rl_errname name both. */
 #define RL_ERR_MIN (-21)
+#define RL_SEC_ERR_MAX (-100)
+#define RL_SEC_ERR_MIN (-110)
 
 /* A fixed description of an error code ("input truncated"). */
 const char *rl_strerror(int err);

@@ -9,32 +9,9 @@
 
 #include "runtime/error.h"
 
-static const struct {
-  const char *name;
-  const char *text;
-} sectab[] = {
-    {"RL_SEC_ERR_CERT_PARSE", "not an X.509 certificate"},
-    {"RL_SEC_ERR_IDENTITY", "certificate identities are not as RFC 6940 11.3 requires"},
-    {"RL_SEC_ERR_UNTRUSTED", "certificate does not chain to a trusted root"},
-    {"RL_SEC_ERR_NODE_ID", "certificate does not carry the Node-ID"},
-    {"RL_SEC_ERR_SELF_SIGNED", "self-signed certificate not acceptable"},
-    {"RL_SEC_ERR_BAD_NODE", "Node-ID revoked by the configuration (bad-node)"},
-    {"RL_SEC_ERR_SIGNATURE", "signature does not verify"},
-    {"RL_SEC_ERR_UNKNOWN_SIGNER", "no certificate matches the signer identity"},
-    {"RL_SEC_ERR_ALGORITHM", "algorithm not supported"},
-    {"RL_SEC_ERR_KEY", "private key unusable"},
-    {"RL_SEC_ERR_CRYPTO", "cryptographic library failure"},
-};
+const char *rl_sec_strerror(int code) { return rl_strerror(code); }
 
-const char *rl_sec_strerror(int code) {
-  if (code <= RL_SEC_ERR_MAX && code >= RL_SEC_ERR_MIN) return sectab[RL_SEC_ERR_MAX - code].text;
-  return rl_strerror(code);
-}
-
-const char *rl_sec_errname(int code) {
-  if (code <= RL_SEC_ERR_MAX && code >= RL_SEC_ERR_MIN) return sectab[RL_SEC_ERR_MAX - code].name;
-  return rl_errname(code);
-}
+const char *rl_sec_errname(int code) { return rl_errname(code); }
 
 void rl_sec_error_clear(rl_sec_error *e) {
   if (!e) return;

@@ -1,9 +1,8 @@
 /* security/error.h: the errors of the security modules (credentials,
  * certificates, signatures).
  *
- * Their codes continue the library's rl_err numbering below RL_ERR_MIN
- * (runtime/error.h), so one int carries either kind and rl_sec_strerror
- * names both. A function that fails also fills an optional rl_sec_error
+ * Their codes are part of rl_err (runtime/error.h), numbered
+ * RL_SEC_ERR_MIN..RL_SEC_ERR_MAX; rl_strerror names them. A function that fails also fills an optional rl_sec_error
  * with a sentence saying what was checked and why it failed ("certificate
  * does not chain to a root-cert of overlay.example.org: unable to get
  * local issuer certificate"). */
@@ -12,29 +11,16 @@
 
 #include <stddef.h>
 
-typedef enum rl_sec_err {
-  RL_SEC_ERR_CERT_PARSE = -100,    /* not a DER/PEM X.509 certificate */
-  RL_SEC_ERR_IDENTITY = -101,      /* subjectAltName not as RFC 6940 11.3 requires */
-  RL_SEC_ERR_UNTRUSTED = -102,     /* does not chain to a root-cert (or expired, ...) */
-  RL_SEC_ERR_NODE_ID = -103,       /* the certificate does not carry this Node-ID */
-  RL_SEC_ERR_SELF_SIGNED = -104,   /* self-signed, but not permitted or Node-ID not from the key */
-  RL_SEC_ERR_BAD_NODE = -105,      /* a Node-ID the configuration revokes (bad-node) */
-  RL_SEC_ERR_SIGNATURE = -106,     /* the signature does not verify */
-  RL_SEC_ERR_UNKNOWN_SIGNER = -107,/* no certificate matches the SignerIdentity */
-  RL_SEC_ERR_ALGORITHM = -108,     /* hash, signature or identity type not supported */
-  RL_SEC_ERR_KEY = -109,           /* private key unreadable or not the certificate's */
-  RL_SEC_ERR_CRYPTO = -110,        /* OpenSSL failed (memory, internal) */
-} rl_sec_err;
-
-#define RL_SEC_ERR_MAX (-100)
-#define RL_SEC_ERR_MIN (-110)
+/* The codes (RL_SEC_ERR_*) are members of the library's one error enum,
+ * rl_err, in runtime/error.h. */
+#include "runtime/error.h"
 
 typedef struct rl_sec_error {
   int code;
   char text[320];
 } rl_sec_error;
 
-/* Fixed text of a security code or of any rl_err. */
+/* Same as rl_strerror / rl_errname (kept for the security modules' callers). */
 const char *rl_sec_strerror(int code);
 
 /* Symbolic name ("RL_SEC_ERR_SIGNATURE", or the rl_err's). */

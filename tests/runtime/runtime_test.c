@@ -126,7 +126,12 @@ START_TEST(every_error_has_a_name_and_text) {
     ck_assert(strncmp(rl_errname(e), "RL_", 3) == 0);
     ck_assert(strcmp(rl_strerror(e), "unknown error") != 0);
   }
+  for (int e = RL_SEC_ERR_MAX; e >= RL_SEC_ERR_MIN; e--) {
+    ck_assert(strncmp(rl_errname(e), "RL_SEC_ERR_", 11) == 0);
+    ck_assert(strcmp(rl_strerror(e), "unknown error") != 0);
+  }
   ck_assert_str_eq(rl_strerror(RL_ERR_MIN - 1), "unknown error");
+  ck_assert_str_eq(rl_strerror(RL_SEC_ERR_MIN - 1), "unknown error");
   ck_assert_uint_eq(rl_err_reload_code(RL_ERR_TOO_LARGE), 0x0b);
   ck_assert_uint_eq(rl_err_reload_code(RL_ERR_TRUNCATED), 0x14);
 }
