@@ -1,7 +1,8 @@
 #!/bin/sh
 # Tests of the generator itself (gen/relgen.py):
 #  1. golden: each test of gen/tests/golden/TESTS is generated again and
-#     must equal expected/NAME.{h,c} byte for byte (the diff is shown);
+#     must equal expected/NAME.{h,c}.golden byte for byte (the diff is shown;
+#     the .golden suffix marks them as test data, not sources);
 #  2. every golden .c compiles warning-free (-Wall -Wextra -Werror) with
 #     $CC and, when present, clang;
 #  3. the error table and the other unit tests (gen/tests/test_relgen.py,
@@ -48,7 +49,7 @@ while read -r name rest; do
     continue
   fi
   for ext in h c; do
-    want=$golden/expected/$name.$ext
+    want=$golden/expected/$name.$ext.golden
     if [ $update = yes ]; then
       if ! cmp -s "$out/$name.$ext" "$want"; then
         cp "$out/$name.$ext" "$want" && note "updated $want"
