@@ -338,6 +338,21 @@ static int unchanged(const rl_StoredDataSpecifier *spec, uint64_t stored) {
   return spec->generation != 0 && spec->generation == stored;
 }
 
+/* The values one specifier selects, shared by Fetch and Stat (7.4.3.1: "The
+ * Stat request is identical to the Fetch request"; 7.4.3.2: so is the
+ * answer's generation rule). Fills *generation; *slots/*n stay empty when the
+ * requester already has this generation. Slots live in arena scratch space:
+ * the caller restores arena->hi when done with them. */
+static int kind_slots(const rl_sres *r, const rl_StoredDataSpecifier *spec, uint64_t now,
+                      rl_arena *arena, uint64_t *generation, slot **slots, size_t *n) {
+  const rl_skind *k = rl_store_res_kind(r, spec->kind);
+  *generation = k ? k->generation : 0;
+  *slots = NULL;
+  *n = 0;
+  if (unchanged(spec, *generation)) return 0;
+  return select_slots(k, spec, spec->data_model, now, arena, slots, n);
+}
+
 int rl_store_fetch(const rl_store *s, const rl_FetchReq *req, uint64_t now, rl_arena *arena,
                    rl_FetchAns *ans, rl_ErrorResponse *err) {
   int rc = 0;
@@ -354,17 +369,14 @@ int rl_store_fetch(const rl_store *s, const rl_FetchReq *req, uint64_t now, rl_a
   if (ans->kind_responses == NULL) goto full;
   for (size_t i = 0; i < req->specifiers_count; i++) {
     const rl_StoredDataSpecifier *spec = &req->specifiers[i];
-    const rl_skind *k = rl_store_res_kind(r, spec->kind);
     rl_FetchKindResponse *kr = &ans->kind_responses[i];
     size_t saved = arena->hi;
-    slot *slots = NULL;
-    size_t n = 0;
+    slot *slots;
+    size_t n;
     memset(kr, 0, sizeof *kr);
     kr->kind = spec->kind;
-    kr->generation = k ? k->generation : 0;
     ans->kind_responses_count = i + 1;
-    if (unchanged(spec, kr->generation)) continue;
-    rc = select_slots(k, spec, spec->data_model, now, arena, &slots, &n);
+    rc = kind_slots(r, spec, now, arena, &kr->generation, &slots, &n);
     if (rc == 0 && n > 0) {
       kr->values = rl_arena_alloc_array(arena, n, sizeof *kr->values);
       if (kr->values == NULL) rc = RL_ERR_ARENA;
@@ -405,19 +417,14 @@ int rl_store_stat(const rl_store *s, const rl_StatReq *req, uint64_t now, rl_are
   }
   for (size_t i = 0; i < req->specifiers_count; i++) {
     const rl_StoredDataSpecifier *spec = &req->specifiers[i];
-    const rl_skind *k = rl_store_res_kind(r, spec->kind);
     rl_StatKindResponse *kr = &ans->kind_responses[i];
     size_t saved = arena->hi;
-    slot *slots = NULL;
-    size_t n = 0;
+    slot *slots;
+    size_t n;
     memset(kr, 0, sizeof *kr);
     kr->kind = spec->kind;
-    kr->generation = k ? k->generation : 0;
     ans->kind_responses_count = i + 1;
-    /* 7.4.3.2: "The contents of the StatKindResponse are the same as those
-     * in the FetchKindResponse": the generation rule too. */
-    if (unchanged(spec, kr->generation)) continue;
-    rc = select_slots(k, spec, spec->data_model, now, arena, &slots, &n);
+    rc = kind_slots(r, spec, now, arena, &kr->generation, &slots, &n);
     if (rc == 0 && n > 0) {
       kr->values = rl_arena_alloc_array(arena, n, sizeof *kr->values);
       if (kr->values == NULL) rc = RL_ERR_ARENA;
