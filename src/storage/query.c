@@ -340,7 +340,7 @@ static int unchanged(const rl_StoredDataSpecifier *spec, uint64_t stored) {
 
 /* The values one specifier selects, shared by Fetch and Stat (7.4.3.1: "The
  * Stat request is identical to the Fetch request"; 7.4.3.2: so is the
- * answer's generation rule). Fills *generation; *slots/*n stay empty when the
+ * answer's generation rule). Fills *generation; the slot list stays empty when the
  * requester already has this generation. Slots live in arena scratch space:
  * the caller restores arena->hi when done with them. */
 static int kind_slots(const rl_sres *r, const rl_StoredDataSpecifier *spec, uint64_t now,
