@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "runtime/error.h"
+#include "runtime/hex.h"
 
 int rl_input_kind_parse(const char *s) {
   if (strcmp(s, "auto") == 0) return RL_INPUT_AUTO;
@@ -41,13 +42,6 @@ rl_input_kind rl_input_detect(const uint8_t *buf, size_t len) {
 rl_framing rl_framing_detect(const uint8_t *buf, size_t len) {
   if (len > 0 && (buf[0] == 128 || buf[0] == 129)) return RL_FRAMING_FRAMED;
   return RL_FRAMING_BARE;
-}
-
-static int hexval(uint8_t ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
 }
 
 /* 1 if the line starting at p (up to end) begins with word, e.g. "hex:". */
@@ -126,7 +120,7 @@ int rl_hex_text_decode(uint8_t *text, size_t len, size_t *out_len,
     }
     if (ch == ' ' || ch == '\t' || ch == '\r' || ch == ':' || ch == '\f' || ch == '\v')
       continue;
-    v = hexval(ch);
+    v = rl_hex_digit(ch);
     if (v < 0) {
       if (ch >= 0x20 && ch < 0x7f)
         snprintf(err, errlen, "%zu:%zu: '%c' is not a hex digit", line, col, ch);

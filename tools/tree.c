@@ -36,8 +36,9 @@ static int all_digits(const char *s, size_t n) {
 }
 
 static int hexbyte(const char *s) {
-  unsigned b = 0;
-  return sscanf(s, "%2x", &b) == 1 ? (int)b : -1;
+  int hi = rl_hex_digit((unsigned char)s[0]);
+  int lo = hi < 0 ? -1 : rl_hex_digit((unsigned char)s[1]);
+  return lo < 0 ? -1 : hi << 4 | lo;
 }
 
 /* If hex s spells printable text, print it quoted. uint64 values are

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runtime/error.h"
+#include "runtime/hex.h"
 
 const char *rl_cfgv_excerpt(const char *s, char *buf, size_t size) {
   size_t k = 0;
@@ -130,13 +131,6 @@ int rl_cfgv_base64(const char *text, uint8_t **out, size_t *len, char *why, size
   return 0;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 int rl_cfgv_hex(const char *text, uint8_t **out, size_t *len, char *why, size_t whylen) {
   size_t l = strlen(text);
   uint8_t *buf;
@@ -151,7 +145,7 @@ int rl_cfgv_hex(const char *text, uint8_t **out, size_t *len, char *why, size_t 
   buf = malloc(l / 2);
   if (!buf) return RL_ERR_NOMEM;
   for (size_t i = 0; i < l; i += 2) {
-    int h = hex_value(text[i]), lo = hex_value(text[i + 1]);
+    int h = rl_hex_digit(text[i]), lo = rl_hex_digit(text[i + 1]);
     if (h < 0 || lo < 0) {
       free(buf);
       snprintf(why, whylen, "\"%s\" is not a Node-ID in hexadecimal",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "runtime/error.h"
+#include "runtime/hex.h"
 
 int rl_nodeid_len_valid(size_t len) {
   return len >= RL_NODEID_MIN_LEN && len <= RL_NODEID_MAX_LEN;
@@ -140,19 +141,11 @@ char *rl_nodeid_hex(const uint8_t *a, size_t len, char *buf, size_t size) {
   return buf;
 }
 
-static int hexval(char ch) {
-  int v = -1;
-  if (ch >= '0' && ch <= '9') v = ch - '0';
-  else if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
-  else if (ch >= 'A' && ch <= 'F') v = ch - 'A' + 10;
-  return v;
-}
-
 int rl_nodeid_from_hex(const char *hex, uint8_t *out, size_t len) {
   int rc = RL_ERR_SYNTAX;
   if (strlen(hex) != 2 * len) goto done;
   for (size_t i = 0; i < len; i++) {
-    int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+    int hi = rl_hex_digit(hex[2 * i]), lo = rl_hex_digit(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) goto done;
     out[i] = (uint8_t)(hi * 16 + lo);
   }

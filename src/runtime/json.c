@@ -92,33 +92,6 @@ int rl_json_get_uint(const json_t *obj, const char *key, unsigned width,
   return r;
 }
 
-static int hexval(int ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
-}
-
-long rl_hex_decode(const char *s, size_t n, uint8_t *out, size_t cap, int spaces) {
-  size_t k = 0;
-  size_t i = 0;
-  while (i < n) {
-    int hi, lo;
-    if (spaces && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == ':')) {
-      i++;
-      continue;
-    }
-    if (i + 1 >= n) return RL_ERR_SYNTAX;
-    hi = hexval((unsigned char)s[i]);
-    lo = hexval((unsigned char)s[i + 1]);
-    if (hi < 0 || lo < 0) return RL_ERR_SYNTAX;
-    if (k >= cap) return RL_ERR_BUFFER;
-    out[k++] = (uint8_t)(hi << 4 | lo);
-    i += 2;
-  }
-  return (long)k;
-}
-
 int rl_json_to_hex(const json_t *j, rl_ctx *ctx, rl_bytes *out) {
   const char *s;
   size_t n;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "hex.h"
 #include "types.h"
 
 /* Set key to value (stealing it); nonzero when value is NULL or on error. */
@@ -35,9 +36,5 @@ int rl_json_to_hex(const json_t *j, rl_ctx *ctx, rl_bytes *out);
  * (the error path's last segment points into obj: format it first). */
 int rl_json_check_keys(const json_t *obj, const char *const *keys, rl_ctx *ctx);
 
-/* Decode a hex string of n characters (whitespace allowed between byte
- * pairs when spaces is nonzero) into out (capacity cap); returns the byte
- * count or a negative rl_err. */
-long rl_hex_decode(const char *s, size_t n, uint8_t *out, size_t cap, int spaces);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "runtime/cursor.h"
 #include "runtime/error.h"
+#include "runtime/hex.h"
 
 /* Certificates ride in GenericCertificate.certificate<0..2^16-1> (6.3.4);
  * a file larger than this is not one. */
@@ -58,13 +59,6 @@ int rl_node_id_uri(const uint8_t *id, size_t len, const char *overlay, char *buf
   return 0;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10; /* ABNF HEXDIG is case-insensitive */
-  return -1;
-}
-
 /* reg-name (RFC 3986): unreserved / pct-encoded / sub-delims. */
 static int reg_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -89,7 +83,7 @@ int rl_node_id_uri_parse(const char *uri, uint8_t *id, size_t *len, char *overla
     return RL_SEC_ERR_IDENTITY;
   }
   for (const char *h = p; h < at; h++, nhex++)
-    if (hexval(*h) < 0) {
+    if (rl_hex_digit(*h) < 0) {
       snprintf(why, whylen, "\"%.60s\": the destination is not hexadecimal", uri);
       return RL_SEC_ERR_IDENTITY;
     }
@@ -99,7 +93,7 @@ int rl_node_id_uri_parse(const char *uri, uint8_t *id, size_t *len, char *overla
              "of one Node-ID", uri, nhex);
     return RL_SEC_ERR_IDENTITY;
   }
-  for (size_t i = 0; i < ndest; i++) dest[i] = (uint8_t)(hexval(p[2 * i]) << 4 | hexval(p[2 * i + 1]));
+  for (size_t i = 0; i < ndest; i++) dest[i] = (uint8_t)(rl_hex_digit(p[2 * i]) << 4 | rl_hex_digit(p[2 * i + 1]));
   /* The Destination List of 11.3: exactly one Destination {node(1),
    * length, node_id}. A bare Node-ID, as some implementations write, has
    * no type and length and is refused here. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "runtime/error.h"
+#include "runtime/hex.h"
 
 static int fail(char *err, size_t errlen, const char *file, int line,
                 const char *fmt, ...) {
@@ -73,13 +74,6 @@ static void copy_trimmed(char *dst, size_t size, const char *src) {
   dst[n] = '\0';
 }
 
-static int hexval(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* One line of the hex section: bytes, then an optional "# comment". */
 static int hex_line(rl_vec *v, char *line, int lineno, char **cstore, char *err,
                     size_t errlen) {
@@ -100,8 +94,8 @@ static int hex_line(rl_vec *v, char *line, int lineno, char **cstore, char *err,
       p++;
       continue;
     }
-    hi = hexval((unsigned char)p[0]);
-    lo = hi < 0 ? -1 : hexval((unsigned char)p[1]);
+    hi = rl_hex_digit((unsigned char)p[0]);
+    lo = hi < 0 ? -1 : rl_hex_digit((unsigned char)p[1]);
     if (hi < 0 || lo < 0)
       return fail(err, errlen, v->file, lineno,
                   "'%.*s' is not a hex byte (two hex digits)", p[1] ? 2 : 1, p);
