@@ -676,3 +676,7 @@ int rl_chord_build_leave(const rl_chord *c, rl_ChordLeaveType type,
 done:
   return rc;
 }
+
+void rl_chord_actions_clear(rl_chord *c) {
+  if (c != NULL) rl_chordi_actions_reset(c);
+}

@@ -142,6 +142,9 @@ void rl_chord_free(rl_chord *c);
 
 /* The actions of the latest event (see the header comment). */
 size_t rl_chord_actions(const rl_chord *c, const rl_chord_action **out);
+/* Forget the actions of the latest event once they are carried out (so
+ * that a second look at the list does not repeat them). */
+void rl_chord_actions_clear(rl_chord *c);
 /* Actions lost because the list was full since creation (0 unless the
  * configuration is inconsistent; a test checks it). */
 size_t rl_chord_actions_dropped(const rl_chord *c);

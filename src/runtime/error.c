@@ -30,6 +30,9 @@ static const struct {
     {"RL_ERR_TOO_LARGE", "message larger than the allowed maximum"},
     {"RL_ERR_UNSUPPORTED", "not supported here"},
     {"RL_ERR_OVERFLOW", "size arithmetic overflow"},
+    {"RL_ERR_TIMEOUT", "no answer in time"},
+    {"RL_ERR_NOT_FOUND", "no such entry"},
+    {"RL_ERR_STATE", "not possible in the current state"},
 };
 
 static const struct {

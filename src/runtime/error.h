@@ -33,6 +33,9 @@ typedef enum rl_err {
   RL_ERR_TOO_LARGE = -19,     /* a message above the configured maximum size */
   RL_ERR_UNSUPPORTED = -20,   /* valid but not handled here (e.g. not in a profile) */
   RL_ERR_OVERFLOW = -21,      /* size arithmetic would overflow */
+  RL_ERR_TIMEOUT = -22,       /* no answer in time (transactions, links) */
+  RL_ERR_NOT_FOUND = -23,     /* no such entry (expired, replaced, unknown) */
+  RL_ERR_STATE = -24,         /* not possible in the current state */
 
   /* Security modules (src/security): credentials, certificates, signatures. */
   RL_SEC_ERR_CERT_PARSE = -100,    /* not a DER/PEM X.509 certificate */
@@ -50,7 +53,7 @@ typedef enum rl_err {
 
 /* The codecs' codes are RL_ERR_MIN..-1; the security modules' codes are
  * RL_SEC_ERR_MIN..RL_SEC_ERR_MAX. rl_strerror and rl_errname name both. */
-#define RL_ERR_MIN (-21)
+#define RL_ERR_MIN (-24)
 #define RL_SEC_ERR_MAX (-100)
 #define RL_SEC_ERR_MIN (-110)
 

@@ -1,0 +1,1529 @@
+/* peer/node.c: the node's core: links and the Connection Table, message
+ * receipt and forwarding (RFC 6940 6.1), symmetric recursive routing
+ * (6.2), transactions with end-to-end retransmission (6.2.1), signing and
+ * verification (6.3.4), and the event loop. */
+#define _GNU_SOURCE
+#include "peer/node_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "codec/message.h"
+#include "overlay/hash.h"
+#include "runtime/cursor.h"
+
+#define RL_VERSION_1_0 0x0a
+
+/* ---------- small things ---------- */
+
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t rl_node_now(const rl_node *n) {
+  (void)n;
+  return mono_ms();
+}
+
+/* xorshift64*: transaction IDs must be random (6.3.2); the generator is
+ * seeded from the system's random source unless a test fixes the seed. */
+uint64_t rl_node_random(rl_node *n) {
+  uint64_t x = n->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  n->rng = x;
+  return x * 0x2545F4914F6CDD1Dull;
+}
+
+void rl_node_log(const rl_node *n, int level, const char *fmt, ...) {
+  va_list ap;
+  char idhex[RL_HEXBUF];
+  if (!n->opt.log || level > n->opt.verbosity) return;
+  fprintf(n->opt.log, "%llu %s %s: ", (unsigned long long)(mono_ms() - n->start_ms),
+          rl_node_hex(n->self.b, n->id_len, idhex),
+          level == 0 ? "error" : level == 1 ? "info" : level == 2 ? "msg" : "debug");
+  va_start(ap, fmt);
+  vfprintf(n->opt.log, fmt, ap);
+  va_end(ap);
+  fputc('\n', n->opt.log);
+  fflush(n->opt.log);
+}
+
+const char *rl_node_hex(const uint8_t *id, size_t len, char *buf) {
+  static const char hx[] = "0123456789abcdef";
+  size_t i;
+  if (len > 20) len = 20;
+  for (i = 0; i < len; i++) {
+    buf[2 * i] = hx[id[i] >> 4];
+    buf[2 * i + 1] = hx[id[i] & 15];
+  }
+  buf[2 * len] = 0;
+  return buf;
+}
+
+static const char *code_name(rl_MessageCode c) {
+  const char *s = rl_MessageCode_name(c);
+  return s ? s : "unknown_code";
+}
+
+void rl_node_options_init(rl_node_options *o) {
+  memset(o, 0, sizeof *o);
+  o->link_mode = RL_LINK_TLS;
+  o->verbosity = 1;
+  o->log = stderr;
+}
+
+/* The decoder asks for the data model of each Kind it meets (7.2): the
+ * configuration's Kinds, the registered ones, and a note of the unknown
+ * ones so that a Store can be answered with Error_Unknown_Kind. */
+static int node_data_model(const rl_params *p, rl_KindId kind, rl_DataModel *out) {
+  rl_node *n = p->user;
+  size_t i;
+  for (i = 0; i < n->nkinds; i++)
+    if (n->kinds[i].id == kind) {
+      *out = n->kinds[i].data_model;
+      return 0;
+    }
+  for (i = 0; i < n->nunknown; i++)
+    if (n->unknown_kinds[i] == kind) return RL_ERR_PARAM;
+  if (n->nunknown < sizeof n->unknown_kinds / sizeof n->unknown_kinds[0])
+    n->unknown_kinds[n->nunknown++] = kind;
+  return RL_ERR_PARAM;
+}
+
+/* ---------- the Connection Table ---------- */
+
+static rl_conn *conn_of(rl_link *l) { return rl_link_get_user(l); }
+
+rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id) {
+  size_t i;
+  rl_conn *best = NULL;
+  for (i = 0; i < RL_NODE_MAX_CONNS; i++) {
+    rl_conn *c = &n->conns[i];
+    if (!c->link || !c->bound || memcmp(c->id.b, id, n->id_len) != 0) continue;
+    if (c->up) return c;
+    if (!best) best = c;
+  }
+  return best;
+}
+
+static rl_conn *conn_new(rl_node *n, rl_link *l, int outgoing) {
+  size_t i;
+  for (i = 0; i < RL_NODE_MAX_CONNS; i++)
+    if (!n->conns[i].link) {
+      rl_conn *c = &n->conns[i];
+      memset(c, 0, sizeof *c);
+      c->link = l;
+      c->outgoing = outgoing;
+      c->key = ++n->next_conn_key;
+      rl_link_set_user(l, c);
+      return c;
+    }
+  return NULL;
+}
+
+rl_conn *rl_node_connect(rl_node *n, const struct sockaddr *addr, socklen_t len) {
+  rl_link *l = rl_link_connect(n->links, addr, len);
+  rl_conn *c;
+  if (!l) return NULL;
+  c = conn_new(n, l, 1);
+  if (!c) {
+    rl_link_close(l);
+    return NULL;
+  }
+  return c;
+}
+
+static int conn_count(const rl_node *n) {
+  int k = 0;
+  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
+    if (n->conns[i].link) k++;
+  return k;
+}
+
+/* Bind a conn to the Node-ID its certificate carries (11.3: a node's
+ * certificate holds its Node-IDs; ours hold one). */
+static void conn_bind_cert(rl_node *n, rl_conn *c) {
+  const rl_cert *cert = rl_link_peer_cert(c->link);
+  if (!cert || c->bound) return;
+  if (cert->n_node_ids >= 1 && cert->node_id_len == n->id_len) {
+    memcpy(c->id.b, cert->node_ids[0], n->id_len);
+    c->bound = 1;
+  }
+}
+
+static void conn_bound_event(rl_node *n, rl_conn *c);
+
+/* ---------- sending ---------- */
+
+static int frag_emit(void *user, const uint8_t *frag, size_t len) {
+  return rl_link_send(user, frag, len);
+}
+
+/* Send an encoded message down a link, in fragments when it is larger
+ * than max-message-size (6.7). */
+static int conn_send(rl_node *n, rl_conn *c, const uint8_t *msg, size_t len) {
+  if (!c || !c->link) return RL_ERR_STATE;
+  if (len <= n->max_msg) return rl_link_send(c->link, msg, len);
+  return rl_fragment_split(msg, len, n->max_msg, frag_emit, c->link);
+}
+
+static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len);
+
+/* Messages from this node to itself (a request for a Resource-ID it is
+ * responsible for, and its answer) go through the receive path too, but
+ * from the loop, not from inside the handler that sent them: a handler's
+ * decoded request lives in the arena that receiving resets. */
+static int local_enqueue(rl_node *n, const uint8_t *msg, size_t len) {
+  uint8_t *copy;
+  if (n->nlocal >= RL_NODE_LOCAL_QUEUE) return RL_ERR_NOMEM;
+  copy = malloc(len);
+  if (!copy) return RL_ERR_NOMEM;
+  memcpy(copy, msg, len);
+  n->local[n->nlocal].bytes = copy;
+  n->local[n->nlocal].len = len;
+  n->nlocal++;
+  return 0;
+}
+
+static void local_drain(rl_node *n) {
+  while (n->nlocal > 0) {
+    uint8_t *b = n->local[0].bytes;
+    size_t len = n->local[0].len;
+    n->nlocal--;
+    memmove(&n->local[0], &n->local[1], n->nlocal * sizeof n->local[0]);
+    process_message(n, NULL, b, len);
+    free(b);
+    rl_node_chord_actions(n);
+  }
+}
+
+/* Where a message whose Destination List starts with d goes next: a conn,
+ * or *local set when this node is the destination. */
+static rl_conn *next_hop(rl_node *n, const rl_Destination *d, int *local) {
+  rl_nodeid nh;
+  const uint8_t *id = NULL;
+  *local = 0;
+  if (d->compressed || d->type == RL_DestinationType_opaque_id_type) return NULL;
+  if (d->type == RL_DestinationType_node) {
+    id = d->destination_data.node_id.ptr;
+    if (d->destination_data.node_id.len != n->id_len) return NULL;
+    if (memcmp(id, n->self.b, n->id_len) == 0) {
+      *local = 1;
+      return NULL;
+    }
+    rl_conn *c = rl_node_conn_by_id(n, id);
+    if (c) return c; /* 6.1.2: directly connected: send it there */
+  } else if (d->type == RL_DestinationType_resource) {
+    id = d->destination_data.resource_id.ptr;
+    if (d->destination_data.resource_id.len != n->id_len) return NULL;
+  } else {
+    return NULL;
+  }
+  if (n->opt.client) {
+    /* A client sends everything through its peer (4.2). */
+    for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
+      if (n->conns[i].link && n->conns[i].up && n->conns[i].bound) return &n->conns[i];
+    return NULL;
+  }
+  switch (rl_chord_next_hop(n->chord, id, &nh)) {
+  case RL_CHORD_LOCAL:
+    *local = 1;
+    return NULL;
+  case 0:
+    return rl_node_conn_by_id(n, nh.b);
+  default:
+    return NULL;
+  }
+}
+
+/* Send a message we built (request or answer) towards dest[0]. */
+static int route_out(rl_node *n, const rl_Destination *dest, size_t ndest, const uint8_t *msg,
+                     size_t len) {
+  int local = 0;
+  rl_conn *c;
+  if (ndest == 0) return RL_ERR_PARAM;
+  c = next_hop(n, &dest[0], &local);
+  if (local) return local_enqueue(n, msg, len);
+  if (!c) return RL_ERR_STATE;
+  return conn_send(n, c, msg, len);
+}
+
+static void node_sign_fail(rl_node *n, const char *what, const rl_sec_error *e) {
+  rl_node_log(n, 0, "cannot build %s: %s", what, e->text[0] ? e->text : rl_strerror(e->code));
+}
+
+/* Encode a message of ours into buf. Returns its length or 0. */
+static size_t encode_signed(rl_node *n, uint8_t *buf, const rl_msg_out *m) {
+  rl_writer w;
+  rl_sec_error e;
+  memset(&e, 0, sizeof e);
+  rl_writer_init(&w, buf, n->out_cap, NULL);
+  if (rl_msg_encode_signed(&w, m, n->cred, n->extra_certs, n->nextra, &e) != 0 || w.err) {
+    if (!e.code) e.code = w.err ? w.err : RL_ERR_BUFFER;
+    node_sign_fail(n, code_name(m->message_code), &e);
+    return 0;
+  }
+  return w.len;
+}
+
+static rl_txn *txn_new(rl_node *n) {
+  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++)
+    if (!n->txns[i].used) {
+      memset(&n->txns[i], 0, sizeof n->txns[i]);
+      n->txns[i].used = 1;
+      return &n->txns[i];
+    }
+  return NULL;
+}
+
+
+int rl_node_send_request(rl_node *n, const rl_Destination *dest, size_t ndest, rl_MessageCode code,
+                         const rl_MessageBody *body, rl_txn_kind k, rl_txn **out) {
+  rl_msg_out m;
+  rl_txn *t;
+  size_t len;
+  int rc;
+  if (out) *out = NULL;
+  if (ndest == 0) return RL_ERR_PARAM;
+  t = txn_new(n);
+  if (!t) return RL_ERR_NOMEM;
+  memset(&m, 0, sizeof m);
+  m.overlay = n->overlay;
+  m.configuration_sequence = n->cfg->has_sequence ? n->cfg->sequence : 0;
+  m.ttl = n->cfg->initial_ttl;
+  do t->id = rl_node_random(n); while (t->id == 0);
+  m.transaction_id = t->id;
+  m.destination_list = dest;
+  m.destination_count = ndest;
+  m.message_code = code;
+  m.body = body;
+  len = encode_signed(n, n->out, &m);
+  if (!len) {
+    t->used = 0;
+    return RL_ERR_BUFFER;
+  }
+  t->bytes = malloc(len);
+  if (!t->bytes) {
+    t->used = 0;
+    return RL_ERR_NOMEM;
+  }
+  memcpy(t->bytes, n->out, len);
+  t->len = len;
+  t->kind = k;
+  t->sent = 1;
+  t->started_ms = mono_ms();
+  t->started_us = mono_us();
+  t->next_ms = t->started_ms + n->cfg->reliability_timer;
+  if (dest[0].type == RL_DestinationType_node && !dest[0].compressed &&
+      dest[0].destination_data.node_id.len == n->id_len) {
+    memcpy(t->first_hop.b, dest[0].destination_data.node_id.ptr, n->id_len);
+    t->first_hop_node = 1;
+  }
+  n->st.requests_out++;
+  if (out) *out = t;
+  {
+    char hx[RL_HEXBUF];
+    const rl_bytes *id = dest[ndest - 1].type == RL_DestinationType_resource
+                             ? &dest[ndest - 1].destination_data.resource_id
+                             : &dest[ndest - 1].destination_data.node_id;
+    rl_node_log(n, 2, "send %s txid %016llx to %s (%zu bytes)", code_name(code),
+                (unsigned long long)t->id,
+                id->len <= 20 && !dest[ndest - 1].compressed ? rl_node_hex(id->ptr, id->len, hx) : "?",
+                len);
+  }
+  rc = route_out(n, dest, ndest, t->bytes, t->len);
+  if (rc != 0 && rc != RL_ERR_STATE) {
+    /* Could not even queue it: the retransmission timer will retry. */
+    rl_node_log(n, 1, "send %s: %s", code_name(code), rl_strerror(rc));
+  }
+  if (rc == RL_ERR_STATE) {
+    /* No route at all right now: retry with the timer; the caller learns
+     * of the failure when the transaction times out. */
+    rl_node_log(n, 2, "no route yet for %s", code_name(code));
+  }
+  return 0;
+}
+
+int rl_node_request(rl_node *n, const rl_Destination *dest, size_t ndest, rl_MessageCode code,
+                    const rl_MessageBody *body, rl_node_answer_fn cb, void *user) {
+  rl_txn *t;
+  int rc = rl_node_send_request(n, dest, ndest, code, body, RL_TXN_APP, &t);
+  if (rc) return rc;
+  t->cb = cb;
+  t->user = user;
+  return 0;
+}
+
+/* Remember an answer for retransmitted requests (6.2.1). */
+static void resp_cache_put(rl_node *n, uint64_t txid, const uint8_t *msg, size_t len) {
+  rl_resp_cache *r = &n->resp[n->resp_next];
+  uint8_t *copy = malloc(len);
+  if (!copy) return;
+  memcpy(copy, msg, len);
+  free(r->bytes);
+  r->bytes = copy;
+  r->len = len;
+  r->txid = txid;
+  r->when = mono_ms();
+  n->resp_next = (n->resp_next + 1) % RL_NODE_RESP_CACHE;
+}
+
+static const rl_resp_cache *resp_cache_get(rl_node *n, uint64_t txid) {
+  uint64_t now = mono_ms();
+  for (size_t i = 0; i < RL_NODE_RESP_CACHE; i++) {
+    rl_resp_cache *r = &n->resp[i];
+    if (r->bytes && r->txid == txid && now - r->when < RL_NODE_REQUEST_LIFETIME_MS) return r;
+  }
+  return NULL;
+}
+
+/* The prev-hop Destination of a conn. */
+static void conn_dest(rl_node *n, const rl_conn *c, rl_Destination *d) {
+  rl_dest_node(d, c->id.b, n->id_len);
+}
+
+static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl_MessageCode code,
+                       const rl_MessageBody *body) {
+  rl_Destination prev, *dest = NULL, self_dest;
+  size_t ndest = 0;
+  rl_ForwardingOption *opts = NULL;
+  size_t nopts = 0;
+  rl_msg_out m;
+  size_t len;
+  int rc;
+  /* Answers are built while the request's decode lives in the arena: take
+   * the scratch end of it for the lists. */
+  rl_arena *a = &n->arena;
+  if (c) {
+    if (!c->bound) return RL_ERR_STATE;
+    conn_dest(n, c, &prev);
+    rc = rl_msg_response_destinations(fh, &prev, a, &dest, &ndest);
+  } else {
+    /* Our own request, answered by ourselves. */
+    rc = rl_msg_response_destinations(fh, NULL, a, &dest, &ndest);
+    if (rc == 0 && ndest == 0) {
+      rl_dest_node(&self_dest, n->self.b, n->id_len);
+      dest = &self_dest;
+      ndest = 1;
+    }
+  }
+  if (rc) return rc;
+  rc = rl_msg_response_options(fh, a, &opts, &nopts);
+  if (rc) return rc;
+  memset(&m, 0, sizeof m);
+  m.overlay = n->overlay;
+  m.configuration_sequence = n->cfg->has_sequence ? n->cfg->sequence : 0;
+  m.ttl = n->cfg->initial_ttl;
+  m.transaction_id = fh->transaction_id;
+  m.destination_list = dest;
+  m.destination_count = ndest;
+  m.options = opts;
+  m.options_count = nopts;
+  m.message_code = code;
+  m.body = body;
+  len = encode_signed(n, n->out2, &m);
+  if (!len) return RL_ERR_BUFFER;
+  /* 6.3.2: max_response_length: a response that would exceed it becomes
+   * Error_Incompatible_with_Overlay. */
+  if (fh->max_response_length && len > fh->max_response_length && code != RL_MessageCode_error) {
+    rl_MessageBody eb;
+    char text[96];
+    snprintf(text, sizeof text, "response of %zu bytes exceeds max_response_length %u", len,
+             (unsigned)fh->max_response_length);
+    rl_msg_error_body(&eb, RL_ErrorCode_Error_Incompatible_with_Overlay, text);
+    m.message_code = RL_MessageCode_error;
+    m.body = &eb;
+    len = encode_signed(n, n->out2, &m);
+    if (!len) return RL_ERR_BUFFER;
+  }
+  if (code == RL_MessageCode_error) n->st.errors_out++;
+  resp_cache_put(n, fh->transaction_id, n->out2, len);
+  rl_node_log(n, 2, "answer %s txid %016llx (%zu bytes)", code_name(m.message_code),
+              (unsigned long long)fh->transaction_id, len);
+  if (!c) return local_enqueue(n, n->out2, len);
+  return conn_send(n, c, n->out2, len);
+}
+
+int rl_node_reply(rl_node *n, rl_conn *c, const rl_Message *m, rl_MessageCode code,
+                   const rl_MessageBody *body) {
+  return answer_with(n, c, &m->forwarding_header, code, body);
+}
+
+int rl_node_reply_error(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl_ErrorCode code,
+                         const char *fmt, ...) {
+  char text[512];
+  va_list ap;
+  rl_MessageBody body;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  rl_node_log(n, 1, "error %s to txid %016llx: %s",
+              rl_ErrorCode_name(code) ? rl_ErrorCode_name(code) : "?",
+              (unsigned long long)fh->transaction_id, text);
+  rl_msg_error_body(&body, code, text);
+  return answer_with(n, c, fh, RL_MessageCode_error, &body);
+}
+
+int rl_node_reply_unknown_kinds(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh,
+                                 const rl_KindId *kinds, size_t nkinds) {
+  rl_MessageBody body;
+  memset(&body, 0, sizeof body);
+  rl_msg_error_unknown_kinds(&body, kinds, nkinds);
+  rl_node_log(n, 1, "error Error_Unknown_Kind to txid %016llx: %zu kind(s), first %u",
+              (unsigned long long)fh->transaction_id, nkinds, nkinds ? (unsigned)kinds[0] : 0);
+  return answer_with(n, c, fh, RL_MessageCode_error, &body);
+}
+
+/* ---------- receiving ---------- */
+
+static int opt_known(const rl_ForwardingOption *o) {
+  /* The codec knows the option types of the specs it was built from
+   * (RFC 7263's ExtensiveRoutingModeOption); the peer implements none of
+   * them, so for the critical flags every option is "not understood". */
+  (void)o;
+  return 0;
+}
+
+/* 6.3.2.3: the first option with `flag` set that we do not understand. */
+static const rl_ForwardingOption *critical_option(const rl_ForwardingHeader *fh, uint8_t flag) {
+  for (size_t i = 0; i < fh->options_count; i++)
+    if ((fh->options[i].flags & flag) && !opt_known(&fh->options[i])) return &fh->options[i];
+  return NULL;
+}
+
+static int is_request_code(rl_MessageCode c) { return c != RL_MessageCode_error && (c & 1); }
+
+/* The message code of an unfragmented message (or a first fragment),
+ * read without decoding: it follows the forwarding header. -1 if unknown. */
+static int peek_code(const rl_ForwardingHeader *fh, const uint8_t *msg, size_t len) {
+  size_t off = fh->raw.len;
+  if ((fh->fragment & RL_FRAGMENT_OFFSET_MASK) != 0 || off + 2 > len) return -1;
+  return (msg[off] << 8) | msg[off + 1];
+}
+
+/* Forward a message whose Destination List, after this node's work, is
+ * dest[0..ndest) (6.1.2). */
+static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
+                    const rl_ForwardingHeader *fh, const rl_Destination *dest, size_t ndest,
+                    rl_conn *to, int code) {
+  rl_Destination *via;
+  size_t nvia = fh->via_list_count;
+  rl_writer w;
+  int request = code < 0 || is_request_code((rl_MessageCode)code);
+  int whole = rl_message_is_whole(fh->fragment);
+  uint8_t ttl = fh->ttl;
+  const rl_ForwardingOption *crit;
+
+  if (n->opt.client) {
+    n->st.dropped++;
+    return; /* clients never route (4.2) */
+  }
+  if (to == from && from) {
+    /* Back where it came from would loop: drop (10.3's routing never
+     * chooses the previous hop for a correct table). */
+    rl_node_log(n, 2, "drop txid %016llx: next hop is the previous hop",
+                (unsigned long long)fh->transaction_id);
+  }
+  if (ttl == 0 && !(n->opt.break_rule && strcmp(n->opt.break_rule, "ignore-ttl") == 0)) {
+    /* 6.3.2: not propagated further; Error_TTL_Exceeded. */
+    n->st.dropped++;
+    if (request && code >= 0)
+      rl_node_reply_error(n, from, fh, RL_ErrorCode_Error_TTL_Exceeded,
+                           "TTL reached 0 at this peer");
+    return;
+  }
+  if (request && (crit = critical_option(fh, RL_FORWARD_CRITICAL)) != NULL) {
+    n->st.dropped++;
+    if (code >= 0)
+      rl_node_reply_error(n, from, fh, RL_ErrorCode_Error_Unsupported_Forwarding_Option,
+                           "forwarding option type %u is FORWARD_CRITICAL and not supported",
+                           (unsigned)crit->type);
+    return;
+  }
+  /* 6.1.2: append the previous hop to the Via List; compress a long one
+   * into a 16-bit opaque ID (6.3.2.2) on whole requests. */
+  via = rl_arena_alloc_array(&n->arena, nvia + 1, sizeof *via);
+  if (!via) return;
+  memcpy(via, fh->via_list, nvia * sizeof *via);
+  if (from && from->bound) rl_dest_node(&via[nvia++], from->id.b, n->id_len);
+  if (whole && request && nvia >= 4 && n->viatab) {
+    uint16_t oid;
+    if (rl_viatab_save(n->viatab, via, nvia, mono_ms(), &oid) == 0) {
+      rl_dest_compressed(&via[0], oid);
+      nvia = 1;
+    }
+  }
+  if (ttl > 0) ttl--;
+  rl_writer_init(&w, n->out2, n->out_cap, NULL);
+  if (rl_msg_rewrite(&w, msg, len, fh, ttl, via, nvia, dest, ndest) != 0 || w.err) {
+    rl_node_log(n, 1, "cannot forward txid %016llx: %s", (unsigned long long)fh->transaction_id,
+                rl_strerror(w.err ? w.err : RL_ERR_BUFFER));
+    n->st.dropped++;
+    return;
+  }
+  n->st.forwarded++;
+  rl_node_log(n, 3, "forward txid %016llx ttl %u", (unsigned long long)fh->transaction_id, ttl);
+  if (conn_send(n, to, n->out2, w.len) != 0) n->st.dropped++;
+}
+
+static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
+                          const rl_ForwardingHeader *fh0);
+
+/* 6.1: examine the Destination List and forward or consume. */
+static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len) {
+  rl_ForwardingHeader fh;
+  rl_ctx ctx;
+  const rl_Destination *dest;
+  rl_Destination *expanded;
+  size_t ndest, i;
+  int code, local = 0;
+  rl_conn *to;
+
+  rl_arena_reset(&n->arena);
+  n->nunknown = 0;
+  if (rl_msg_parse_header(msg, len, &n->arena, &n->params, &ctx, &fh) != 0) {
+    /* Without a header there is nobody to answer (6.1). */
+    char eb[256];
+    rl_node_log(n, 1, "drop a message: forwarding header: %s",
+                rl_errinfo_format(&ctx.err, eb, sizeof eb));
+    n->st.dropped++;
+    return;
+  }
+  code = peek_code(&fh, msg, len);
+  if (fh.overlay != n->overlay) {
+    /* 6.1, 6.3.2: another overlay: discard. */
+    rl_node_log(n, 1, "drop txid %016llx: overlay %08x is not ours (%08x)",
+                (unsigned long long)fh.transaction_id, (unsigned)fh.overlay, (unsigned)n->overlay);
+    n->st.dropped++;
+    return;
+  }
+  if (fh.version != RL_VERSION_1_0) {
+    /* 6.3.2: "Nodes MUST reject messages with other versions." */
+    n->st.dropped++;
+    if (code >= 0 && is_request_code((rl_MessageCode)code))
+      rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_Incompatible_with_Overlay,
+                           "RELOAD version 0x%02x is not supported (0x0a)", (unsigned)fh.version);
+    return;
+  }
+  if (fh.ttl > n->cfg->initial_ttl) {
+    /* 6.3.2: a TTL above initial-ttl: discard, Error_TTL_Exceeded. */
+    n->st.dropped++;
+    if (code >= 0 && is_request_code((rl_MessageCode)code))
+      rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_TTL_Exceeded,
+                           "TTL %u exceeds the overlay's initial-ttl %u", (unsigned)fh.ttl,
+                           (unsigned)n->cfg->initial_ttl);
+    return;
+  }
+  dest = fh.destination_list;
+  ndest = fh.destination_list_count;
+  i = 0;
+  for (int rounds = 0; rounds < 8; rounds++) {
+    const rl_Destination *d;
+    if (i >= ndest) {
+      /* Every entry consumed: the last one was this node (6.1.1). */
+      local = 1;
+      break;
+    }
+    d = &dest[i];
+    if (d->compressed || d->type == RL_DestinationType_opaque_id_type) {
+      /* 6.1.3: ours to expand; the saved Via List, reversed, replaces it. */
+      const rl_Destination *saved;
+      size_t nsaved;
+      uint16_t oid = d->compressed ? d->opaque_id : 0;
+      if (!d->compressed) {
+        if (d->destination_data.opaque_id.len != 2) goto drop;
+        oid = (uint16_t)(d->destination_data.opaque_id.ptr[0] << 8 |
+                         d->destination_data.opaque_id.ptr[1]);
+      }
+      if (!n->viatab || rl_viatab_lookup(n->viatab, oid, mono_ms(), &saved, &nsaved) != 0)
+        goto drop; /* 6.3.2.2: stale: silently dropped */
+      expanded = rl_arena_alloc_array(&n->arena, nsaved + (ndest - i - 1), sizeof *expanded);
+      if (!expanded) goto drop;
+      for (size_t k = 0; k < nsaved; k++) expanded[k] = saved[nsaved - 1 - k];
+      memcpy(expanded + nsaved, dest + i + 1, (ndest - i - 1) * sizeof *expanded);
+      dest = expanded;
+      ndest = nsaved + (ndest - i - 1);
+      i = 0;
+      continue;
+    }
+    if (rl_dest_is_wildcard(d)) {
+      local = 1; /* 6.1.1: consumed here, never forwarded */
+      break;
+    }
+    to = next_hop(n, d, &local);
+    if (local) {
+      if (d->type == RL_DestinationType_node) {
+        /* Our own Node-ID: pop it and look at the next entry. */
+        i++;
+        local = 0;
+        continue;
+      }
+      /* A Resource-ID we are responsible for: MUST be the last entry. */
+      if (i + 1 != ndest) goto drop;
+      break;
+    }
+    if (!to) {
+      if (d->type == RL_DestinationType_node && !n->opt.client &&
+          rl_chord_is_responsible(n->chord, d->destination_data.node_id.ptr))
+        goto drop; /* 6.1.1: a Node-ID in our range that is not connected */
+      n->st.dropped++;
+      if (code >= 0 && is_request_code((rl_MessageCode)code))
+        rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_Not_Found,
+                             "no route towards the destination");
+      return;
+    }
+    forward(n, from, msg, len, &fh, dest + i, ndest - i, to, code);
+    return;
+  }
+  if (!local) goto drop;
+  deliver_local(n, from, msg, len, &fh);
+  return;
+drop:
+  n->st.dropped++;
+  rl_node_log(n, 2, "drop txid %016llx (destination list)", (unsigned long long)fh.transaction_id);
+}
+
+/* Keep the certificates of a security block (6.3.4: "certificates ...
+ * cached"), within a bound. */
+static void cache_certs(rl_node *n, const rl_SecurityBlock *sb) {
+  rl_sec_error e;
+  if (n->certs.n >= RL_NODE_MAX_CERTS) {
+    /* Start over, keeping our own. */
+    rl_cert_set_clear(&n->certs);
+    rl_cert_set_init(&n->certs);
+    rl_cert_set_add(&n->certs, n->cred->cert);
+  }
+  rl_cert_set_add_security_block(&n->certs, sb, &e);
+}
+
+static void txn_answer(rl_node *n, rl_txn *t, const rl_node_answer *a);
+
+static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
+                          const rl_ForwardingHeader *fh0) {
+  rl_Message m;
+  rl_ctx ctx;
+  rl_signer_info who;
+  rl_sec_error e;
+  int rc, code;
+  const uint8_t *whole = msg;
+  size_t whole_len = len;
+  rl_ForwardingHeader fh = *fh0;
+
+  if (!rl_message_is_whole(fh.fragment)) {
+    /* 6.7: hold the fragments until the message is complete. */
+    rc = rl_reasm_add(n->reasm, from ? from->key : 0, msg, len, mono_ms(), &whole, &whole_len);
+    if (rc == 0) return;
+    if (rc < 0) {
+      rl_node_log(n, 1, "drop fragment of txid %016llx: %s", (unsigned long long)fh.transaction_id,
+                  rl_strerror(rc));
+      n->st.dropped++;
+      return;
+    }
+    /* The whole message has its own (first fragment's) header. */
+  }
+  rl_arena_reset(&n->arena);
+  n->nunknown = 0;
+  rl_ctx_init(&ctx, &n->arena, &n->params);
+  rc = rl_message_parse(whole, whole_len, &ctx, &m);
+  if (rc != 0) {
+    rl_ForwardingHeader h2;
+    rl_ctx c2;
+    char eb[256];
+    rl_errinfo_format(&ctx.err, eb, sizeof eb);
+    /* Answer from the header alone, decoded again into the arena's rest. */
+    if (rl_msg_parse_header(whole, whole_len, &n->arena, &n->params, &c2, &h2) != 0) {
+      n->st.dropped++;
+      return;
+    }
+    code = peek_code(&h2, whole, whole_len);
+    if (code < 0 || !is_request_code((rl_MessageCode)code)) {
+      rl_node_log(n, 1, "drop an answer that does not decode: %s", eb);
+      n->st.dropped++;
+      return;
+    }
+    if (rc == RL_ERR_PARAM && n->nunknown > 0 &&
+        (code == RL_MessageCode_store_req || code == RL_MessageCode_fetch_req ||
+         code == RL_MessageCode_stat_req)) {
+      rl_KindId kinds[16];
+      size_t nk = n->nunknown;
+      memcpy(kinds, n->unknown_kinds, nk * sizeof kinds[0]);
+      rl_node_reply_unknown_kinds(n, from, &h2, kinds, nk);
+      return;
+    }
+    rl_node_reply_error(n, from, &h2, RL_ErrorCode_Error_Invalid_Message, "%s", eb);
+    return;
+  }
+  code = m.message_contents.message_code;
+  /* 6.3.4, 13: verify before acting. The signer's certificate must be
+   * valid in this overlay. */
+  cache_certs(n, &m.security_block);
+  memset(&e, 0, sizeof e);
+  rc = rl_find_signer(&n->certs, &m.security_block.signature.identity, &who, &e);
+  if (rc == 0) rc = rl_trust_verify(n->trust, who.cert, NULL, 0, &e);
+  if (rc == 0) rc = rl_verify_message(&m, &n->certs, &who, &e);
+  if (rc != 0) {
+    n->st.dropped++;
+    if (is_request_code((rl_MessageCode)code))
+      rl_node_reply_error(n, from, &m.forwarding_header, RL_ErrorCode_Error_Forbidden,
+                           "signature not accepted: %s", e.text[0] ? e.text : rl_strerror(rc));
+    else
+      rl_node_log(n, 1, "drop %s txid %016llx: signature not accepted: %s", code_name(code),
+                  (unsigned long long)m.forwarding_header.transaction_id,
+                  e.text[0] ? e.text : rl_strerror(rc));
+    return;
+  }
+  if (from && !from->bound && m.forwarding_header.via_list_count == 0 &&
+      who.node_id_len == n->id_len) {
+    /* Insecure links learn the far end's Node-ID from its first signed
+     * message that it originated. */
+    memcpy(from->id.b, who.node_id, n->id_len);
+    from->bound = 1;
+    conn_bound_event(n, from);
+  }
+  if (is_request_code((rl_MessageCode)code)) {
+    const rl_resp_cache *r;
+    const rl_ForwardingOption *crit;
+    rl_message_unknowns u;
+    n->st.requests_in++;
+    rl_node_log(n, 2, "recv %s txid %016llx", code_name(code),
+                (unsigned long long)m.forwarding_header.transaction_id);
+    if ((r = resp_cache_get(n, m.forwarding_header.transaction_id)) != NULL && from) {
+      /* 6.2.1: a retransmission: the same answer again. */
+      conn_send(n, from, r->bytes, r->len);
+      return;
+    }
+    if (n->cfg->has_sequence && m.forwarding_header.configuration_sequence != n->cfg->sequence &&
+        !(code == RL_MessageCode_config_update_req &&
+          m.forwarding_header.configuration_sequence == 0xffff)) {
+      /* 6.3.2.1, modulo arithmetic as in TCP. */
+      uint16_t theirs = m.forwarding_header.configuration_sequence, ours = n->cfg->sequence;
+      int16_t diff = (int16_t)(uint16_t)(theirs - ours);
+      rl_node_reply_error(n, from, &m.forwarding_header,
+                           diff < 0 ? RL_ErrorCode_Error_Config_Too_Old
+                                    : RL_ErrorCode_Error_Config_Too_New,
+                           "configuration sequence %u, this peer has %u", (unsigned)theirs,
+                           (unsigned)ours);
+      return;
+    }
+    if ((crit = critical_option(&m.forwarding_header, RL_DESTINATION_CRITICAL)) != NULL) {
+      rl_node_reply_error(n, from, &m.forwarding_header,
+                           RL_ErrorCode_Error_Unsupported_Forwarding_Option,
+                           "forwarding option type %u is DESTINATION_CRITICAL and not supported",
+                           (unsigned)crit->type);
+      return;
+    }
+    rl_message_unknowns_count(&m, &u);
+    if (u.critical_extensions) {
+      rl_node_reply_error(n, from, &m.forwarding_header, RL_ErrorCode_Error_Unknown_Extension,
+                           "%zu critical message extension(s) not understood",
+                           u.critical_extensions);
+      return;
+    }
+    rl_node_handle_request(n, from, &m, &who);
+    return;
+  }
+  /* An answer: match it with our transaction (6.2.1). */
+  n->st.answers_in++;
+  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++) {
+    rl_txn *t = &n->txns[i];
+    if (t->used && t->id == m.forwarding_header.transaction_id) {
+      rl_node_answer a;
+      char text[600];
+      memset(&a, 0, sizeof a);
+      a.answer = &m;
+      a.hops = (unsigned)m.forwarding_header.via_list_count + (from ? 1 : 0);
+      a.latency_us = mono_us() - t->started_us;
+      a.responder = who.node_id;
+      a.responder_len = who.node_id_len;
+      if (code == RL_MessageCode_error) {
+        const rl_ErrorResponse *er = &m.message_contents.message_body.error;
+        size_t k, tl = er->error_info.raw.len < sizeof text - 1 ? er->error_info.raw.len
+                                                                : sizeof text - 1;
+        a.status = er->error_code ? er->error_code : 0xffff;
+        for (k = 0; k < tl; k++) {
+          uint8_t ch = er->error_info.raw.ptr[k];
+          text[k] = (ch >= 32 && ch < 127) ? (char)ch : '.';
+        }
+        text[tl] = 0;
+        a.error_text = text;
+      }
+      rl_node_log(n, 2, "recv %s txid %016llx after %u hop(s)", code_name(code),
+                  (unsigned long long)t->id, a.hops);
+      txn_answer(n, t, &a);
+      return;
+    }
+  }
+  rl_node_log(n, 2, "drop %s txid %016llx: no such transaction", code_name(code),
+              (unsigned long long)m.forwarding_header.transaction_id);
+}
+
+static void txn_answer(rl_node *n, rl_txn *t, const rl_node_answer *a) {
+  rl_txn copy = *t;
+  t->used = 0; /* the callback may start new transactions */
+  t->bytes = NULL;
+  if (copy.kind == RL_TXN_APP) {
+    if (copy.cb) copy.cb(copy.user, a);
+  } else {
+    rl_node_chord_txn_done(n, &copy, a);
+  }
+  free(copy.bytes);
+}
+
+/* ---------- link callbacks ---------- */
+
+static void conn_bound_event(rl_node *n, rl_conn *c) {
+  char hx[RL_HEXBUF];
+  rl_node_log(n, 1, "link %s %s is up", c->outgoing ? "to" : "from",
+              rl_node_hex(c->id.b, n->id_len, hx));
+  if (n->opt.client) {
+    if (c->bootstrap) n->ready_client = 1;
+    return;
+  }
+  if (c->want_attach) {
+    /* One of our Attaches (6.5.1): tell the chord who answered. */
+    c->chord_known = 1;
+    rl_chord_on_attach_result(n->chord, c->attach_target.b, c->id.b);
+    rl_node_chord_actions(n);
+    return;
+  }
+  if (!c->outgoing) {
+    /* An Attach we answered? Then the chord learns of the link. */
+    for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++) {
+      rl_inbound_attach *ia = &n->inbound[i];
+      if (ia->used && memcmp(ia->id.b, c->id.b, n->id_len) == 0) {
+        ia->used = 0;
+        c->chord_known = 1;
+        rl_chord_on_connected(n->chord, c->id.b, ia->send_update);
+        rl_node_chord_actions(n);
+        return;
+      }
+    }
+    return; /* a client or a joining node talking to its bootstrap */
+  }
+  if (c->bootstrap) {
+    if (memcmp(c->id.b, n->self.b, n->id_len) == 0) {
+      rl_link_close(c->link); /* we are our own bootstrap node */
+      return;
+    }
+    if (rl_chord_get_state(n->chord) != RL_CHORD_JOINED) {
+      rl_node_log(n, 1, "joining through bootstrap node %s", rl_node_hex(c->id.b, n->id_len, hx));
+      c->chord_known = 1;
+      rl_chord_join(n->chord, c->id.b);
+      rl_node_chord_actions(n);
+    } else {
+      /* A partition probe (10.7.4.4): Ping our own Node-ID through it. */
+      rl_Destination d[2];
+      rl_MessageBody b;
+      rl_txn *t;
+      memset(&b, 0, sizeof b);
+      rl_dest_node(&d[0], c->id.b, n->id_len);
+      rl_dest_resource(&d[1], n->self.b, n->id_len);
+      if (rl_node_send_request(n, d, 2, RL_MessageCode_ping_req, &b, RL_TXN_PARTITION, &t) == 0)
+        memcpy(t->target.b, c->id.b, n->id_len);
+    }
+  }
+}
+
+static void on_up(void *user, rl_link *l) {
+  rl_node *n = user;
+  rl_conn *c = conn_of(l);
+  if (!c) return;
+  c->up = 1;
+  conn_bind_cert(n, c);
+  if (c->bound) {
+    if (c->want_attach) {
+      /* 6.5.1.11: the certificate MUST match the node that answered. */
+      const rl_cert *cert = rl_link_peer_cert(l);
+      if (cert && !rl_cert_has_node_id(cert, c->id.b, n->id_len)) {
+        rl_node_log(n, 0, "closing link: certificate does not carry the Attach answerer's Node-ID");
+        rl_link_close(l);
+        return;
+      }
+    }
+    conn_bound_event(n, c);
+  } else if (n->opt.client && c->bootstrap) {
+    n->ready_client = 1;
+  }
+}
+
+static void on_message(void *user, rl_link *l, const uint8_t *msg, size_t len) {
+  rl_node *n = user;
+  rl_conn *c = conn_of(l);
+  if (!c) return;
+  process_message(n, c, msg, len);
+  rl_node_chord_actions(n);
+}
+
+static void on_oversize(void *user, rl_link *l, const uint8_t *hdr, size_t hdr_len,
+                        size_t announced) {
+  rl_node *n = user;
+  rl_conn *c = conn_of(l);
+  rl_ForwardingHeader fh;
+  rl_ctx ctx;
+  rl_message_peek pk;
+  rl_node_log(n, 1, "message of %zu bytes exceeds max-message-size %zu", announced, n->max_msg);
+  /* 6.6: Error_Message_Too_Large, then close. Only when the forwarding
+   * header itself arrived whole can we answer. */
+  if (!c || rl_message_peek_header(hdr, hdr_len, &pk) != 0) return;
+  rl_arena_reset(&n->arena);
+  if (rl_msg_parse_header(hdr, hdr_len, &n->arena, &n->params, &ctx, &fh) != 0) return;
+  if (c->bound)
+    rl_node_reply_error(n, c, &fh, RL_ErrorCode_Error_Message_Too_Large,
+                         "message of %zu bytes exceeds max-message-size %zu", announced, n->max_msg);
+}
+
+static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *detail) {
+  rl_node *n = user;
+  rl_conn *c = conn_of(l);
+  char hx[RL_HEXBUF];
+  if (!c) return;
+  rl_node_log(n, why == RL_LINK_CLOSED_LOCALLY ? 2 : 1, "link %s %s closed: %s%s%s",
+              c->outgoing ? "to" : "from", c->bound ? rl_node_hex(c->id.b, n->id_len, hx) : "?",
+              rl_link_fail_name(why), detail && *detail ? ": " : "", detail ? detail : "");
+  c->link = NULL;
+  if (n->opt.client) {
+    if (c->bootstrap) n->ready_client = 0;
+    return;
+  }
+  if (c->want_attach && !c->up) {
+    rl_chord_on_attach_result(n->chord, c->attach_target.b, NULL);
+    rl_node_chord_actions(n);
+  } else if (c->bound && (c->chord_known || rl_chord_is_connected(n->chord, c->id.b)) &&
+             !rl_node_conn_by_id(n, c->id.b)) {
+    /* 10.7.2: a lost link is a failed peer (unless another link to it
+     * remains). */
+    rl_chord_on_peer_failed(n->chord, c->id.b);
+    rl_node_chord_actions(n);
+  }
+  if (c->bootstrap && !c->up && rl_chord_get_state(n->chord) == RL_CHORD_IDLE)
+    n->bootstrap_retry_ms = mono_ms(); /* try the next bootstrap node now */
+}
+
+/* ---------- construction ---------- */
+
+static int setup_kinds(rl_node *n) {
+  const rl_overlay_config *cfg = n->cfg;
+  n->kinds = calloc(cfg->nkinds ? cfg->nkinds : 1, sizeof *n->kinds);
+  if (!n->kinds) return RL_ERR_NOMEM;
+  for (size_t i = 0; i < cfg->nkinds; i++) {
+    const rl_config_kind *k = &cfg->kinds[i];
+    if (!k->id_known || !k->model) continue;
+    rl_store_kind *sk = &n->kinds[n->nkinds++];
+    sk->id = k->id;
+    sk->data_model = k->model;
+    sk->policy = k->policy;
+    sk->max_count = k->max_count;
+    sk->max_size = k->max_size;
+    sk->max_node_multiple = k->max_node_multiple;
+  }
+  return 0;
+}
+
+rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
+  rl_node *n;
+  rl_link_params lp;
+  rl_link_callbacks cb;
+  rl_sec_error e;
+  uint64_t seed;
+  if (!o || !o->config || !o->cred) {
+    snprintf(why, whylen, "configuration and credentials are required");
+    return NULL;
+  }
+  n = calloc(1, sizeof *n);
+  if (!n) {
+    snprintf(why, whylen, "out of memory");
+    return NULL;
+  }
+  n->opt = *o;
+  n->cfg = o->config;
+  n->cred = o->cred;
+  n->listen_fd = -1;
+  n->start_ms = mono_ms();
+  n->id_len = n->cfg->node_id_length;
+  if (o->cred->node_id_len != n->id_len) {
+    snprintf(why, whylen, "the certificate's Node-ID is %zu bytes, the overlay's NodeIdLength is %zu",
+             o->cred->node_id_len, n->id_len);
+    goto fail;
+  }
+  memcpy(n->self.b, o->cred->node_id, n->id_len);
+  n->overlay = rl_overlay_hash(n->cfg->instance_name);
+  n->max_msg = n->cfg->max_message_size;
+  seed = o->seed;
+  if (!seed && getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = (uint64_t)time(NULL);
+  n->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+  if (rl_config_params(n->cfg, &n->params) != 0) {
+    snprintf(why, whylen, "configuration gives no codec parameters");
+    goto fail;
+  }
+  n->params.data_model = node_data_model;
+  n->params.user = n;
+  if (setup_kinds(n) != 0) {
+    snprintf(why, whylen, "out of memory");
+    goto fail;
+  }
+  if (rl_trust_from_config(n->cfg, &n->trust, &e) != 0) {
+    snprintf(why, whylen, "trust: %s", e.text);
+    goto fail;
+  }
+  rl_cert_set_init(&n->certs);
+  rl_cert_set_add(&n->certs, o->cred->cert);
+  n->arena_mem = malloc(RL_NODE_ARENA);
+  /* Room for one message of any size we accept, whole (6.7). */
+  n->out_cap = (n->max_msg > 65536 ? n->max_msg : 65536) * 4;
+  n->out = malloc(n->out_cap);
+  n->out2 = malloc(n->out_cap);
+  if (!n->arena_mem || !n->out || !n->out2) {
+    snprintf(why, whylen, "out of memory");
+    goto fail;
+  }
+  rl_arena_init(&n->arena, n->arena_mem, RL_NODE_ARENA);
+  n->reasm = rl_reasm_new(16, n->out_cap, 10000);
+  n->viatab = rl_viatab_new(1024, 2 * RL_NODE_REQUEST_LIFETIME_MS, seed);
+  if (!n->reasm || !n->viatab) {
+    snprintf(why, whylen, "out of memory");
+    goto fail;
+  }
+  if (!o->client) {
+    rl_chord_config cc;
+    rl_store_config sc;
+    rl_chord_config_init(&cc);
+    cc.seed = seed;
+    cc.reactive = n->cfg->chord_reactive;
+    cc.update_interval_ms = o->update_interval_ms
+                                ? o->update_interval_ms
+                                : (uint64_t)n->cfg->chord_update_interval * 1000u;
+    if (n->cfg->has_chord_ping_interval) cc.ping_interval_ms = (uint64_t)n->cfg->chord_ping_interval * 1000u;
+    if (o->update_interval_ms) {
+      /* A fast test overlay: everything scaled to the update interval. */
+      cc.ping_interval_ms = o->update_interval_ms * 2;
+      cc.partition_interval_ms = o->update_interval_ms * 4;
+      cc.holddown_ms = o->update_interval_ms * 2;
+    }
+    cc.request_timeout_ms = (uint64_t)n->cfg->reliability_timer * 5 + 1000;
+    n->chord = rl_chord_new(n->self.b, n->id_len, &cc);
+    memset(&sc, 0, sizeof sc);
+    sc.id_len = n->id_len;
+    sc.budget = o->store_budget ? o->store_budget : (64u << 20);
+    sc.kinds = n->kinds;
+    sc.kinds_count = n->nkinds;
+    sc.verify = rl_node_verify_stored;
+    sc.verify_user = n;
+    if (!n->chord || rl_store_new(&sc, &n->store) != 0) {
+      snprintf(why, whylen, "cannot create the topology or the storage");
+      goto fail;
+    }
+  }
+  memset(&lp, 0, sizeof lp);
+  lp.mode = o->link_mode;
+  lp.max_message_size = n->max_msg;
+  lp.cred = o->cred;
+  lp.trust = n->trust;
+  memset(&cb, 0, sizeof cb);
+  cb.on_up = on_up;
+  cb.on_message = on_message;
+  cb.on_oversize = on_oversize;
+  cb.on_closed = on_closed;
+  n->links = rl_link_ctx_new(&lp, &cb, n, why, whylen);
+  if (!n->links) goto fail;
+  return n;
+fail:
+  rl_node_free(n);
+  return NULL;
+}
+
+void rl_node_free(rl_node *n) {
+  if (!n) return;
+  if (n->links) rl_link_ctx_free(n->links);
+  if (n->listen_fd >= 0) close(n->listen_fd);
+  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++) free(n->txns[i].bytes);
+  for (size_t i = 0; i < RL_NODE_RESP_CACHE; i++) free(n->resp[i].bytes);
+  for (size_t i = 0; i < n->nlocal; i++) free(n->local[i].bytes);
+  if (n->chord) rl_chord_free(n->chord);
+  if (n->store) rl_store_free(n->store);
+  if (n->trust) rl_trust_free(n->trust);
+  rl_cert_set_clear(&n->certs);
+  if (n->reasm) rl_reasm_free(n->reasm);
+  if (n->viatab) rl_viatab_free(n->viatab);
+  free(n->kinds);
+  free(n->arena_mem);
+  free(n->out);
+  free(n->out2);
+  free(n);
+}
+
+/* ---------- start, bootstrap, the loop ---------- */
+
+static size_t bootstrap_count(const rl_node *n) {
+  return n->opt.nbootstrap ? n->opt.nbootstrap : n->cfg->nbootstrap;
+}
+
+static void bootstrap_addr(const rl_node *n, size_t i, struct sockaddr_storage *ss,
+                           socklen_t *len) {
+  memset(ss, 0, sizeof *ss);
+  if (n->opt.nbootstrap) {
+    memcpy(ss, &n->opt.bootstrap[i], sizeof *ss);
+    *len = n->opt.bootstrap_len[i];
+    return;
+  }
+  const rl_config_bootstrap *b = &n->cfg->bootstrap[i];
+  if (b->family == AF_INET6) {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    s6->sin6_family = AF_INET6;
+    memcpy(&s6->sin6_addr, b->addr, 16);
+    s6->sin6_port = htons(b->port);
+    *len = sizeof *s6;
+  } else {
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    memcpy(&s4->sin_addr, b->addr, 4);
+    s4->sin_port = htons(b->port);
+    *len = sizeof *s4;
+  }
+}
+
+static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+  }
+  return 0;
+}
+
+static int bootstrap_in_progress(const rl_node *n) {
+  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
+    if (n->conns[i].link && n->conns[i].bootstrap) return 1;
+  return 0;
+}
+
+/* Try the next bootstrap node (11.4); after all of them failed, a peer
+ * that may start the overlay becomes its first peer (6.4.2.1). */
+static void try_bootstrap(rl_node *n) {
+  size_t nb = bootstrap_count(n);
+  while (n->bootstrap_next < nb) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    rl_conn *c;
+    bootstrap_addr(n, n->bootstrap_next++, &ss, &len);
+    if (!n->opt.client && n->listen_len && same_addr(&ss, &n->listen_addr)) continue;
+    c = rl_node_connect(n, (struct sockaddr *)&ss, len);
+    if (c) {
+      c->bootstrap = 1;
+      return;
+    }
+  }
+  n->bootstrap_next = 0;
+  if (!n->opt.client && n->opt.may_start_ring && rl_chord_get_state(n->chord) == RL_CHORD_IDLE) {
+    rl_node_log(n, 1, "no bootstrap node reachable: starting the overlay as its first peer");
+    rl_chord_start_first(n->chord);
+    rl_node_chord_actions(n);
+    return;
+  }
+  n->bootstrap_retry_ms = mono_ms() + 1000;
+}
+
+void rl_node_connect_bootstrap(rl_node *n) { try_bootstrap(n); }
+
+int rl_node_listen_addr(const rl_node *n, struct sockaddr_storage *out, socklen_t *len) {
+  if (n->listen_fd < 0) return RL_ERR_STATE;
+  memcpy(out, &n->listen_addr, sizeof *out);
+  *len = n->listen_len;
+  return 0;
+}
+
+int rl_node_start(rl_node *n) {
+  char why[256];
+  if (n->started) return 0;
+  n->started = 1;
+  if (!n->opt.client) {
+    n->listen_fd = rl_link_listen(n->links, (struct sockaddr *)&n->opt.listen_addr,
+                                  n->opt.listen_len, why, sizeof why);
+    if (n->listen_fd < 0) {
+      rl_node_log(n, 0, "cannot listen: %s", why);
+      return RL_ERR_IO;
+    }
+    n->listen_len = sizeof n->listen_addr;
+    getsockname(n->listen_fd, (struct sockaddr *)&n->listen_addr, &n->listen_len);
+    {
+      char host[64] = "?";
+      int port = 0;
+      if (n->listen_addr.ss_family == AF_INET) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&n->listen_addr;
+        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+        port = ntohs(s4->sin_port);
+      } else if (n->listen_addr.ss_family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->listen_addr;
+        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+        port = ntohs(s6->sin6_port);
+      }
+      rl_node_log(n, 1, "listening on %s port %d (%s)", host, port,
+                  n->opt.link_mode == RL_LINK_TLS ? "TLS-TCP-FH-NO-ICE"
+                                                  : "plain TCP framing, INSECURE");
+    }
+  }
+  try_bootstrap(n);
+  return 0;
+}
+
+void rl_node_candidate(rl_node *n, rl_IceCandidate *cand) {
+  memset(cand, 0, sizeof *cand);
+  if (n->listen_addr.ss_family == AF_INET6) {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->listen_addr;
+    cand->addr_port.type = RL_AddressType_ipv6_address;
+    cand->addr_port.length = 18;
+    memcpy(cand->addr_port.v6addr_port.addr.b, &s6->sin6_addr, 16);
+    cand->addr_port.v6addr_port.port = ntohs(s6->sin6_port);
+  } else {
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&n->listen_addr;
+    cand->addr_port.type = RL_AddressType_ipv4_address;
+    cand->addr_port.length = 6;
+    cand->addr_port.v4addr_port.addr = ntohl(s4->sin_addr.s_addr);
+    cand->addr_port.v4addr_port.port = ntohs(s4->sin_port);
+  }
+  cand->overlay_link = RL_OverlayLinkType_TLS_TCP_FH_NO_ICE;
+  cand->foundation.ptr = (const uint8_t *)"1";
+  cand->foundation.len = 1;
+  /* 6.5.1.6 with type preference 126 (host), local preference 65535. */
+  cand->priority = (126u << 24) | (65535u << 8) | 255u;
+  cand->type = RL_CandType_host;
+}
+
+/* Timers: retransmission (6.2.1), the chord's clock, storage expiry. */
+static void run_timers(rl_node *n) {
+  uint64_t now = mono_ms();
+  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++) {
+    rl_txn *t = &n->txns[i];
+    if (!t->used || now < t->next_ms) continue;
+    if (t->sent >= 5) {
+      /* "After the timer for the fifth transmission fires, the message
+       * MUST be considered to have failed." */
+      rl_node_answer a;
+      memset(&a, 0, sizeof a);
+      a.status = RL_ERR_TIMEOUT;
+      a.error_text = "no answer after 5 transmissions";
+      a.latency_us = (now - t->started_ms) * 1000u;
+      txn_answer(n, t, &a);
+      continue;
+    }
+    t->sent++;
+    t->next_ms = now + n->cfg->reliability_timer;
+    {
+      rl_ForwardingHeader fh;
+      rl_ctx ctx;
+      rl_arena_reset(&n->arena);
+      if (rl_msg_parse_header(t->bytes, t->len, &n->arena, &n->params, &ctx, &fh) == 0)
+        route_out(n, fh.destination_list, fh.destination_list_count, t->bytes, t->len);
+    }
+  }
+  if (n->chord && now - n->last_tick_ms >= 200) {
+    n->last_tick_ms = now;
+    rl_chord_on_tick(n->chord, now);
+    rl_node_chord_actions(n);
+  }
+  if (n->store && now - n->last_expire_ms >= 1000) {
+    n->last_expire_ms = now;
+    rl_store_expire(n->store, (uint64_t)time(NULL) * 1000u);
+    rl_reasm_expire(n->reasm, now);
+  }
+  for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++)
+    if (n->inbound[i].used && now > n->inbound[i].until) n->inbound[i].used = 0;
+  if (n->bootstrap_retry_ms && now >= n->bootstrap_retry_ms && !bootstrap_in_progress(n) &&
+      ((n->opt.client && !n->ready_client) ||
+       (!n->opt.client && rl_chord_get_state(n->chord) == RL_CHORD_IDLE && !n->leaving))) {
+    n->bootstrap_retry_ms = 0;
+    try_bootstrap(n);
+  }
+  if (n->leaving && !n->left) {
+    int busy = 0;
+    for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++)
+      if (n->txns[i].used) busy = 1;
+    if (!busy || now >= n->leave_deadline) n->left = 1;
+  }
+  rl_link_ctx_tick(n->links, now);
+}
+
+int rl_node_run_once(rl_node *n, int timeout_ms) {
+  struct pollfd pfd[RL_NODE_MAX_CONNS + 1];
+  rl_link *lk[RL_NODE_MAX_CONNS + 1];
+  size_t np = 0, nl, i;
+  rl_link *all[RL_NODE_MAX_CONNS + 8];
+  if (n->listen_fd >= 0) {
+    pfd[np].fd = n->listen_fd;
+    pfd[np].events = POLLIN;
+    pfd[np].revents = 0;
+    lk[np++] = NULL;
+  }
+  nl = rl_link_ctx_links(n->links, all, sizeof all / sizeof all[0]);
+  for (i = 0; i < nl && np < sizeof pfd / sizeof pfd[0]; i++) {
+    pfd[np].fd = rl_link_fd(all[i]);
+    pfd[np].events = rl_link_poll_events(all[i]);
+    pfd[np].revents = 0;
+    lk[np++] = all[i];
+  }
+  if (poll(pfd, np, timeout_ms) < 0 && errno != EINTR) return RL_ERR_IO;
+  for (i = 0; i < np; i++) {
+    if (!pfd[i].revents) continue;
+    if (!lk[i]) {
+      rl_link *l;
+      while ((l = rl_link_accept(n->links, n->listen_fd)) != NULL) {
+        if (!conn_new(n, l, 0)) {
+          rl_node_log(n, 1, "Connection Table full: refusing a link");
+          rl_link_close(l);
+        }
+      }
+      continue;
+    }
+    /* The link may have been closed (and freed) by an earlier event of
+     * this turn: check it is still one of ours. */
+    {
+      rl_link *now_links[RL_NODE_MAX_CONNS + 8];
+      size_t m = rl_link_ctx_links(n->links, now_links, sizeof now_links / sizeof now_links[0]);
+      int alive = 0;
+      for (size_t k = 0; k < m; k++)
+        if (now_links[k] == lk[i]) alive = 1;
+      if (!alive) continue;
+    }
+    rl_link_handle(lk[i], pfd[i].revents, mono_ms());
+  }
+  local_drain(n);
+  run_timers(n);
+  local_drain(n);
+  return 0;
+}
+
+int rl_node_ready(const rl_node *n) {
+  if (n->opt.client) return n->ready_client;
+  return rl_chord_get_state(n->chord) == RL_CHORD_JOINED;
+}
+
+void rl_node_leave(rl_node *n) {
+  if (n->leaving) return;
+  n->leaving = 1;
+  n->leave_deadline = mono_ms() + 3000;
+  if (!n->opt.client && rl_chord_get_state(n->chord) == RL_CHORD_JOINED) {
+    rl_node_log(n, 1, "leaving the overlay");
+    rl_chord_leave(n->chord);
+    rl_node_chord_actions(n);
+  }
+}
+
+int rl_node_left(const rl_node *n) { return n->left; }
+
+const uint8_t *rl_node_id(const rl_node *n, size_t *len) {
+  if (len) *len = n->id_len;
+  return n->self.b;
+}
+const rl_credentials *rl_node_credentials(const rl_node *n) { return n->cred; }
+const rl_overlay_config *rl_node_config(const rl_node *n) { return n->cfg; }
+const rl_params *rl_node_params(const rl_node *n) { return &n->params; }
+struct rl_chord *rl_node_chord(rl_node *n) { return n->chord; }
+
+void rl_node_get_status(const rl_node *n, rl_node_status *out) {
+  *out = n->st;
+  out->links = (size_t)conn_count(n);
+  if (n->chord) {
+    rl_nodeid tmp[RL_CHORD_MAX_NEIGHBORS];
+    out->joined = rl_chord_get_state(n->chord) == RL_CHORD_JOINED;
+    out->successors = rl_chord_successors(n->chord, tmp, RL_CHORD_MAX_NEIGHBORS);
+    out->predecessors = rl_chord_predecessors(n->chord, tmp, RL_CHORD_MAX_NEIGHBORS);
+    out->fingers = rl_chord_finger_count(n->chord);
+    out->finger_table_size = rl_chord_finger_table_size(n->chord);
+  } else {
+    out->joined = n->ready_client;
+  }
+  if (n->store) {
+    rl_store_stats ss;
+    rl_store_get_stats(n->store, &ss);
+    out->stored_resources = ss.resources;
+    out->stored_values = ss.values;
+  }
+}
+
+static void json_ids(char **p, size_t *left, const char *name, const rl_nodeid *ids, size_t k,
+                     size_t id_len) {
+  char hx[RL_HEXBUF];
+  int w = snprintf(*p, *left, "\"%s\":[", name);
+  if (w < 0 || (size_t)w >= *left) return;
+  *p += w;
+  *left -= (size_t)w;
+  for (size_t i = 0; i < k; i++) {
+    w = snprintf(*p, *left, "%s\"%s\"", i ? "," : "", rl_node_hex(ids[i].b, id_len, hx));
+    if (w < 0 || (size_t)w >= *left) return;
+    *p += w;
+    *left -= (size_t)w;
+  }
+  w = snprintf(*p, *left, "],");
+  if (w < 0 || (size_t)w >= *left) return;
+  *p += w;
+  *left -= (size_t)w;
+}
+
+char *rl_node_status_json(const rl_node *n) {
+  size_t cap = 16384, left = cap;
+  char *buf = malloc(cap), *p = buf, hx[RL_HEXBUF];
+  rl_node_status st;
+  int w;
+  if (!buf) return NULL;
+  rl_node_get_status(n, &st);
+  w = snprintf(p, left, "{\"node_id\":\"%s\",\"role\":\"%s\",\"joined\":%s,",
+               rl_node_hex(n->self.b, n->id_len, hx), n->opt.client ? "client" : "peer",
+               st.joined ? "true" : "false");
+  p += w;
+  left -= (size_t)w;
+  if (n->chord) {
+    rl_nodeid ids[RL_CHORD_MAX_FINGERS];
+    size_t k = rl_chord_predecessors(n->chord, ids, RL_CHORD_MAX_NEIGHBORS);
+    json_ids(&p, &left, "predecessors", ids, k, n->id_len);
+    k = rl_chord_successors(n->chord, ids, RL_CHORD_MAX_NEIGHBORS);
+    json_ids(&p, &left, "successors", ids, k, n->id_len);
+    k = rl_chord_fingers(n->chord, ids, RL_CHORD_MAX_FINGERS);
+    json_ids(&p, &left, "finger_peers", ids, k, n->id_len);
+  }
+  if (n->listen_fd >= 0 && n->listen_addr.ss_family == AF_INET) {
+    const struct sockaddr_in *s4 = (const void *)&n->listen_addr;
+    char host[32];
+    inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+    w = snprintf(p, left, "\"listen\":\"%s:%d\",", host, ntohs(s4->sin_port));
+    if (w > 0 && (size_t)w < left) {
+      p += w;
+      left -= (size_t)w;
+    }
+  }
+  snprintf(p, left,
+           "\"fingers\":%zu,\"finger_table_size\":%zu,\"links\":%zu,\"stored_resources\":%zu,"
+           "\"stored_values\":%zu,\"estimated_size\":%llu,\"requests_in\":%llu,\"requests_out\":%llu,"
+           "\"forwarded\":%llu,\"answers_in\":%llu,\"errors_out\":%llu,\"dropped\":%llu}",
+           st.fingers, st.finger_table_size, st.links, st.stored_resources, st.stored_values,
+           (unsigned long long)(n->chord ? rl_chord_estimated_size(n->chord) : 0),
+           (unsigned long long)st.requests_in, (unsigned long long)st.requests_out,
+           (unsigned long long)st.forwarded, (unsigned long long)st.answers_in,
+           (unsigned long long)st.errors_out, (unsigned long long)st.dropped);
+  return buf;
+}
+
+uint64_t rl_node_mono_us(void);
+uint64_t rl_node_mono_us(void) { return mono_us(); }

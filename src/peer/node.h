@@ -1,0 +1,147 @@
+/* peer/node.h: a RELOAD node (RFC 6940): the reference peer, or a client
+ * (4.2) when options.client is set.
+ *
+ * A node owns its links (net/link.h), its CHORD-RELOAD state
+ * (overlay/chord.h), its storage (storage/store.h) and its transactions,
+ * and is driven by rl_node_run_once() from one thread: poll() on the links,
+ * timers, and the events that follow. Every message it sends is signed
+ * with its credentials (6.3.4); every message delivered to it is verified
+ * before it is acted upon.
+ *
+ * The application (reload-peer, reload-client, the SIP usage) starts
+ * requests with rl_node_request() and gets the answer through a callback. */
+#ifndef RL_PEER_NODE_H
+#define RL_PEER_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "gen/reload_codec.h"
+#include "net/link.h"
+#include "overlay/config.h"
+#include "security/credentials.h"
+
+#define RL_NODE_MAX_BOOTSTRAP 16
+
+typedef struct rl_node_options {
+  /* The overlay's configuration (borrowed; must outlive the node). */
+  const rl_overlay_config *config;
+  /* Our certificate and key (borrowed). */
+  const rl_credentials *cred;
+  /* A client (4.2): never routes or stores for others, speaks to the
+   * overlay through the peer it connects to. */
+  int client;
+  /* TLS (the default), or plain TCP framing: insecure, for captures. */
+  rl_link_mode link_mode;
+  /* Where a peer listens (port 0: any). A client does not listen. */
+  struct sockaddr_storage listen_addr;
+  socklen_t listen_len;
+  /* Bootstrap nodes to try; when none are given the configuration's
+   * bootstrap-node elements are used (11.1, 11.4). */
+  struct sockaddr_storage bootstrap[RL_NODE_MAX_BOOTSTRAP];
+  socklen_t bootstrap_len[RL_NODE_MAX_BOOTSTRAP];
+  size_t nbootstrap;
+  /* Start a new ring alone when no bootstrap node answers (6.4.2.1:
+   * the first peer of an overlay). */
+  int may_start_ring;
+  /* Stabilization period (10.7.4.1); 0: the configuration's
+   * chord-update-interval. Tests use a short one. */
+  uint64_t update_interval_ms;
+  /* Bytes the storage may use; 0: 64 MiB. */
+  size_t store_budget;
+  /* Log sink and verbosity: 0 errors, 1 info, 2 messages, 3 debug. */
+  FILE *log;
+  int verbosity;
+  /* Seed for transaction IDs and the topology's random choices; 0: from
+   * the system's random source. */
+  uint64_t seed;
+  /* For conformance testing of the suite itself: deliberately break one
+   * rule. "ignore-ttl": forward messages whose TTL is 0 and never answer
+   * Error_TTL_Exceeded. NULL: follow the RFC. */
+  const char *break_rule;
+  /* Application ports offered by AppAttach (6.5.2): application 5060 is
+   * SIP (RFC 7904). 0: none (AppAttach is refused with Error_Not_Found). */
+  uint16_t sip_port;
+} rl_node_options;
+
+void rl_node_options_init(rl_node_options *o);
+
+typedef struct rl_node rl_node;
+
+/* A node; NULL with a reason in why. Nothing is started yet. */
+rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen);
+/* Frees everything at once (no Leave: see rl_node_leave). */
+void rl_node_free(rl_node *n);
+
+/* Listen (peers) and connect to the first bootstrap node. 0 or an rl_err
+ * with the reason logged. */
+int rl_node_start(rl_node *n);
+
+/* One turn of the event loop: wait up to timeout_ms for I/O, handle it,
+ * run the timers. Returns 0, or an rl_err when the loop cannot go on. */
+int rl_node_run_once(rl_node *n, int timeout_ms);
+
+/* The current time of the node's clock (milliseconds, monotonic). */
+uint64_t rl_node_now(const rl_node *n);
+
+/* 10.9: leave the overlay: Leave to the neighbors, stored data to the
+ * peers that take it over. rl_node_left() turns 1 when it is done (or
+ * after a timeout); keep calling rl_node_run_once until then. */
+void rl_node_leave(rl_node *n);
+int rl_node_left(const rl_node *n);
+
+/* 1 when a peer is part of the ring, or a client is connected to its
+ * peer and can send requests. */
+int rl_node_ready(const rl_node *n);
+
+/* The answer to a request: status 0 and the decoded, verified answer
+ * message; status > 0: the RELOAD error code of an ErrorResponse (answer
+ * is that message); status < 0: an rl_err (RL_ERR_TIMEOUT after the last
+ * retransmission, RL_ERR_STATE when the node cannot route). `answer` and
+ * what it points to are valid only during the call. hops: overlay hops
+ * the answer took to come back (its via list plus one). */
+typedef struct rl_node_answer {
+  int status;
+  const rl_Message *answer;
+  const char *error_text; /* ErrorResponse.error_info as text, or why */
+  unsigned hops;
+  uint64_t latency_us;
+  const uint8_t *responder; /* Node-ID of the signer of the answer */
+  size_t responder_len;
+} rl_node_answer;
+typedef void (*rl_node_answer_fn)(void *user, const rl_node_answer *a);
+
+/* Send a request to the Destination List dest (the body's pointers are
+ * read during the call only). Returns 0 (cb will be called exactly once),
+ * or an rl_err (cb is not called). */
+int rl_node_request(rl_node *n, const rl_Destination *dest, size_t ndest, rl_MessageCode code,
+                    const rl_MessageBody *body, rl_node_answer_fn cb, void *user);
+
+/* Our identity and view. */
+const uint8_t *rl_node_id(const rl_node *n, size_t *len);
+const rl_credentials *rl_node_credentials(const rl_node *n);
+const rl_overlay_config *rl_node_config(const rl_node *n);
+const rl_params *rl_node_params(const rl_node *n);
+/* The address a peer listens on (after rl_node_start). */
+int rl_node_listen_addr(const rl_node *n, struct sockaddr_storage *out, socklen_t *len);
+
+typedef struct rl_node_status {
+  int joined;
+  size_t links;
+  size_t successors, predecessors, fingers, finger_table_size;
+  size_t stored_resources, stored_values;
+  uint64_t requests_in, requests_out, forwarded, answers_in, errors_out, dropped;
+} rl_node_status;
+void rl_node_get_status(const rl_node *n, rl_node_status *out);
+
+/* A JSON object describing the node (Node-ID, state, predecessor and
+ * successor lists, fingers, storage, counters): the status dump of
+ * reload-peer (SIGUSR1 and --status-file). Caller frees. */
+char *rl_node_status_json(const rl_node *n);
+
+/* The chord state, for the status file and tests. */
+struct rl_chord *rl_node_chord(rl_node *n);
+
+#endif

@@ -1,0 +1,528 @@
+/* peer/node_handlers.c: the requests a node answers (RFC 6940 6.4.2 Join,
+ * Leave, Update, RouteQuery, Probe; 6.5 Attach, AppAttach, Ping,
+ * ConfigUpdate; 7.4 Store, Fetch, Stat, Find), and the storage side of
+ * replication and handover (10.4, 10.5, 10.7.3). */
+#define _GNU_SOURCE
+#include "peer/node_int.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---------- stored data signatures (7.1) ---------- */
+
+int rl_node_verify_stored(void *user, rl_bytes resource_id, rl_KindId kind,
+                          const rl_StoredData *value, uint64_t now, rl_signer *signer) {
+  rl_node *n = user;
+  rl_signer_info who;
+  rl_sec_error e;
+  rl_bytes *ids;
+  (void)now;
+  memset(&e, 0, sizeof e);
+  if (rl_verify_stored_data(resource_id.ptr, resource_id.len, kind, value, &n->certs, &who, &e) != 0) {
+    rl_node_log(n, 1, "stored value of kind %u: %s", (unsigned)kind, e.text);
+    return RL_SEC_ERR_SIGNATURE;
+  }
+  if (rl_trust_verify(n->trust, who.cert, NULL, 0, &e) != 0) {
+    rl_node_log(n, 1, "stored value of kind %u: signer: %s", (unsigned)kind, e.text);
+    return RL_SEC_ERR_UNTRUSTED;
+  }
+  /* The signer's identities for the access policy (7.3); the arena holds
+   * them until the request is answered. */
+  ids = rl_arena_alloc_array(&n->arena, who.cert->n_node_ids ? who.cert->n_node_ids : 1, sizeof *ids);
+  if (!ids) return RL_ERR_ARENA;
+  for (size_t i = 0; i < who.cert->n_node_ids; i++) {
+    ids[i].ptr = who.cert->node_ids[i];
+    ids[i].len = who.cert->node_id_len;
+  }
+  memset(signer, 0, sizeof *signer);
+  if (who.cert->user) {
+    signer->user.ptr = (const uint8_t *)who.cert->user;
+    signer->user.len = strlen(who.cert->user);
+  }
+  signer->node_ids = ids;
+  signer->node_ids_count = who.cert->n_node_ids;
+  return 0;
+}
+
+/* The signer of a message as the access policies see it. */
+static void signer_of(rl_node *n, const rl_signer_info *who, rl_signer *s) {
+  rl_bytes *ids = rl_arena_alloc_array(&n->arena, who->cert->n_node_ids ? who->cert->n_node_ids : 1,
+                                       sizeof *ids);
+  memset(s, 0, sizeof *s);
+  if (who->cert->user) {
+    s->user.ptr = (const uint8_t *)who->cert->user;
+    s->user.len = strlen(who->cert->user);
+  }
+  if (!ids) return;
+  for (size_t i = 0; i < who->cert->n_node_ids; i++) {
+    ids[i].ptr = who->cert->node_ids[i];
+    ids[i].len = who->cert->node_id_len;
+  }
+  s->node_ids = ids;
+  s->node_ids_count = who->cert->n_node_ids;
+}
+
+/* Put the certificates of the values' signers into the next message
+ * (6.3.4: "the certificates needed to verify" its contents). */
+static void extra_certs_for(rl_node *n, const rl_StoredData *vals, size_t nv) {
+  for (size_t i = 0; i < nv && n->nextra < sizeof n->extra_certs / sizeof n->extra_certs[0]; i++) {
+    rl_signer_info who;
+    size_t k;
+    if (rl_find_signer(&n->certs, &vals[i].signature.identity, &who, NULL) != 0) continue;
+    if (who.cert == n->cred->cert) continue;
+    for (k = 0; k < n->nextra; k++)
+      if (n->extra_certs[k] == who.cert) break;
+    if (k == n->nextra) n->extra_certs[n->nextra++] = (rl_cert *)who.cert;
+  }
+}
+
+static void extra_certs_store_req(rl_node *n, const rl_StoreReq *r) {
+  for (size_t i = 0; i < r->kind_data_count; i++)
+    extra_certs_for(n, r->kind_data[i].values, r->kind_data[i].values_count);
+}
+
+/* ---------- replication and handover ---------- */
+
+/* Send one StoreReq copy to peer. */
+static void store_copy(rl_node *n, const uint8_t *peer, rl_StoreReq *req, int replica_number) {
+  rl_Destination d;
+  rl_MessageBody b;
+  memset(&b, 0, sizeof b);
+  req->replica_number = (uint8_t)replica_number;
+  b.store_req = *req;
+  rl_dest_node(&d, peer, n->id_len);
+  n->nextra = 0;
+  extra_certs_store_req(n, req);
+  rl_node_send_request(n, &d, 1, RL_MessageCode_store_req, &b, RL_TXN_STORE_COPY, NULL);
+  n->nextra = 0;
+}
+
+void rl_node_store_range(rl_node *n, const uint8_t *peer, const uint8_t *after,
+                         const uint8_t *upto, int replica_number) {
+  rl_store_range range = {after, upto};
+  rl_store_cursor cur;
+  static uint8_t mem[1u << 20];
+  rl_arena a;
+  rl_StoreReq req;
+  size_t count = 0;
+  char hx[RL_HEXBUF];
+  if (!n->store) return;
+  memset(&cur, 0, sizeof cur);
+  for (;;) {
+    rl_arena_init(&a, mem, sizeof mem);
+    int rc = rl_store_export_next(n->store, &range, wall_ms(), &cur, &a, &req);
+    if (rc <= 0) break;
+    store_copy(n, peer, &req, replica_number);
+    count++;
+  }
+  if (count)
+    rl_node_log(n, 1, "%s %zu resource(s) to %s", replica_number ? "replicated" : "handed over",
+                count, rl_node_hex(peer, n->id_len, hx));
+}
+
+/* After an original store: the replicas (10.4). */
+static void replicate(rl_node *n, const rl_StoreReq *req) {
+  rl_nodeid reps[8];
+  size_t k = rl_chord_replica_set(n->chord, reps, 8);
+  static uint8_t mem[1u << 20];
+  rl_arena a;
+  rl_StoreReq copy;
+  rl_KindId kinds[32];
+  size_t nk = 0;
+  for (size_t i = 0; i < req->kind_data_count && nk < 32; i++) kinds[nk++] = req->kind_data[i].kind;
+  for (size_t i = 0; i < k; i++) {
+    if (memcmp(reps[i].b, n->self.b, n->id_len) == 0) continue;
+    rl_arena_init(&a, mem, sizeof mem);
+    if (rl_store_export(n->store, req->resource.ptr, kinds, nk, wall_ms(), &a, &copy) == 1)
+      store_copy(n, reps[i].b, &copy, (int)i + 1);
+  }
+}
+
+/* ---------- handlers ---------- */
+
+static void answer_store_error(rl_node *n, rl_conn *c, const rl_Message *m,
+                               const rl_ErrorResponse *err) {
+  rl_MessageBody b;
+  memset(&b, 0, sizeof b);
+  b.error = *err;
+  if (err->error_code != RL_ErrorCode_Error_Unknown_Kind &&
+      err->error_code != RL_ErrorCode_Error_Generation_Counter_Too_Low) {
+    char text[300];
+    size_t l = err->error_info.unknown.len < sizeof text - 1 ? err->error_info.unknown.len
+                                                             : sizeof text - 1;
+    memcpy(text, err->error_info.unknown.ptr, l);
+    text[l] = 0;
+    rl_node_log(n, 1, "store error %s: %s",
+                rl_ErrorCode_name(err->error_code) ? rl_ErrorCode_name(err->error_code) : "?", text);
+  }
+  rl_node_reply(n, c, m, RL_MessageCode_error, &b);
+}
+
+static int is_neighbor(rl_node *n, const uint8_t *id) {
+  rl_nodeid ids[RL_CHORD_MAX_NEIGHBORS];
+  size_t k = rl_chord_successors(n->chord, ids, RL_CHORD_MAX_NEIGHBORS);
+  for (size_t i = 0; i < k; i++)
+    if (memcmp(ids[i].b, id, n->id_len) == 0) return 1;
+  k = rl_chord_predecessors(n->chord, ids, RL_CHORD_MAX_NEIGHBORS);
+  for (size_t i = 0; i < k; i++)
+    if (memcmp(ids[i].b, id, n->id_len) == 0) return 1;
+  return 0;
+}
+
+static void handle_store(rl_node *n, rl_conn *c, const rl_Message *m, const rl_signer_info *who) {
+  const rl_StoreReq *req = &m->message_contents.message_body.store_req;
+  rl_StoreReq local = *req;
+  rl_store_input in;
+  rl_signer msig;
+  rl_nodeid reps[8];
+  rl_NodeId rep_ids[8];
+  size_t nrep, i;
+  rl_StoreAns ans;
+  rl_ErrorResponse err;
+  rl_MessageBody b;
+  int rc, handover = 0;
+  if (req->resource.len != n->id_len) {
+    rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Invalid_Message,
+                         "Resource-ID of %zu bytes; the overlay's are %zu", req->resource.len,
+                         n->id_len);
+    return;
+  }
+  if (req->replica_number == 0) {
+    if (!rl_chord_is_responsible(n->chord, req->resource.ptr)) {
+      rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Not_Found,
+                           "this peer is not responsible for the Resource-ID");
+      return;
+    }
+    /* 10.5 step 6, 10.9: a neighbor handing data over signs with its own
+     * credentials; the values' signers are checked as for a replica. */
+    if (who->node_id_len == n->id_len && is_neighbor(n, who->node_id) &&
+        memcmp(who->node_id, n->self.b, n->id_len) != 0) {
+      int all_gen = 1;
+      for (i = 0; i < req->kind_data_count; i++)
+        if (req->kind_data[i].generation_counter == 0) all_gen = 0;
+      if (all_gen && req->kind_data_count > 0) handover = 1;
+    }
+  } else if (who->node_id_len != n->id_len ||
+             !rl_chord_replica_from_ok(n->chord, who->node_id, req->resource.ptr)) {
+    rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Forbidden,
+                         "replica %u from a peer that does not replicate this Resource-ID here",
+                         (unsigned)req->replica_number);
+    return;
+  }
+  if (handover) local.replica_number = 1;
+  memset(&in, 0, sizeof in);
+  in.now = wall_ms();
+  signer_of(n, who, &msig);
+  in.message_signer = &msig;
+  nrep = req->replica_number == 0 ? rl_chord_replica_set(n->chord, reps, 8) : 0;
+  for (i = 0; i < nrep; i++) {
+    rep_ids[i].ptr = reps[i].b;
+    rep_ids[i].len = n->id_len;
+  }
+  in.replicas = rep_ids;
+  in.replicas_count = nrep;
+  memset(&err, 0, sizeof err);
+  rc = rl_store_store(n->store, &local, &in, &n->arena, &ans, &err);
+  if (rc != 0) {
+    if (rc < 0) {
+      rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Invalid_Message,
+                           "store failed: %s", rl_strerror(rc));
+      return;
+    }
+    answer_store_error(n, c, m, &err);
+    return;
+  }
+  memset(&b, 0, sizeof b);
+  b.store_ans = ans;
+  rl_node_reply(n, c, m, RL_MessageCode_store_ans, &b);
+  if (req->replica_number == 0) replicate(n, req);
+}
+
+static void handle_fetch_like(rl_node *n, rl_conn *c, const rl_Message *m) {
+  rl_MessageCode code = m->message_contents.message_code;
+  const rl_MessageBody *in = &m->message_contents.message_body;
+  rl_MessageBody b;
+  rl_ErrorResponse err;
+  int rc;
+  uint64_t now = wall_ms();
+  memset(&b, 0, sizeof b);
+  memset(&err, 0, sizeof err);
+  n->nextra = 0;
+  if (code == RL_MessageCode_fetch_req) {
+    rc = rl_store_fetch(n->store, &in->fetch_req, now, &n->arena, &b.fetch_ans, &err);
+    if (rc == 0)
+      for (size_t i = 0; i < b.fetch_ans.kind_responses_count; i++)
+        extra_certs_for(n, b.fetch_ans.kind_responses[i].values,
+                        b.fetch_ans.kind_responses[i].values_count);
+    code = RL_MessageCode_fetch_ans;
+  } else if (code == RL_MessageCode_stat_req) {
+    rc = rl_store_stat(n->store, &in->stat_req, now, &n->arena, &b.stat_ans, &err);
+    code = RL_MessageCode_stat_ans;
+  } else {
+    rl_nodeid preds[1];
+    rl_store_range r;
+    if (rl_chord_predecessors(n->chord, preds, 1) == 0) preds[0] = n->self;
+    r.after = preds[0].b;
+    r.upto = n->self.b;
+    rc = rl_store_find(n->store, &in->find_req, &r, now, &n->arena, &b.find_ans, &err);
+    code = RL_MessageCode_find_ans;
+  }
+  if (rc > 0)
+    answer_store_error(n, c, m, &err);
+  else if (rc < 0)
+    rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Invalid_Message, "%s",
+                         rl_strerror(rc));
+  else
+    rl_node_reply(n, c, m, code, &b);
+  n->nextra = 0;
+}
+
+static void handle_attach(rl_node *n, rl_conn *c, const rl_Message *m, const rl_signer_info *who) {
+  const rl_AttachReqAns *req = &m->message_contents.message_body.attach_req;
+  rl_MessageBody b;
+  rl_IceCandidate cand;
+  rl_conn *existing;
+  if (n->opt.client) {
+    rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Forbidden,
+                         "a client does not accept Attach");
+    return;
+  }
+  if (who->node_id_len != n->id_len || memcmp(who->node_id, n->self.b, n->id_len) == 0) {
+    rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Invalid_Message,
+                         "Attach from this node itself");
+    return;
+  }
+  /* 6.5.1.11: No-ICE needs a candidate we can use (TLS-TCP-FH-NO-ICE). */
+  {
+    int usable = 0;
+    for (size_t i = 0; i < req->candidates_count; i++)
+      if (req->candidates[i].overlay_link == RL_OverlayLinkType_TLS_TCP_FH_NO_ICE) usable = 1;
+    if (!usable) {
+      rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Incompatible_with_Overlay,
+                           "no TLS-TCP-FH-NO-ICE candidate offered");
+      return;
+    }
+  }
+  rl_node_candidate(n, &cand);
+  memset(&b, 0, sizeof b);
+  b.attach_ans.ufrag = req->ufrag;
+  b.attach_ans.password = req->password;
+  b.attach_ans.role.ptr = (const uint8_t *)"passive";
+  b.attach_ans.role.len = 7;
+  b.attach_ans.candidates = &cand;
+  b.attach_ans.candidates_count = 1;
+  b.attach_ans.send_update = req->send_update;
+  existing = rl_node_conn_by_id(n, who->node_id);
+  if (existing && existing->up) {
+    /* Already linked: the chord hears of it now (6.4.2.3 send_update). */
+    rl_node_reply(n, c, m, RL_MessageCode_attach_ans, &b);
+    existing->chord_known = 1;
+    rl_chord_on_connected(n->chord, who->node_id, req->send_update);
+    return;
+  }
+  for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++) {
+    rl_inbound_attach *ia = &n->inbound[i];
+    if (!ia->used || memcmp(ia->id.b, who->node_id, n->id_len) == 0) {
+      ia->used = 1;
+      memcpy(ia->id.b, who->node_id, n->id_len);
+      ia->send_update = req->send_update;
+      ia->until = rl_node_now(n) + 30000;
+      break;
+    }
+  }
+  rl_node_reply(n, c, m, RL_MessageCode_attach_ans, &b);
+}
+
+static void handle_app_attach(rl_node *n, rl_conn *c, const rl_Message *m) {
+  const rl_AppAttachReq *req = &m->message_contents.message_body.app_attach_req;
+  rl_MessageBody b;
+  rl_IceCandidate cand;
+  if (req->application != 5060 || n->opt.sip_port == 0) {
+    rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Not_Found,
+                         "application %u is not offered here", (unsigned)req->application);
+    return;
+  }
+  rl_node_candidate(n, &cand);
+  if (cand.addr_port.type == RL_AddressType_ipv6_address)
+    cand.addr_port.v6addr_port.port = n->opt.sip_port;
+  else
+    cand.addr_port.v4addr_port.port = n->opt.sip_port;
+  memset(&b, 0, sizeof b);
+  b.app_attach_ans.ufrag = req->ufrag;
+  b.app_attach_ans.password = req->password;
+  b.app_attach_ans.application = req->application;
+  b.app_attach_ans.role.ptr = (const uint8_t *)"passive";
+  b.app_attach_ans.role.len = 7;
+  b.app_attach_ans.candidates = &cand;
+  b.app_attach_ans.candidates_count = 1;
+  rl_node_reply(n, c, m, RL_MessageCode_app_attach_ans, &b);
+}
+
+static void handle_probe(rl_node *n, rl_conn *c, const rl_Message *m) {
+  const rl_ProbeReq *req = &m->message_contents.message_body.probe_req;
+  rl_ProbeInformation info[8];
+  size_t k = 0;
+  rl_MessageBody b;
+  rl_store_stats ss;
+  rl_store_get_stats(n->store, &ss);
+  for (size_t i = 0; i < req->requested_info_count && k < 8; i++) {
+    rl_ProbeInformation *p = &info[k];
+    memset(p, 0, sizeof *p);
+    p->type = req->requested_info[i];
+    p->length = 4;
+    switch (p->type) {
+    case RL_ProbeInformationType_responsible_set:
+      p->value.responsible_ppb = rl_chord_responsible_ppb(n->chord);
+      break;
+    case RL_ProbeInformationType_num_resources:
+      p->value.num_resources = (uint32_t)ss.resources;
+      break;
+    case RL_ProbeInformationType_uptime:
+      p->value.uptime = rl_chord_uptime(n->chord);
+      break;
+    default:
+      continue; /* 6.4.2.5.2: unknown types are left out */
+    }
+    k++;
+  }
+  memset(&b, 0, sizeof b);
+  b.probe_ans.probe_info = info;
+  b.probe_ans.probe_info_count = k;
+  rl_node_reply(n, c, m, RL_MessageCode_probe_ans, &b);
+}
+
+static void handle_route_query(rl_node *n, rl_conn *c, const rl_Message *m,
+                               const rl_signer_info *who) {
+  const rl_RouteQueryReq *req = &m->message_contents.message_body.route_query_req;
+  const rl_Destination *d = &req->destination;
+  rl_MessageBody b;
+  uint8_t next[RL_NODEID_MAX_LEN];
+  const rl_bytes *id;
+  if (d->compressed || (d->type != RL_DestinationType_node && d->type != RL_DestinationType_resource)) {
+    rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Invalid_Message,
+                         "RouteQuery destination must be a Node-ID or Resource-ID");
+    return;
+  }
+  id = d->type == RL_DestinationType_node ? &d->destination_data.node_id
+                                          : &d->destination_data.resource_id;
+  if (id->len != n->id_len) {
+    rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Invalid_Message,
+                         "RouteQuery destination of %zu bytes", id->len);
+    return;
+  }
+  memset(&b, 0, sizeof b);
+  b.route_query_ans.topology = RL_TopologyPlugin_CHORD_RELOAD;
+  rl_chord_on_route_query(n->chord, who->node_id, id->ptr, req->send_update, next,
+                          &b.route_query_ans.chord_route_query_ans);
+  rl_node_reply(n, c, m, RL_MessageCode_route_query_ans, &b);
+}
+
+void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
+                            const rl_signer_info *who) {
+  rl_MessageCode code = m->message_contents.message_code;
+  const rl_MessageBody *in = &m->message_contents.message_body;
+  const rl_ForwardingHeader *fh = &m->forwarding_header;
+  rl_MessageBody b;
+  rl_ErrorCode answer = 0;
+  memset(&b, 0, sizeof b);
+  if (code == RL_MessageCode_ping_req) {
+    /* 6.5.3.2 */
+    b.ping_ans.response_id = rl_node_random(n);
+    b.ping_ans.time = wall_ms();
+    rl_node_reply(n, c, m, RL_MessageCode_ping_ans, &b);
+    return;
+  }
+  if (n->opt.client) {
+    /* 4.2: a client does not route or store; it answers Pings only. */
+    rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
+                         "a client does not handle %s", rl_MessageCode_name(code) ?
+                         rl_MessageCode_name(code) : "this request");
+    return;
+  }
+  switch (code) {
+  case RL_MessageCode_attach_req:
+    handle_attach(n, c, m, who);
+    return;
+  case RL_MessageCode_app_attach_req:
+    handle_app_attach(n, c, m);
+    return;
+  case RL_MessageCode_join_req:
+    if (who->node_id_len != n->id_len ||
+        in->join_req.joining_peer_id.len != n->id_len ||
+        memcmp(in->join_req.joining_peer_id.ptr, who->node_id, n->id_len) != 0) {
+      rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
+                           "joining_peer_id is not the signer's Node-ID");
+      return;
+    }
+    rl_chord_on_join_req(n->chord, who->node_id, &in->join_req, &answer);
+    if (answer)
+      rl_node_reply_error(n, c, fh, answer, "Join refused");
+    else
+      rl_node_reply(n, c, m, RL_MessageCode_join_ans, &b);
+    return;
+  case RL_MessageCode_leave_req:
+    if (who->node_id_len != n->id_len || in->leave_req.leaving_peer_id.len != n->id_len ||
+        memcmp(in->leave_req.leaving_peer_id.ptr, who->node_id, n->id_len) != 0) {
+      /* 6.4.2.2: "the receiving peer MUST verify that the leaving_peer_id
+       * is the Node-ID of the sender" (signer). */
+      rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
+                           "leaving_peer_id is not the signer's Node-ID");
+      return;
+    }
+    rl_chord_on_leave(n->chord, who->node_id, in->leave_req.leaving_peer_id.ptr,
+                      in->leave_req.overlay_specific_data.raw.len
+                          ? &in->leave_req.overlay_specific_data.chord_leave_data
+                          : NULL,
+                      &answer);
+    if (answer)
+      rl_node_reply_error(n, c, fh, answer, "Leave refused");
+    else
+      rl_node_reply(n, c, m, RL_MessageCode_leave_ans, &b);
+    return;
+  case RL_MessageCode_update_req:
+    if (who->node_id_len != n->id_len) return;
+    if (in->update_req.topology != RL_TopologyPlugin_CHORD_RELOAD) {
+      rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Incompatible_with_Overlay,
+                           "Update for another topology plug-in");
+      return;
+    }
+    rl_chord_on_update(n->chord, who->node_id, &in->update_req.chord_update);
+    rl_node_reply(n, c, m, RL_MessageCode_update_ans, &b);
+    return;
+  case RL_MessageCode_route_query_req:
+    handle_route_query(n, c, m, who);
+    return;
+  case RL_MessageCode_probe_req:
+    handle_probe(n, c, m);
+    return;
+  case RL_MessageCode_store_req:
+    handle_store(n, c, m, who);
+    return;
+  case RL_MessageCode_fetch_req:
+  case RL_MessageCode_stat_req:
+  case RL_MessageCode_find_req:
+    handle_fetch_like(n, c, m);
+    return;
+  case RL_MessageCode_config_update_req:
+    /* 6.5.4: accepted only when it carries a newer configuration for this
+     * overlay; this peer keeps running the one it was started with and
+     * reports it (a restart picks the new one up). */
+    rl_node_log(n, 1, "ConfigUpdate received (type %u, %u bytes)",
+                (unsigned)in->config_update_req.type, (unsigned)in->config_update_req.length);
+    rl_node_reply(n, c, m, RL_MessageCode_config_update_ans, &b);
+    return;
+  default:
+    rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Invalid_Message,
+                         "message code 0x%04x is not supported", (unsigned)code);
+    return;
+  }
+}

@@ -1,0 +1,194 @@
+/* peer/node_int.h: what the parts of the node (node.c: links, routing,
+ * transactions; node_chord.c: the topology's actions; node_handlers.c: the
+ * requests a node answers) share. Not installed. */
+#ifndef RL_PEER_NODE_INT_H
+#define RL_PEER_NODE_INT_H
+
+#include <stdarg.h>
+
+#include "overlay/chord.h"
+#include "peer/fragment.h"
+#include "peer/msg.h"
+#include "peer/node.h"
+#include "peer/viatab.h"
+#include "security/sign.h"
+#include "security/trust.h"
+#include "storage/store.h"
+
+/* Connection Table entries (6.5): links, bound to a Node-ID once known. */
+#define RL_NODE_MAX_CONNS 256
+/* Transactions we originated and wait for (6.2.1). */
+#define RL_NODE_MAX_TXNS 1024
+/* Answers kept for retransmitted requests (6.2.1: 15 s). */
+#define RL_NODE_RESP_CACHE 256
+#define RL_NODE_REQUEST_LIFETIME_MS 15000
+/* Attaches we answered and whose link we wait for (6.5.1). */
+#define RL_NODE_MAX_INBOUND 64
+/* Certificates cached from security blocks (6.3.4). */
+#define RL_NODE_MAX_CERTS 512
+/* Messages to ourselves waiting for the loop. */
+#define RL_NODE_LOCAL_QUEUE 64
+/* Decoding memory for one message. */
+#define RL_NODE_ARENA (1u << 20)
+
+typedef struct rl_conn {
+  rl_link *link;
+  int up;                 /* handshake done */
+  int bound;              /* id is known */
+  rl_nodeid id;
+  int outgoing;
+  int bootstrap;          /* we connected to it as a bootstrap node */
+  int chord_known;        /* the chord was told about this link */
+  int want_attach;        /* outgoing link of one of our Attaches */
+  rl_nodeid attach_target;/* ... the chord's target of that Attach */
+  int attach_target_is_node;
+  uint64_t key;           /* a number no other conn ever had (reassembly key) */
+} rl_conn;
+
+typedef enum rl_txn_kind {
+  RL_TXN_APP = 0,      /* rl_node_request: answer to the callback */
+  RL_TXN_ATTACH,       /* chord Attach: connect to the answer's candidate */
+  RL_TXN_UPDATE,
+  RL_TXN_JOIN,
+  RL_TXN_PING,
+  RL_TXN_LEAVE,
+  RL_TXN_STORE_COPY,   /* replica or handover Store */
+  RL_TXN_PARTITION     /* 10.7.4.4 probe */
+} rl_txn_kind;
+
+typedef struct rl_txn {
+  int used;
+  uint64_t id;
+  rl_txn_kind kind;
+  uint8_t *bytes;        /* the encoded request, for retransmission */
+  size_t len;
+  int sent;              /* transmissions so far (5 at most, 6.2.1) */
+  uint64_t started_ms, next_ms;
+  uint64_t started_us;   /* for the latency an application sees */
+  rl_nodeid first_hop;   /* Node-ID the Destination List starts with, if any */
+  int first_hop_node;
+  rl_nodeid target;      /* ATTACH / PING: the chord's target; UPDATE etc.: the peer */
+  int target_is_node;
+  int send_update;
+  rl_node_answer_fn cb;
+  void *user;
+} rl_txn;
+
+typedef struct rl_resp_cache {
+  uint64_t txid;
+  uint64_t when;
+  uint8_t *bytes;
+  size_t len;
+} rl_resp_cache;
+
+typedef struct rl_inbound_attach {
+  int used;
+  rl_nodeid id;
+  int send_update;
+  uint64_t until;
+} rl_inbound_attach;
+
+struct rl_node {
+  rl_node_options opt;
+  const rl_overlay_config *cfg;
+  const rl_credentials *cred;
+  rl_params params;
+  uint32_t overlay;      /* hash of the instance name */
+  size_t id_len;
+  rl_nodeid self;
+  size_t max_msg;        /* max-message-size */
+
+  rl_link_ctx *links;
+  int listen_fd;
+  struct sockaddr_storage listen_addr;
+  socklen_t listen_len;
+  rl_conn conns[RL_NODE_MAX_CONNS];
+  uint64_t next_conn_key;
+  size_t bootstrap_next;   /* which bootstrap to try next */
+  uint64_t bootstrap_retry_ms;
+
+  rl_chord *chord;
+  rl_store *store;
+  rl_store_kind *kinds;
+  size_t nkinds;
+  rl_trust *trust;
+  rl_cert_set certs;
+  rl_reasm *reasm;
+  rl_viatab *viatab;
+
+  rl_txn txns[RL_NODE_MAX_TXNS];
+  rl_resp_cache resp[RL_NODE_RESP_CACHE];
+  size_t resp_next;
+  rl_inbound_attach inbound[RL_NODE_MAX_INBOUND];
+
+  uint64_t rng;
+  uint64_t start_ms;
+  uint64_t last_tick_ms, last_expire_ms;
+  int started, leaving, left;
+  uint64_t leave_deadline;
+  int ready_client;
+
+  /* Decoding memory (one message at a time), output buffers. */
+  uint8_t *arena_mem;
+  rl_arena arena;
+  uint8_t *out;          /* one encoded message */
+  size_t out_cap;
+  uint8_t *out2;         /* a second one (forwarding, errors during handling) */
+
+  /* Kinds the decoder was asked about but does not know (7.4.1.1). */
+  rl_KindId unknown_kinds[16];
+  size_t nunknown;
+
+  rl_node_status st;
+
+  /* Certificates the next message we encode carries besides ours: the
+   * signers of the stored values it contains (6.3.4). */
+  rl_cert *extra_certs[32];
+  size_t nextra;
+
+  struct {
+    uint8_t *bytes;
+    size_t len;
+  } local[RL_NODE_LOCAL_QUEUE];
+  size_t nlocal;
+};
+
+/* node.c */
+uint64_t rl_node_random(rl_node *n);
+void rl_node_log(const rl_node *n, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *rl_node_hex(const uint8_t *id, size_t len, char *buf); /* 2*20+1 bytes */
+#define RL_HEXBUF 48
+rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id);
+/* Originate a request of kind k to dest; 0 or an rl_err. */
+int rl_node_send_request(rl_node *n, const rl_Destination *dest, size_t ndest, rl_MessageCode code,
+                         const rl_MessageBody *body, rl_txn_kind k, rl_txn **out);
+/* Answer the request m that arrived over conn c. */
+int rl_node_reply(rl_node *n, rl_conn *c, const rl_Message *m, rl_MessageCode code,
+                   const rl_MessageBody *body);
+int rl_node_reply_error(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl_ErrorCode code,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int rl_node_reply_unknown_kinds(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh,
+                                 const rl_KindId *kinds, size_t nkinds);
+/* Connect to addr; the conn to fill in. */
+rl_conn *rl_node_connect(rl_node *n, const struct sockaddr *addr, socklen_t len);
+/* Connect to the next bootstrap node (11.4). */
+void rl_node_connect_bootstrap(rl_node *n);
+/* Our Attach candidate (6.5.1.1): the listening address, passive. */
+void rl_node_candidate(rl_node *n, rl_IceCandidate *cand);
+
+/* node_chord.c */
+void rl_node_chord_actions(rl_node *n);
+void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a);
+
+/* node_handlers.c: a verified request for us. */
+void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
+                            const rl_signer_info *who);
+int rl_node_verify_stored(void *user, rl_bytes resource_id, rl_KindId kind,
+                          const rl_StoredData *value, uint64_t now, rl_signer *signer);
+/* Store copies of the range (after, upto] to peer (replica_number: 0 for a
+ * handover, else the replica's number). */
+void rl_node_store_range(rl_node *n, const uint8_t *peer, const uint8_t *after,
+                         const uint8_t *upto, int replica_number);
+
+#endif

@@ -1,0 +1,507 @@
+/* reload-client: a RELOAD client (RFC 6940 4.2) on the command line.
+ *
+ *   reload-client --config FILE --cert FILE --key FILE --peer ADDR:PORT
+ *                 [--json] [--timeout MS] COMMAND [ARGS...]
+ *   reload-client ... --batch FILE      (one command per line)
+ *
+ * It connects to one peer, never routes or stores for others, and sends
+ * its requests through that peer. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "peer/msg.h"
+#include "peer/node.h"
+#include "peer/ops.h"
+#include "overlay/nodeid.h"
+#include "tools/addr.h"
+
+static rl_node *g_node;
+static const rl_overlay_config *g_cfg;
+static const rl_credentials *g_cred;
+static int g_json;
+static int g_timeout_ms = 20000;
+
+typedef struct result {
+  int done;
+  int status;
+  json_t *out; /* the JSON answer */
+} result;
+
+static uint64_t wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void hexs(const uint8_t *p, size_t n, char *buf) {
+  static const char hx[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    buf[2 * i] = hx[p[i] >> 4];
+    buf[2 * i + 1] = hx[p[i] & 15];
+  }
+  buf[2 * n] = 0;
+}
+
+/* A byte string as JSON: text when it is printable, else hex. */
+static void json_bytes(json_t *o, const char *name, rl_bytes b) {
+  int printable = 1;
+  for (size_t i = 0; i < b.len; i++)
+    if (b.ptr[i] < 32 || b.ptr[i] > 126) printable = 0;
+  if (printable) {
+    json_object_set_new(o, name, json_stringn((const char *)b.ptr, b.len));
+  } else {
+    char *h = malloc(2 * b.len + 1);
+    char key[64];
+    if (!h) return;
+    hexs(b.ptr, b.len, h);
+    snprintf(key, sizeof key, "%s_hex", name);
+    json_object_set_new(o, key, json_string(h));
+    free(h);
+  }
+}
+
+static json_t *values_json(const rl_StoredData *v, size_t n) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < n; i++) {
+    json_t *o = json_object();
+    const rl_DataValue *dv = NULL;
+    json_object_set_new(o, "storage_time", json_integer((json_int_t)v[i].storage_time));
+    json_object_set_new(o, "lifetime", json_integer(v[i].lifetime));
+    switch (v[i].value.data_model) {
+    case RL_DataModel_single_value: dv = &v[i].value.single_value_entry; break;
+    case RL_DataModel_array:
+      json_object_set_new(o, "index", json_integer(v[i].value.array_entry.index));
+      dv = &v[i].value.array_entry.value;
+      break;
+    case RL_DataModel_dictionary:
+      json_bytes(o, "key", v[i].value.dictionary_entry.key);
+      dv = &v[i].value.dictionary_entry.value;
+      break;
+    }
+    if (dv) {
+      json_object_set_new(o, "exists", json_boolean(dv->exists));
+      json_bytes(o, "value", dv->value);
+    }
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
+
+static void on_answer(void *user, const rl_node_answer *a) {
+  result *r = user;
+  json_t *o = r->out;
+  char hx[64];
+  r->done = 1;
+  r->status = a->status;
+  json_object_set_new(o, "latency_us", json_integer((json_int_t)a->latency_us));
+  json_object_set_new(o, "hops", json_integer(a->hops));
+  if (a->responder_len) {
+    hexs(a->responder, a->responder_len, hx);
+    json_object_set_new(o, "responder", json_string(hx));
+  }
+  if (a->status != 0) {
+    const char *name = a->status > 0 ? rl_ErrorCode_name((rl_ErrorCode)a->status) : rl_errname(a->status);
+    json_object_set_new(o, "ok", json_false());
+    json_object_set_new(o, "error", json_string(name ? name : "unknown"));
+    if (a->error_text) json_object_set_new(o, "text", json_string(a->error_text));
+    return;
+  }
+  json_object_set_new(o, "ok", json_true());
+  {
+    const rl_MessageContents *mc = &a->answer->message_contents;
+    const rl_MessageBody *b = &mc->message_body;
+    json_t *kinds;
+    switch (mc->message_code) {
+    case RL_MessageCode_fetch_ans:
+      kinds = json_array();
+      for (size_t i = 0; i < b->fetch_ans.kind_responses_count; i++) {
+        const rl_FetchKindResponse *k = &b->fetch_ans.kind_responses[i];
+        json_t *ko = json_object();
+        json_object_set_new(ko, "kind", json_integer(k->kind));
+        json_object_set_new(ko, "generation", json_integer((json_int_t)k->generation));
+        json_object_set_new(ko, "values", values_json(k->values, k->values_count));
+        json_array_append_new(kinds, ko);
+      }
+      json_object_set_new(o, "kinds", kinds);
+      break;
+    case RL_MessageCode_store_ans:
+      kinds = json_array();
+      for (size_t i = 0; i < b->store_ans.kind_responses_count; i++) {
+        const rl_StoreKindResponse *k = &b->store_ans.kind_responses[i];
+        json_t *ko = json_object(), *reps = json_array();
+        json_object_set_new(ko, "kind", json_integer(k->kind));
+        json_object_set_new(ko, "generation", json_integer((json_int_t)k->generation_counter));
+        for (size_t j = 0; j < k->replicas_count; j++) {
+          char h[64];
+          hexs(k->replicas[j].ptr, k->replicas[j].len < 20 ? k->replicas[j].len : 20, h);
+          json_array_append_new(reps, json_string(h));
+        }
+        json_object_set_new(ko, "replicas", reps);
+        json_array_append_new(kinds, ko);
+      }
+      json_object_set_new(o, "kinds", kinds);
+      break;
+    case RL_MessageCode_stat_ans: {
+      json_t *jm = rl_StatAns_to_json(&b->stat_ans);
+      if (jm) json_object_set_new(o, "stat", jm);
+      break;
+    }
+    case RL_MessageCode_find_ans:
+      kinds = json_array();
+      for (size_t i = 0; i < b->find_ans.results_count; i++) {
+        const rl_FindKindData *k = &b->find_ans.results[i];
+        json_t *ko = json_object();
+        char h[64];
+        hexs(k->closest.ptr, k->closest.len < 20 ? k->closest.len : 20, h);
+        json_object_set_new(ko, "kind", json_integer(k->kind));
+        json_object_set_new(ko, "closest", json_string(h));
+        json_array_append_new(kinds, ko);
+      }
+      json_object_set_new(o, "kinds", kinds);
+      break;
+    case RL_MessageCode_ping_ans:
+      json_object_set_new(o, "response_id", json_integer((json_int_t)b->ping_ans.response_id));
+      json_object_set_new(o, "time", json_integer((json_int_t)b->ping_ans.time));
+      break;
+    case RL_MessageCode_probe_ans: {
+      json_t *jm = rl_ProbeAns_to_json(&b->probe_ans);
+      if (jm) json_object_set_new(o, "probe", jm);
+      break;
+    }
+    case RL_MessageCode_route_query_ans:
+      if (b->route_query_ans.topology == RL_TopologyPlugin_CHORD_RELOAD) {
+        const rl_bytes *np = &b->route_query_ans.chord_route_query_ans.next_peer;
+        char h[64];
+        hexs(np->ptr, np->len < 20 ? np->len : 20, h);
+        json_object_set_new(o, "next_peer", json_string(h));
+      }
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+/* Words of one command line. */
+static int split(char *line, char **w, int max) {
+  int n = 0;
+  char *p = line;
+  while (*p && n < max) {
+    while (isspace((unsigned char)*p)) p++;
+    if (!*p) break;
+    if (*p == '"') {
+      w[n++] = ++p;
+      while (*p && *p != '"') p++;
+    } else {
+      w[n++] = p;
+      while (*p && !isspace((unsigned char)*p)) p++;
+    }
+    if (*p) *p++ = 0;
+  }
+  return n;
+}
+
+static int parse_dest(const char *text, rl_Destination *d, uint8_t *buf, char *why, size_t whylen) {
+  size_t id_len = g_cfg->node_id_length;
+  if (strncmp(text, "node:", 5) == 0 && text[5]) {
+    if (strlen(text + 5) != 2 * id_len ||
+        rl_nodeid_from_hex(text + 5, buf, id_len) != 0) {
+      snprintf(why, whylen, "node:HEX needs %zu hex digits", 2 * id_len);
+      return -1;
+    }
+    rl_dest_node(d, buf, id_len);
+    return 0;
+  }
+  if (rl_ops_resource(g_cred, id_len, text, buf, why, whylen) != 0) return -1;
+  rl_dest_resource(d, buf, id_len);
+  return 0;
+}
+
+/* Run one command; prints its result. Returns 0 when it succeeded. */
+static int run_command(int argc, char **argv) {
+  static uint8_t mem[1 << 20];
+  rl_arena a;
+  rl_MessageBody body;
+  rl_MessageCode code;
+  rl_Destination dest;
+  uint8_t idbuf[20], rid[20];
+  char why[256] = "";
+  result r;
+  rl_KindId kind = 0;
+  rl_DataModel model = 0;
+  size_t id_len = g_cfg->node_id_length;
+  const char *cmd;
+  uint64_t t0;
+  int rc;
+  if (argc < 1) return 0;
+  cmd = argv[0];
+  rl_arena_init(&a, mem, sizeof mem);
+  memset(&body, 0, sizeof body);
+  memset(&r, 0, sizeof r);
+  r.out = json_object();
+  json_object_set_new(r.out, "command", json_string(cmd));
+
+  if (strcmp(cmd, "ping") == 0 || strcmp(cmd, "probe") == 0 || strcmp(cmd, "route-query") == 0) {
+    if (argc < 2 && strcmp(cmd, "ping") != 0) {
+      snprintf(why, sizeof why, "%s needs a destination", cmd);
+      goto bad;
+    }
+    if (parse_dest(argc >= 2 ? argv[1] : "node:", &dest, idbuf, why, sizeof why) != 0) goto bad;
+    if (strcmp(cmd, "ping") == 0) {
+      code = RL_MessageCode_ping_req;
+    } else if (strcmp(cmd, "probe") == 0) {
+      static rl_ProbeInformationType types[3] = {RL_ProbeInformationType_responsible_set,
+                                                 RL_ProbeInformationType_num_resources,
+                                                 RL_ProbeInformationType_uptime};
+      code = RL_MessageCode_probe_req;
+      body.probe_req.requested_info = types;
+      body.probe_req.requested_info_count = 3;
+    } else {
+      code = RL_MessageCode_route_query_req;
+      body.route_query_req.destination = dest;
+    }
+  } else if (strcmp(cmd, "store") == 0 || strcmp(cmd, "fetch") == 0 || strcmp(cmd, "stat") == 0 ||
+             strcmp(cmd, "find") == 0) {
+    rl_ops_value v;
+    const char *value = NULL;
+    uint32_t lifetime = 3600, first = 0, last = 0;
+    int has_range = 0, has_key = 0;
+    rl_bytes key = {0};
+    memset(&v, 0, sizeof v);
+    v.exists = 1;
+    v.index = 0xffffffffu;
+    if (argc < 3) {
+      snprintf(why, sizeof why, "usage: %s KIND RESOURCE ...", cmd);
+      goto bad;
+    }
+    if (rl_ops_kind(g_cfg, argv[1], &kind, &model) != 0) {
+      snprintf(why, sizeof why, "kind '%s' is not in the overlay configuration", argv[1]);
+      goto bad;
+    }
+    if (rl_ops_resource(g_cred, id_len, argv[2], rid, why, sizeof why) != 0) goto bad;
+    for (int i = 3; i < argc; i++) {
+      if (strncmp(argv[i], "key=", 4) == 0) {
+        key.ptr = (const uint8_t *)argv[i] + 4;
+        key.len = strlen(argv[i] + 4);
+        has_key = 1;
+      } else if (strncmp(argv[i], "index=", 6) == 0) {
+        char *end;
+        first = (uint32_t)strtoul(argv[i] + 6, &end, 0);
+        last = *end == '-' ? (uint32_t)strtoul(end + 1, &end, 0) : first;
+        has_range = 1;
+      } else if (strncmp(argv[i], "lifetime=", 9) == 0) {
+        lifetime = (uint32_t)strtoul(argv[i] + 9, NULL, 0);
+      } else if (strcmp(argv[i], "delete") == 0) {
+        v.exists = 0;
+      } else if (!value) {
+        value = argv[i];
+      } else {
+        snprintf(why, sizeof why, "unexpected '%s'", argv[i]);
+        goto bad;
+      }
+    }
+    json_object_set_new(r.out, "kind", json_integer(kind));
+    if (strcmp(cmd, "store") == 0) {
+      if (!value && v.exists) {
+        snprintf(why, sizeof why, "store needs a VALUE (or 'delete')");
+        goto bad;
+      }
+      if (model == RL_DataModel_dictionary && !has_key) {
+        snprintf(why, sizeof why, "a dictionary Kind needs key=K");
+        goto bad;
+      }
+      v.key = key;
+      if (has_range) v.index = first;
+      v.value.ptr = (const uint8_t *)(value ? value : "");
+      v.value.len = value ? strlen(value) : 0;
+      rc = rl_ops_store_req(g_cred, rid, id_len, kind, model, 0, &v, 1, lifetime, wall_ms(), &a,
+                            &body.store_req);
+      if (rc != 0) {
+        snprintf(why, sizeof why, "cannot build the StoreReq: %s", rl_strerror(rc));
+        goto bad;
+      }
+      code = RL_MessageCode_store_req;
+    } else if (strcmp(cmd, "find") == 0) {
+      static rl_KindId kinds[1];
+      kinds[0] = kind;
+      body.find_req.resource.ptr = rid;
+      body.find_req.resource.len = id_len;
+      body.find_req.kinds = kinds;
+      body.find_req.kinds_count = 1;
+      code = RL_MessageCode_find_req;
+    } else {
+      rc = rl_ops_fetch_req(rid, id_len, kind, model, has_range, first, last, has_key ? &key : NULL,
+                            has_key ? 1 : 0, &a, &body.fetch_req);
+      if (rc != 0) {
+        snprintf(why, sizeof why, "cannot build the request: %s", rl_strerror(rc));
+        goto bad;
+      }
+      code = strcmp(cmd, "fetch") == 0 ? RL_MessageCode_fetch_req : RL_MessageCode_stat_req;
+    }
+    rl_dest_resource(&dest, rid, id_len);
+  } else {
+    snprintf(why, sizeof why, "unknown command '%s' (ping, store, fetch, stat, find, probe, route-query)", cmd);
+    goto bad;
+  }
+  rc = rl_node_request(g_node, &dest, 1, code, &body, on_answer, &r);
+  if (rc != 0) {
+    snprintf(why, sizeof why, "cannot send: %s", rl_strerror(rc));
+    goto bad;
+  }
+  t0 = rl_node_now(g_node);
+  while (!r.done && rl_node_now(g_node) - t0 < (uint64_t)g_timeout_ms) rl_node_run_once(g_node, 50);
+  if (!r.done) {
+    json_object_set_new(r.out, "ok", json_false());
+    json_object_set_new(r.out, "error", json_string("RL_ERR_TIMEOUT"));
+    r.status = RL_ERR_TIMEOUT;
+  }
+  goto print;
+bad:
+  json_object_set_new(r.out, "ok", json_false());
+  json_object_set_new(r.out, "error", json_string("usage"));
+  json_object_set_new(r.out, "text", json_string(why));
+  r.status = -1;
+print:
+  if (g_json) {
+    char *s = json_dumps(r.out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    printf("%s\n", s);
+    free(s);
+  } else {
+    char *s = json_dumps(r.out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("%s\n", s);
+    free(s);
+  }
+  fflush(stdout);
+  json_decref(r.out);
+  return r.status == 0 ? 0 : 1;
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: reload-client --config FILE --cert FILE --key FILE --peer ADDR:PORT\n"
+          "                     [--json] [--timeout MS] [--insecure-tcp] [-v]\n"
+          "                     (COMMAND [ARGS...] | --batch FILE)\n"
+          "commands (RESOURCE: a name (hashed), node:, node-multiple:I, or hex:HEX;\n"
+          "          DEST: RESOURCE or node:NODEID-HEX):\n"
+          "  ping [DEST]                       (default: the peer we are connected to)\n"
+          "  store KIND RESOURCE [key=K] [index=N] [lifetime=S] (VALUE | delete)\n"
+          "  fetch KIND RESOURCE [key=K] [index=A[-B]]\n"
+          "  stat KIND RESOURCE [key=K] [index=A[-B]]\n"
+          "  find KIND RESOURCE\n"
+          "  probe DEST\n"
+          "  route-query DEST\n"
+          "--batch FILE runs one command per line ('-': standard input) and prints\n"
+          "one JSON line per command.\n");
+}
+
+int main(int argc, char **argv) {
+  const char *config_path = NULL, *cert_path = NULL, *key_path = NULL, *batch = NULL;
+  rl_node_options o;
+  rl_config_document doc;
+  rl_config_error cerr;
+  rl_credentials *cred = NULL;
+  rl_sec_error se;
+  char why[512];
+  int verbosity = 0, ch, have_peer = 0, failures = 0;
+  uint64_t t0;
+  enum { O_CONFIG = 256, O_CERT, O_KEY, O_PEER, O_JSON, O_TIMEOUT, O_INSECURE, O_BATCH, O_HELP };
+  static const struct option longopts[] = {
+      {"config", required_argument, 0, O_CONFIG}, {"cert", required_argument, 0, O_CERT},
+      {"key", required_argument, 0, O_KEY},       {"peer", required_argument, 0, O_PEER},
+      {"json", no_argument, 0, O_JSON},           {"timeout", required_argument, 0, O_TIMEOUT},
+      {"insecure-tcp", no_argument, 0, O_INSECURE}, {"batch", required_argument, 0, O_BATCH},
+      {"verbose", no_argument, 0, 'v'},           {"help", no_argument, 0, O_HELP},
+      {0, 0, 0, 0}};
+  rl_node_options_init(&o);
+  o.client = 1;
+  while ((ch = getopt_long(argc, argv, "+v", longopts, NULL)) != -1) {
+    switch (ch) {
+    case O_CONFIG: config_path = optarg; break;
+    case O_CERT: cert_path = optarg; break;
+    case O_KEY: key_path = optarg; break;
+    case O_PEER:
+      if (rl_tool_parse_addr(optarg, 6084, &o.bootstrap[0], &o.bootstrap_len[0], why, sizeof why) != 0) {
+        fprintf(stderr, "reload-client: --peer %s: %s\n", optarg, why);
+        return 2;
+      }
+      o.nbootstrap = 1;
+      have_peer = 1;
+      break;
+    case O_JSON: g_json = 1; break;
+    case O_TIMEOUT: g_timeout_ms = atoi(optarg); break;
+    case O_INSECURE: o.link_mode = RL_LINK_TCP_INSECURE; break;
+    case O_BATCH: batch = optarg; break;
+    case 'v': verbosity++; break;
+    case O_HELP: usage(stdout); return 0;
+    default: usage(stderr); return 2;
+    }
+  }
+  if (!config_path || !cert_path || !key_path || (!batch && optind >= argc)) {
+    usage(stderr);
+    return 2;
+  }
+  o.verbosity = verbosity;
+  if (rl_config_load_file(config_path, &doc, &cerr) != 0) {
+    fprintf(stderr, "reload-client: %s: %s\n", config_path, cerr.message);
+    return 1;
+  }
+  g_cfg = &doc.configs[0];
+  if (!have_peer && g_cfg->nbootstrap == 0) {
+    fprintf(stderr, "reload-client: no --peer and no bootstrap-node in the configuration\n");
+    return 2;
+  }
+  if (rl_credentials_load(cert_path, key_path, NULL, 0, &cred, &se) != 0) {
+    fprintf(stderr, "reload-client: credentials: %s\n", se.text);
+    return 1;
+  }
+  g_cred = cred;
+  o.config = g_cfg;
+  o.cred = cred;
+  signal(SIGPIPE, SIG_IGN);
+  g_node = rl_node_new(&o, why, sizeof why);
+  if (!g_node) {
+    fprintf(stderr, "reload-client: %s\n", why);
+    return 1;
+  }
+  rl_node_start(g_node);
+  t0 = rl_node_now(g_node);
+  while (!rl_node_ready(g_node) && rl_node_now(g_node) - t0 < (uint64_t)g_timeout_ms)
+    rl_node_run_once(g_node, 50);
+  if (!rl_node_ready(g_node)) {
+    fprintf(stderr, "reload-client: could not connect to the peer within %d ms\n", g_timeout_ms);
+    return 1;
+  }
+  if (batch) {
+    FILE *f = strcmp(batch, "-") == 0 ? stdin : fopen(batch, "r");
+    char line[8192];
+    if (!f) {
+      fprintf(stderr, "reload-client: %s: %s\n", batch, strerror(errno));
+      return 1;
+    }
+    g_json = 1;
+    while (fgets(line, sizeof line, f)) {
+      char *w[32];
+      int n;
+      line[strcspn(line, "\r\n")] = 0;
+      if (line[0] == '#') continue;
+      n = split(line, w, 32);
+      if (n) failures += run_command(n, w) != 0;
+    }
+    if (f != stdin) fclose(f);
+  } else {
+    failures = run_command(argc - optind, argv + optind);
+  }
+  rl_node_free(g_node);
+  rl_credentials_free(cred);
+  rl_config_document_free(&doc);
+  return failures ? 1 : 0;
+}

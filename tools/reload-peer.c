@@ -1,0 +1,233 @@
+/* reload-peer: the reference RELOAD peer daemon (RFC 6940).
+ *
+ *   reload-peer --config overlay.xml --cert node.pem --key node.key
+ *               [--listen ADDR:PORT] [--bootstrap ADDR:PORT]... [--first]
+ *               [--insecure-tcp] [-v|-q] [--status-file FILE] ...
+ *
+ * SIGTERM/SIGINT: leave the overlay cleanly (Leave to the neighbours, the
+ * stored data to the peers that take it over) and exit. SIGUSR1: write the
+ * status (JSON) to the status file or the log. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "peer/node.h"
+#include "tools/addr.h"
+
+static volatile sig_atomic_t g_stop, g_status;
+
+static void on_signal(int sig) {
+  if (sig == SIGUSR1)
+    g_status = 1;
+  else
+    g_stop = 1;
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: reload-peer --config FILE --cert FILE --key FILE [options]\n"
+          "  --listen ADDR:PORT       where to accept links (default 127.0.0.1:0)\n"
+          "  --bootstrap ADDR:PORT    a bootstrap node (repeatable; default: the\n"
+          "                           configuration's bootstrap-node elements)\n"
+          "  --first                  start a new overlay when no bootstrap node answers\n"
+          "  --overlay NAME           which configuration of the document (default: first)\n"
+          "  --insecure-tcp           plain TCP framing instead of TLS: NO AUTHENTICATION,\n"
+          "                           for debugging and packet captures only\n"
+          "  --update-interval MS     Chord stabilization period (default: configuration)\n"
+          "  --store-budget BYTES     storage limit (default 64 MiB)\n"
+          "  --status-file FILE       write the status as JSON every second\n"
+          "  --port-file FILE         write the listening port once listening\n"
+          "  --sip-port PORT          offer SIP (application 5060) on this port via AppAttach\n"
+          "  --break RULE             deliberately break a rule (conformance suite\n"
+          "                           self-test): ignore-ttl\n"
+          "  --log FILE               log here instead of stderr\n"
+          "  -v, --verbose            more log (repeatable); -q, --quiet: errors only\n"
+          "  --seed N                 fixed random seed (tests)\n");
+}
+
+static int write_file_atomic(const char *path, const char *text) {
+  char tmp[4096];
+  FILE *f;
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  f = fopen(tmp, "w");
+  if (!f) return -1;
+  fputs(text, f);
+  fputc('\n', f);
+  if (fclose(f) != 0) return -1;
+  return rename(tmp, path);
+}
+
+int main(int argc, char **argv) {
+  const char *config_path = NULL, *cert_path = NULL, *key_path = NULL, *overlay = NULL;
+  const char *status_file = NULL, *port_file = NULL, *log_path = NULL;
+  rl_node_options o;
+  rl_config_document doc;
+  rl_config_error cerr;
+  const rl_overlay_config *cfg;
+  rl_credentials *cred = NULL;
+  rl_sec_error se;
+  rl_node *node;
+  char why[512];
+  int verbosity = 1, have_listen = 0, rc;
+  uint64_t last_status = 0;
+  enum { O_CONFIG = 256, O_CERT, O_KEY, O_LISTEN, O_BOOT, O_FIRST, O_OVERLAY, O_INSECURE,
+         O_UPDATE, O_BUDGET, O_STATUS, O_PORTFILE, O_SIP, O_BREAK, O_LOG, O_SEED, O_HELP };
+  static const struct option longopts[] = {
+      {"config", required_argument, 0, O_CONFIG},   {"cert", required_argument, 0, O_CERT},
+      {"key", required_argument, 0, O_KEY},         {"listen", required_argument, 0, O_LISTEN},
+      {"bootstrap", required_argument, 0, O_BOOT},  {"first", no_argument, 0, O_FIRST},
+      {"overlay", required_argument, 0, O_OVERLAY}, {"insecure-tcp", no_argument, 0, O_INSECURE},
+      {"update-interval", required_argument, 0, O_UPDATE},
+      {"store-budget", required_argument, 0, O_BUDGET},
+      {"status-file", required_argument, 0, O_STATUS},
+      {"port-file", required_argument, 0, O_PORTFILE},
+      {"sip-port", required_argument, 0, O_SIP},    {"break", required_argument, 0, O_BREAK},
+      {"log", required_argument, 0, O_LOG},         {"seed", required_argument, 0, O_SEED},
+      {"verbose", no_argument, 0, 'v'},             {"quiet", no_argument, 0, 'q'},
+      {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
+  int ch;
+
+  rl_node_options_init(&o);
+  while ((ch = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    switch (ch) {
+    case O_CONFIG: config_path = optarg; break;
+    case O_CERT: cert_path = optarg; break;
+    case O_KEY: key_path = optarg; break;
+    case O_LISTEN:
+      if (rl_tool_parse_addr(optarg, 0, &o.listen_addr, &o.listen_len, why, sizeof why) != 0) {
+        fprintf(stderr, "reload-peer: --listen %s: %s\n", optarg, why);
+        return 2;
+      }
+      have_listen = 1;
+      break;
+    case O_BOOT:
+      if (o.nbootstrap >= RL_NODE_MAX_BOOTSTRAP) {
+        fprintf(stderr, "reload-peer: at most %d --bootstrap\n", RL_NODE_MAX_BOOTSTRAP);
+        return 2;
+      }
+      if (rl_tool_parse_addr(optarg, 6084, &o.bootstrap[o.nbootstrap], &o.bootstrap_len[o.nbootstrap],
+                             why, sizeof why) != 0) {
+        fprintf(stderr, "reload-peer: --bootstrap %s: %s\n", optarg, why);
+        return 2;
+      }
+      o.nbootstrap++;
+      break;
+    case O_FIRST: o.may_start_ring = 1; break;
+    case O_OVERLAY: overlay = optarg; break;
+    case O_INSECURE: o.link_mode = RL_LINK_TCP_INSECURE; break;
+    case O_UPDATE: o.update_interval_ms = strtoull(optarg, NULL, 10); break;
+    case O_BUDGET: o.store_budget = strtoull(optarg, NULL, 10); break;
+    case O_STATUS: status_file = optarg; break;
+    case O_PORTFILE: port_file = optarg; break;
+    case O_SIP: o.sip_port = (uint16_t)atoi(optarg); break;
+    case O_BREAK:
+      if (strcmp(optarg, "ignore-ttl") != 0) {
+        fprintf(stderr, "reload-peer: --break: unknown rule '%s' (ignore-ttl)\n", optarg);
+        return 2;
+      }
+      o.break_rule = optarg;
+      break;
+    case O_LOG: log_path = optarg; break;
+    case O_SEED: o.seed = strtoull(optarg, NULL, 0); break;
+    case 'v': verbosity++; break;
+    case 'q': verbosity = 0; break;
+    case O_HELP: usage(stdout); return 0;
+    default: usage(stderr); return 2;
+    }
+  }
+  if (!config_path || !cert_path || !key_path) {
+    usage(stderr);
+    return 2;
+  }
+  o.verbosity = verbosity;
+  if (log_path) {
+    o.log = fopen(log_path, "a");
+    if (!o.log) {
+      fprintf(stderr, "reload-peer: %s: %s\n", log_path, strerror(errno));
+      return 1;
+    }
+  }
+  if (!have_listen) rl_tool_parse_addr("127.0.0.1:0", 0, &o.listen_addr, &o.listen_len, why, sizeof why);
+  if (rl_config_load_file(config_path, &doc, &cerr) != 0) {
+    fprintf(stderr, "reload-peer: %s: %s\n", config_path, cerr.message);
+    return 1;
+  }
+  cfg = overlay ? rl_config_find(&doc, overlay) : &doc.configs[0];
+  if (!cfg) {
+    fprintf(stderr, "reload-peer: %s: no configuration for overlay '%s'\n", config_path, overlay);
+    return 1;
+  }
+  if (rl_credentials_load(cert_path, key_path, NULL, 0, &cred, &se) != 0) {
+    fprintf(stderr, "reload-peer: credentials: %s\n", se.text);
+    return 1;
+  }
+  if (o.link_mode == RL_LINK_TCP_INSECURE)
+    fprintf(stderr, "reload-peer: WARNING: --insecure-tcp: links are not authenticated or encrypted\n");
+  o.config = cfg;
+  o.cred = cred;
+  node = rl_node_new(&o, why, sizeof why);
+  if (!node) {
+    fprintf(stderr, "reload-peer: %s\n", why);
+    return 1;
+  }
+  signal(SIGTERM, on_signal);
+  signal(SIGINT, on_signal);
+  signal(SIGUSR1, on_signal);
+  signal(SIGPIPE, SIG_IGN);
+  if (rl_node_start(node) != 0) return 1;
+  if (port_file) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char text[32];
+    if (rl_node_listen_addr(node, &ss, &len) == 0) {
+      int port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                          : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+      snprintf(text, sizeof text, "%d", port);
+      write_file_atomic(port_file, text);
+    }
+  }
+  for (;;) {
+    rc = rl_node_run_once(node, 100);
+    if (rc != 0) {
+      fprintf(stderr, "reload-peer: event loop: %s\n", rl_strerror(rc));
+      break;
+    }
+    if (g_stop == 1) {
+      g_stop = 2;
+      rl_node_leave(node);
+    }
+    if (g_stop == 2 && rl_node_left(node)) break;
+    if (g_status || (status_file && rl_node_now(node) - last_status >= 1000)) {
+      char *js = rl_node_status_json(node);
+      last_status = rl_node_now(node);
+      if (js) {
+        if (status_file)
+          write_file_atomic(status_file, js);
+        else if (g_status)
+          fprintf(o.log ? o.log : stderr, "%s\n", js);
+        free(js);
+      }
+      g_status = 0;
+    }
+  }
+  if (status_file) {
+    char *js = rl_node_status_json(node);
+    if (js) {
+      write_file_atomic(status_file, js);
+      free(js);
+    }
+  }
+  rl_node_free(node);
+  rl_credentials_free(cred);
+  rl_config_document_free(&doc);
+  if (log_path && o.log) fclose(o.log);
+  return 0;
+}
