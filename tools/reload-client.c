@@ -339,6 +339,12 @@ static int run_command(int argc, char **argv) {
       body.find_req.kinds_count = 1;
       code = RL_MessageCode_find_req;
     } else {
+      if (model == RL_DataModel_array && !has_range) {
+        /* 7.4.2.1 has no wildcard for arrays: ask for every index. */
+        has_range = 1;
+        first = 0;
+        last = 0xffffffffu;
+      }
       rc = rl_ops_fetch_req(rid, id_len, kind, model, has_range, first, last, has_key ? &key : NULL,
                             has_key ? 1 : 0, &a, &body.fetch_req);
       if (rc != 0) {

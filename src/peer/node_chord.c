@@ -189,6 +189,7 @@ void rl_node_chord_actions(rl_node *n) {
       break;
     case RL_CHORD_JOINED_RING:
       rl_node_log(n, 1, "joined the ring");
+      rl_node_publish_certificates(n);
       break;
     }
   }

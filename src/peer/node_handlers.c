@@ -5,6 +5,9 @@
 #define _GNU_SOURCE
 #include "peer/node_int.h"
 
+#include "overlay/hash.h"
+#include "peer/ops.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -144,6 +147,50 @@ static void replicate(rl_node *n, const rl_StoreReq *req) {
     rl_arena_init(&a, mem, sizeof mem);
     if (rl_store_export(n->store, req->resource.ptr, kinds, nk, wall_ms(), &a, &copy) == 1)
       store_copy(n, reps[i].b, &copy, (int)i + 1);
+  }
+}
+
+/* ---------- the certificate store usage (section 8) ---------- */
+
+/* 8: a peer stores its certificate in the overlay, under
+ * CERTIFICATE_BY_NODE at H(Node-ID) and CERTIFICATE_BY_USER at H(user
+ * name), when the overlay's configuration has those Kinds. */
+void rl_node_publish_certificates(rl_node *n) {
+  static const struct {
+    rl_KindId kind;
+    int by_user;
+  } usages[] = {{3, 0}, {16, 1}};
+  const rl_cert *cert = n->cred->cert;
+  for (size_t u = 0; u < sizeof usages / sizeof usages[0]; u++) {
+    static uint8_t mem[16384];
+    rl_arena a;
+    rl_ops_value v;
+    rl_StoreReq req;
+    rl_MessageBody b;
+    rl_Destination d;
+    uint8_t rid[RL_NODEID_MAX_LEN];
+    const rl_store_kind *k = rl_store_find_kind(n->store, usages[u].kind);
+    if (!k || k->data_model != RL_DataModel_array) continue;
+    if (usages[u].by_user) {
+      if (!cert->user) continue;
+      rl_resource_id((const uint8_t *)cert->user, strlen(cert->user), n->id_len, rid);
+    } else {
+      rl_resource_id(n->self.b, n->id_len, n->id_len, rid);
+    }
+    memset(&v, 0, sizeof v);
+    v.index = 0;
+    v.exists = 1;
+    v.value.ptr = cert->der;
+    v.value.len = cert->der_len;
+    rl_arena_init(&a, mem, sizeof mem);
+    if (rl_ops_store_req(n->cred, rid, n->id_len, usages[u].kind, RL_DataModel_array, 0, &v, 1,
+                         86400, wall_ms(), &a, &req) != 0)
+      continue;
+    memset(&b, 0, sizeof b);
+    b.store_req = req;
+    rl_dest_resource(&d, rid, n->id_len);
+    rl_node_send_request(n, &d, 1, RL_MessageCode_store_req, &b, RL_TXN_STORE_COPY, NULL);
+    rl_node_log(n, 1, "publishing our certificate (kind %u)", (unsigned)usages[u].kind);
   }
 }
 

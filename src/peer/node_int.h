@@ -186,6 +186,8 @@ void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
                             const rl_signer_info *who);
 int rl_node_verify_stored(void *user, rl_bytes resource_id, rl_KindId kind,
                           const rl_StoredData *value, uint64_t now, rl_signer *signer);
+/* Section 8: store our certificate under the certificate Kinds. */
+void rl_node_publish_certificates(rl_node *n);
 /* Store copies of the range (after, upto] to peer (replica_number: 0 for a
  * handover, else the replica's number). */
 void rl_node_store_range(rl_node *n, const uint8_t *peer, const uint8_t *after,
