@@ -823,6 +823,10 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
                                     : RL_ErrorCode_Error_Config_Too_New,
                            "configuration sequence %u, this peer has %u", (unsigned)theirs,
                            (unsigned)ours);
+      /* "if the configuration file in the request is too old, the node
+       * MUST generate a ConfigUpdate message to update the requesting
+       * node." */
+      if (diff < 0 && who.node_id_len == n->id_len) rl_node_send_config_update(n, who.node_id);
       return;
     }
     if ((crit = critical_option(&m.forwarding_header, RL_DESTINATION_CRITICAL)) != NULL) {
@@ -1165,6 +1169,7 @@ void rl_node_free(rl_node *n) {
   if (n->reasm) rl_reasm_free(n->reasm);
   if (n->viatab) rl_viatab_free(n->viatab);
   free(n->kinds);
+  if (n->cfg_doc_owned) rl_config_document_free(&n->cfg_doc);
   free(n->arena_mem);
   free(n->out);
   free(n->out2);

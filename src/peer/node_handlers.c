@@ -560,12 +560,7 @@ void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
     handle_fetch_like(n, c, m);
     return;
   case RL_MessageCode_config_update_req:
-    /* 6.5.4: accepted only when it carries a newer configuration for this
-     * overlay; this peer keeps running the one it was started with and
-     * reports it (a restart picks the new one up). */
-    rl_node_log(n, 1, "ConfigUpdate received (type %u, %u bytes)",
-                (unsigned)in->config_update_req.type, (unsigned)in->config_update_req.length);
-    rl_node_reply(n, c, m, RL_MessageCode_config_update_ans, &b);
+    rl_node_handle_config_update(n, c, m, who);
     return;
   default:
     rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Invalid_Message,

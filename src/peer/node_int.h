@@ -90,7 +90,11 @@ typedef struct rl_inbound_attach {
 
 struct rl_node {
   rl_node_options opt;
+  /* The configuration in force: the one the node was started with, or
+   * one a ConfigUpdate brought (6.5.4), owned by cfg_doc then. */
   const rl_overlay_config *cfg;
+  rl_config_document cfg_doc;
+  int cfg_doc_owned;
   const rl_credentials *cred;
   rl_params params;
   uint32_t overlay;      /* hash of the instance name */
@@ -180,6 +184,13 @@ void rl_node_candidate(rl_node *n, rl_IceCandidate *cand);
 /* node_chord.c */
 void rl_node_chord_actions(rl_node *n);
 void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a);
+
+/* node_config.c: ConfigUpdate (6.5.4, 11.1). Answer a verified
+ * ConfigUpdateReq; and push our configuration to a node whose request
+ * carried an older configuration sequence (6.3.2.1). */
+void rl_node_handle_config_update(rl_node *n, rl_conn *c, const rl_Message *m,
+                                  const rl_signer_info *who);
+void rl_node_send_config_update(rl_node *n, const uint8_t *node_id);
 
 /* node_handlers.c: a verified request for us. */
 void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
