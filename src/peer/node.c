@@ -1120,7 +1120,7 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
     if (o->update_interval_ms) {
       /* A fast test overlay: everything scaled to the update interval. */
       cc.ping_interval_ms = o->update_interval_ms * 2;
-      cc.partition_interval_ms = o->update_interval_ms * 4;
+      cc.partition_interval_ms = o->update_interval_ms * 30;
       cc.holddown_ms = o->update_interval_ms * 2;
     }
     cc.request_timeout_ms = (uint64_t)n->cfg->reliability_timer * 5 + 1000;
