@@ -69,11 +69,21 @@ static void json_bytes(json_t *o, const char *name, rl_bytes b) {
   }
 }
 
-static json_t *values_json(const rl_StoredData *v, size_t n) {
+static const uint8_t *g_fetch_rid;
+static size_t g_fetch_rid_len;
+
+static json_t *values_json(rl_KindId kind, const rl_StoredData *v, size_t n) {
   json_t *arr = json_array();
   for (size_t i = 0; i < n; i++) {
     json_t *o = json_object();
     const rl_DataValue *dv = NULL;
+    char why[400];
+    /* 7.1: the value's own signature, by the user or node that stored it. */
+    if (g_fetch_rid) {
+      int vr = rl_node_verify_value(g_node, g_fetch_rid, g_fetch_rid_len, kind, &v[i], why, sizeof why);
+      json_object_set_new(o, "signature", json_string(vr == 0 ? "valid" : "INVALID"));
+      json_object_set_new(o, "signer", json_string(why));
+    }
     json_object_set_new(o, "storage_time", json_integer((json_int_t)v[i].storage_time));
     json_object_set_new(o, "lifetime", json_integer(v[i].lifetime));
     switch (v[i].value.data_model) {
@@ -128,7 +138,7 @@ static void on_answer(void *user, const rl_node_answer *a) {
         json_t *ko = json_object();
         json_object_set_new(ko, "kind", json_integer(k->kind));
         json_object_set_new(ko, "generation", json_integer((json_int_t)k->generation));
-        json_object_set_new(ko, "values", values_json(k->values, k->values_count));
+        json_object_set_new(ko, "values", values_json(k->kind, k->values, k->values_count));
         json_array_append_new(kinds, ko);
       }
       json_object_set_new(o, "kinds", kinds);
@@ -358,6 +368,8 @@ static int run_command(int argc, char **argv) {
     snprintf(why, sizeof why, "unknown command '%s' (ping, store, fetch, stat, find, probe, route-query)", cmd);
     goto bad;
   }
+  g_fetch_rid = code == RL_MessageCode_fetch_req ? rid : NULL;
+  g_fetch_rid_len = id_len;
   rc = rl_node_request(g_node, &dest, 1, code, &body, on_answer, &r);
   if (rc != 0) {
     snprintf(why, sizeof why, "cannot send: %s", rl_strerror(rc));

@@ -64,6 +64,12 @@ typedef struct rl_node_options {
   /* Application ports offered by AppAttach (6.5.2): application 5060 is
    * SIP (RFC 7904). 0: none (AppAttach is refused with Error_Not_Found). */
   uint16_t sip_port;
+  /* The bytes of the configuration document config comes from (borrowed;
+   * must outlive the node): what the node sends in a ConfigUpdate to a
+   * node whose configuration is older (6.3.2.1, 6.5.4). NULL: the node
+   * pushes only a configuration a ConfigUpdate brought it. */
+  const uint8_t *config_doc;
+  size_t config_doc_len;
 } rl_node_options;
 
 void rl_node_options_init(rl_node_options *o);
@@ -118,6 +124,12 @@ typedef void (*rl_node_answer_fn)(void *user, const rl_node_answer *a);
  * or an rl_err (cb is not called). */
 int rl_node_request(rl_node *n, const rl_Destination *dest, size_t ndest, rl_MessageCode code,
                     const rl_MessageBody *body, rl_node_answer_fn cb, void *user);
+
+/* 7.1: check a fetched value's signature against the certificates the
+ * node has seen (those of the answer's security block included) and the
+ * overlay's trust. Returns 0, or an rl_err with the reason in why. */
+int rl_node_verify_value(rl_node *n, const uint8_t *resource, size_t resource_len, rl_KindId kind,
+                         const rl_StoredData *value, char *why, size_t whylen);
 
 /* Our identity and view. */
 const uint8_t *rl_node_id(const rl_node *n, size_t *len);

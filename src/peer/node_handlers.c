@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,6 +54,20 @@ int rl_node_verify_stored(void *user, rl_bytes resource_id, rl_KindId kind,
   }
   signer->node_ids = ids;
   signer->node_ids_count = who.cert->n_node_ids;
+  return 0;
+}
+
+int rl_node_verify_value(rl_node *n, const uint8_t *resource, size_t resource_len, rl_KindId kind,
+                         const rl_StoredData *value, char *why, size_t whylen) {
+  rl_signer_info who;
+  rl_sec_error e;
+  memset(&e, 0, sizeof e);
+  if (rl_verify_stored_data(resource, resource_len, kind, value, &n->certs, &who, &e) != 0 ||
+      rl_trust_verify(n->trust, who.cert, NULL, 0, &e) != 0) {
+    snprintf(why, whylen, "%s", e.text[0] ? e.text : rl_strerror(e.code));
+    return e.code ? e.code : RL_SEC_ERR_SIGNATURE;
+  }
+  snprintf(why, whylen, "signed by %s", who.cert->user ? who.cert->user : "a node");
   return 0;
 }
 
