@@ -424,7 +424,9 @@ static int make_ssl_ctx(rl_link_ctx *ctx, char *why, size_t whylen) {
   /* Writes may complete partially and be repeated from a moved buffer
    * (the send queue compacts). No resumption: every link proves its
    * certificate again; no renegotiation. */
-  SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  /* Idle links give their record buffers back: a peer keeps tens of links. */
+  SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                          SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_options(s, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
   SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(s, 0);

@@ -1025,23 +1025,8 @@ static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *deta
 
 /* ---------- construction ---------- */
 
-static int setup_kinds(rl_node *n) {
-  const rl_overlay_config *cfg = n->cfg;
-  n->kinds = calloc(cfg->nkinds ? cfg->nkinds : 1, sizeof *n->kinds);
-  if (!n->kinds) return RL_ERR_NOMEM;
-  for (size_t i = 0; i < cfg->nkinds; i++) {
-    const rl_config_kind *k = &cfg->kinds[i];
-    if (!k->id_known || !k->model) continue;
-    rl_store_kind *sk = &n->kinds[n->nkinds++];
-    sk->id = k->id;
-    sk->data_model = k->model;
-    sk->policy = k->policy;
-    sk->max_count = k->max_count;
-    sk->max_size = k->max_size;
-    sk->max_node_multiple = k->max_node_multiple;
-  }
-  return 0;
-}
+/* The same table serves a ConfigUpdate (node_config.c). */
+static int setup_kinds(rl_node *n) { return rl_node_build_kinds(n->cfg, &n->kinds, &n->nkinds); }
 
 rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
   rl_node *n;
@@ -1101,8 +1086,11 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
     goto fail;
   }
   rl_arena_init(&n->arena, n->arena_mem, RL_NODE_ARENA);
-  n->reasm = rl_reasm_new(16, n->out_cap, 10000);
-  n->viatab = rl_viatab_new(1024, 2 * RL_NODE_REQUEST_LIFETIME_MS, seed);
+  n->reasm = rl_reasm_new(4, n->out_cap, 10000);
+  /* Via List compression state (6.1.2): one slot per forwarded request
+   * whose Via List was long, kept for the request lifetime. 128 slots
+   * carry about 4 such requests a second. */
+  n->viatab = rl_viatab_new(128, 2 * RL_NODE_REQUEST_LIFETIME_MS, seed);
   if (!n->reasm || !n->viatab) {
     snprintf(why, whylen, "out of memory");
     goto fail;
