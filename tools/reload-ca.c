@@ -6,6 +6,9 @@
  *   reload-ca show CERT...                         the RELOAD identities
  *   reload-ca verify (--dir D | --root F | --config F) CERT [CHAIN...]
  *   reload-ca config --dir D [--bootstrap A:P]...  an overlay configuration
+ *   reload-ca sign-config --dir D --config IN --signer NAME   sign it (11.1)
+ *   reload-ca verify-config --config FILE [--previous FILE]   check its signature
+ *   reload-ca sign-kind --dir D --signer NAME --kind SPEC     a signed kind-block
  *
  * See reload-ca(1). Output is "key value" lines, for people and scripts. */
 #define _GNU_SOURCE /* getopt_long */
@@ -25,9 +28,11 @@
 #include <openssl/x509.h>
 
 #include "overlay/config.h"
+#include "overlay/config_sign.h"
 #include "runtime/error.h"
 #include "security/ca.h"
 #include "security/cert.h"
+#include "security/credentials.h"
 #include "security/error.h"
 #include "security/trust.h"
 
@@ -46,11 +51,14 @@ static const char usage_text[] =
     "        CERT [INTERMEDIATE...]\n"
     "  config --dir D [--bootstrap ADDR[:PORT]]... [--node-id-length L] [--sequence N]\n"
     "        [--self-signed sha1|sha256] [--no-root] [--kind ID,MODEL,POLICY,COUNT,SIZE[,MULT]]...\n"
-    "        [--out FILE]\n"
+    "        [--signer NAME]... [--out FILE]\n"
+    "  sign-config --dir D --config IN --signer NAME [--overlay NAME] [--out OUT]\n"
+    "  verify-config --config FILE [--previous FILE] [--overlay NAME]\n"
+    "  sign-kind --dir D --signer NAME --kind ID,MODEL,POLICY,COUNT,SIZE[,MULT] [--out FILE]\n"
     "See reload-ca(1).\n";
 
 typedef struct opts {
-  const char *dir, *overlay, *user, *out, *key, *config, *digest, *self_signed;
+  const char *dir, *overlay, *user, *out, *key, *config, *digest, *self_signed, *previous;
   int nodes, node_id_length, days, bits, force, no_root, sequence;
   long long at;
   const char *node_ids[MAX_LIST];
@@ -61,6 +69,8 @@ typedef struct opts {
   int n_bootstrap;
   const char *kinds[MAX_LIST];
   int n_kinds;
+  const char *signers[MAX_LIST];
+  int n_signers;
   char **args;
   int nargs;
 } opts;
@@ -101,7 +111,7 @@ static int number(const char *s, long lo, long hi, const char *what, int *out) {
 static int parse_opts(int argc, char **argv, opts *o) {
   enum { O_DIR = 256, O_OVERLAY, O_USER, O_NODES, O_NODE_ID, O_LEN, O_DAYS, O_BITS, O_KEY,
          O_OUT, O_FORCE, O_DIGEST, O_ROOT, O_CONFIG, O_SELF, O_AT, O_BOOT, O_SEQ, O_NOROOT,
-         O_KIND, O_HELP };
+         O_KIND, O_SIGNER, O_PREVIOUS, O_HELP };
   static const struct option longopts[] = {
       {"dir", required_argument, NULL, O_DIR},         {"overlay", required_argument, NULL, O_OVERLAY},
       {"user", required_argument, NULL, O_USER},       {"nodes", required_argument, NULL, O_NODES},
@@ -113,6 +123,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"self-signed", required_argument, NULL, O_SELF}, {"at", required_argument, NULL, O_AT},
       {"bootstrap", required_argument, NULL, O_BOOT},  {"sequence", required_argument, NULL, O_SEQ},
       {"no-root", no_argument, NULL, O_NOROOT},        {"kind", required_argument, NULL, O_KIND},
+      {"signer", required_argument, NULL, O_SIGNER},   {"previous", required_argument, NULL, O_PREVIOUS},
       {"help", no_argument, NULL, O_HELP},             {NULL, 0, NULL, 0}};
   int c, r = 0;
   memset(o, 0, sizeof *o);
@@ -146,6 +157,8 @@ static int parse_opts(int argc, char **argv, opts *o) {
     case O_SEQ: r = number(optarg, 0, 65534, "--sequence", &o->sequence); break;
     case O_NOROOT: o->no_root = 1; break;
     case O_KIND: r = push(o->kinds, &o->n_kinds, optarg, "--kind"); break;
+    case O_SIGNER: r = push(o->signers, &o->n_signers, optarg, "--signer"); break;
+    case O_PREVIOUS: o->previous = optarg; break;
     case O_HELP: fputs(usage_text, stdout); exit(0);
     default: r = 2; break;
     }
@@ -563,6 +576,43 @@ static int parse_bootstrap(const char *spec, rl_config_bootstrap *b) {
   return b->address ? 0 : fail("out of memory");
 }
 
+/* The Node-IDs of D/NAME.crt, appended to list (configuration-signer and
+ * kind-signer elements name signers by Node-ID, 11.1). */
+static int add_signer(const char *dir, const char *name, rl_config_blobs *list) {
+  char path[4096];
+  rl_sec_error e = {0, ""};
+  rl_cert *c = NULL;
+  rl_config_blob *v;
+  int r = 0;
+  path_in(path, sizeof path, dir, name, ".crt");
+  if (rl_cert_load_file(path, &c, &e) != 0) return sec_fail(&e);
+  if (c->n_node_ids == 0) {
+    r = fail("%s has no Node-ID: a signer is named by Node-ID (RFC 6940 11.1)", path);
+    goto done;
+  }
+  v = realloc(list->v, (list->n + c->n_node_ids) * sizeof *v);
+  if (!v) {
+    r = fail("out of memory");
+    goto done;
+  }
+  list->v = v;
+  for (size_t i = 0; i < c->n_node_ids; i++) {
+    rl_config_blob *b = &list->v[list->n];
+    memset(b, 0, sizeof *b);
+    b->data = malloc(c->node_id_len);
+    if (!b->data) {
+      r = fail("out of memory");
+      goto done;
+    }
+    memcpy(b->data, c->node_ids[i], c->node_id_len);
+    b->len = c->node_id_len;
+    list->n++;
+  }
+done:
+  rl_cert_free(c);
+  return r;
+}
+
 static int cmd_config(const opts *o) {
   char overlay[256], crt_path[4096];
   rl_config_document doc = {NULL, 0};
@@ -622,6 +672,10 @@ static int cmd_config(const opts *o) {
     r = parse_kind(o->kinds[i], &cfg->kinds[i]);
     cfg->nkinds++;
   }
+  for (int i = 0; r == 0 && i < o->n_signers; i++) {
+    r = add_signer(o->dir, o->signers[i], &cfg->configuration_signers);
+    if (r == 0) r = add_signer(o->dir, o->signers[i], &cfg->kind_signers);
+  }
   if (r == 0 && rl_config_write(&doc, &xml, &len) != 0) r = fail("cannot write the configuration");
   if (r == 0) {
     FILE *f = o->out ? fopen(o->out, "w") : stdout;
@@ -635,12 +689,175 @@ done:
   return r;
 }
 
+/* The whole file, NUL-terminated. */
+static int read_all(const char *path, char **buf, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  char *b = NULL;
+  size_t n = 0, cap = 0;
+  if (!f) return fail("%s: %s", path, strerror(errno));
+  for (;;) {
+    size_t got;
+    if (cap - n < 4096) {
+      char *nb = realloc(b, cap + 65536);
+      if (!nb) {
+        free(b);
+        fclose(f);
+        return fail("out of memory");
+      }
+      b = nb;
+      cap += 65536;
+    }
+    got = fread(b + n, 1, cap - n - 1, f);
+    n += got;
+    if (got == 0) break;
+  }
+  if (ferror(f)) {
+    free(b);
+    fclose(f);
+    return fail("%s: cannot read", path);
+  }
+  fclose(f);
+  b[n] = '\0';
+  *buf = b;
+  *len = n;
+  return 0;
+}
+
+static int cmd_sign_config(const opts *o) {
+  char crt_path[4096], key_path[4096], hex[2 * RL_NODE_ID_MAX + 1];
+  rl_sec_error e = {0, ""};
+  rl_credentials *cred = NULL;
+  char *in = NULL, *out = NULL;
+  size_t in_len = 0, out_len = 0;
+  int r = 0;
+  if (!o->dir || !o->config || o->n_signers != 1)
+    return fail("sign-config needs --dir, --config and one --signer");
+  path_in(crt_path, sizeof crt_path, o->dir, o->signers[0], ".crt");
+  path_in(key_path, sizeof key_path, o->dir, o->signers[0], ".key");
+  if (rl_credentials_load(crt_path, key_path, NULL, 0, &cred, &e) != 0) return sec_fail(&e);
+  r = read_all(o->config, &in, &in_len);
+  if (r == 0 && rl_config_sign_document(in, in_len, cred, o->overlay, &out, &out_len, &e) != 0)
+    r = fail("%s: %s", o->config, e.text);
+  if (r == 0) {
+    FILE *f = o->out ? fopen(o->out, "w") : stdout;
+    if (!f || fwrite(out, 1, out_len, f) != out_len || (o->out && fclose(f) != 0))
+      r = fail("%s: cannot write", o->out ? o->out : "stdout");
+  }
+  if (r == 0 && o->out)
+    printf("signed %s\nsigner %s\nnode-id %s\n", o->out, cred->cert->user ? cred->cert->user : "",
+           rl_hex(cred->node_id, cred->node_id_len, hex));
+  free(in);
+  free(out);
+  rl_credentials_free(cred);
+  return r;
+}
+
+/* Each configuration of --config (or the one of --overlay) must be signed
+ * by a configuration-signer of the same overlay's configuration in
+ * --previous (11.1: "the previous extant configuration"; default: the
+ * document itself, for a first configuration), with a certificate that
+ * configuration trusts. */
+static int cmd_verify_config(const opts *o) {
+  rl_config_document doc = {NULL, 0}, prev = {NULL, 0};
+  rl_config_error ce;
+  int r = 0, checked = 0;
+  if (!o->config) return fail("verify-config needs --config");
+  if (rl_config_load_file(o->config, &doc, &ce) != 0) return fail("%s", ce.message);
+  if (o->previous && rl_config_load_file(o->previous, &prev, &ce) != 0) {
+    rl_config_document_free(&doc);
+    return fail("%s", ce.message);
+  }
+  for (size_t i = 0; i < doc.nconfigs; i++) {
+    const rl_overlay_config *cfg = &doc.configs[i];
+    const rl_overlay_config *auth = o->previous ? rl_config_find(&prev, cfg->instance_name) : cfg;
+    rl_sec_error e = {0, ""};
+    rl_config_signer who;
+    rl_trust *t = NULL;
+    char hex[2 * RL_NODE_ID_MAX + 1];
+    if (o->overlay && strcasecmp(o->overlay, cfg->instance_name) != 0) continue;
+    checked++;
+    if (!auth) {
+      printf("%s: no configuration in %s\n", cfg->instance_name, o->previous);
+      r = 1;
+      continue;
+    }
+    if (rl_trust_from_config(auth, &t, &e) != 0 ||
+        rl_config_verify(cfg, &auth->configuration_signers, t, NULL, &who, &e) != 0) {
+      printf("%s: %s: %s\n", cfg->instance_name, rl_sec_errname(e.code), e.text);
+      r = 1;
+    } else {
+      printf("%s: ok, sequence %u, signed by %s (node-id %s)\n", cfg->instance_name,
+             cfg->has_sequence ? (unsigned)cfg->sequence : 0u, who.user,
+             rl_hex(who.node_id, who.node_id_len, hex));
+    }
+    /* kind-signatures present: by a kind-signer of the same configuration */
+    for (size_t k = 0; t && k < cfg->nkinds; k++) {
+      const rl_config_kind *kd = &cfg->kinds[k];
+      rl_sec_error ke = {0, ""};
+      if (!kd->signature.len) continue;
+      if (rl_config_verify_kind(kd, &auth->kind_signers, t, NULL, &who, &ke) != 0) {
+        printf("%s: kind %u: %s: %s\n", cfg->instance_name, (unsigned)kd->id,
+               rl_sec_errname(ke.code), ke.text);
+        r = 1;
+      } else {
+        printf("%s: kind %u: ok, signed by %s\n", cfg->instance_name, (unsigned)kd->id, who.user);
+      }
+    }
+    rl_trust_free(t);
+  }
+  if (checked == 0) r = fail("%s has no configuration for %s", o->config, o->overlay);
+  rl_config_document_free(&doc);
+  rl_config_document_free(&prev);
+  return r;
+}
+
+/* A kind-block (11.1) whose kind-signature is by --signer: for a
+ * configuration's required-kinds, or a ConfigUpdate of type kind
+ * (6.5.4.1), which reads it in the config-base namespace. */
+static int cmd_sign_kind(const opts *o) {
+  char crt_path[4096], key_path[4096], kind[1024], mult[64] = "";
+  rl_sec_error e = {0, ""};
+  rl_credentials *cred = NULL;
+  rl_config_kind k;
+  char *sig = NULL;
+  int r = 0;
+  if (!o->dir || o->n_signers != 1 || o->n_kinds != 1)
+    return fail("sign-kind needs --dir, one --signer and one --kind");
+  memset(&k, 0, sizeof k);
+  if (parse_kind(o->kinds[0], &k)) return 1;
+  if (k.max_node_multiple)
+    snprintf(mult, sizeof mult, "\n    <max-node-multiple>%u</max-node-multiple>",
+             (unsigned)k.max_node_multiple);
+  snprintf(kind, sizeof kind,
+           "<kind id=\"%u\">\n    <data-model>%s</data-model>\n"
+           "    <access-control>%s</access-control>\n    <max-count>%u</max-count>\n"
+           "    <max-size>%u</max-size>%s\n  </kind>",
+           (unsigned)k.id, rl_config_model_name(k.model), rl_config_policy_name(k.policy),
+           (unsigned)k.max_count, (unsigned)k.max_size, mult);
+  path_in(crt_path, sizeof crt_path, o->dir, o->signers[0], ".crt");
+  path_in(key_path, sizeof key_path, o->dir, o->signers[0], ".key");
+  if (rl_credentials_load(crt_path, key_path, NULL, 0, &cred, &e) != 0 ||
+      rl_config_sign_blob(cred, (const uint8_t *)kind, strlen(kind), &sig, &e) != 0) {
+    r = sec_fail(&e);
+  } else {
+    FILE *f = o->out ? fopen(o->out, "w") : stdout;
+    if (!f || fprintf(f, "<kind-block>\n  %s\n  <kind-signature>\n%s\n  </kind-signature>\n"
+                         "</kind-block>\n", kind, sig) < 0 || (o->out && fclose(f) != 0))
+      r = fail("%s: cannot write", o->out ? o->out : "stdout");
+  }
+  free(sig);
+  rl_credentials_free(cred);
+  return r;
+}
+
 int main(int argc, char **argv) {
   static const struct {
     const char *name;
     int (*run)(const opts *);
   } cmds[] = {{"init", cmd_init},     {"issue", cmd_issue},   {"self-signed", cmd_self_signed},
-              {"show", cmd_show},     {"verify", cmd_verify}, {"config", cmd_config}};
+              {"show", cmd_show},     {"verify", cmd_verify}, {"config", cmd_config},
+              {"sign-config", cmd_sign_config}, {"verify-config", cmd_verify_config},
+              {"sign-kind", cmd_sign_kind}};
   opts o;
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(usage_text, argc < 2 ? stderr : stdout);

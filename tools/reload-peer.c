@@ -68,6 +68,7 @@ static int write_file_atomic(const char *path, const char *text) {
 int main(int argc, char **argv) {
   const char *config_path = NULL, *cert_path = NULL, *key_path = NULL, *overlay = NULL;
   const char *status_file = NULL, *port_file = NULL, *log_path = NULL;
+  uint8_t *config_bytes = NULL;
   rl_node_options o;
   rl_config_document doc;
   rl_config_error cerr;
@@ -160,6 +161,27 @@ int main(int argc, char **argv) {
     fprintf(stderr, "reload-peer: %s: %s\n", config_path, cerr.message);
     return 1;
   }
+  /* The document's bytes: what a ConfigUpdate pushes to nodes whose
+   * configuration is older (6.3.2.1). */
+  {
+    FILE *cf = fopen(config_path, "rb");
+    if (cf) {
+      size_t cap = 1 << 16, len = 0, r;
+      config_bytes = malloc(cap);
+      while (config_bytes && (r = fread(config_bytes + len, 1, cap - len, cf)) > 0) {
+        len += r;
+        if (len == cap) {
+          uint8_t *nb = realloc(config_bytes, cap * 2);
+          if (!nb) break;
+          config_bytes = nb;
+          cap *= 2;
+        }
+      }
+      fclose(cf);
+      o.config_doc = config_bytes;
+      o.config_doc_len = config_bytes ? len : 0;
+    }
+  }
   cfg = overlay ? rl_config_find(&doc, overlay) : &doc.configs[0];
   if (!cfg) {
     fprintf(stderr, "reload-peer: %s: no configuration for overlay '%s'\n", config_path, overlay);
@@ -228,6 +250,7 @@ int main(int argc, char **argv) {
   rl_node_free(node);
   rl_credentials_free(cred);
   rl_config_document_free(&doc);
+  free(config_bytes);
   if (log_path && o.log) fclose(o.log);
   return 0;
 }

@@ -319,7 +319,12 @@ int rl_chord_on_join_req(rl_chord *c, const uint8_t *from, const rl_JoinReq *req
    * the AP is responsible for n+1, hence for n). Anything else is a stale
    * view of the ring: refuse, and the node joins again. */
   *answer = RL_ErrorCode_Error_Not_Found;
-  if (!joined(c) || !rl_chord_is_responsible(c, from)) return 0;
+  if (!joined(c)) return 0;
+  /* A Join from our first predecessor: a node we admitted whose own join
+   * restarted before our JoinAns reached it. Admit it again (the answer
+   * is the same), or it could never join through us. */
+  if (!rl_chord_is_responsible(c, from) && !(c->npred > 0 && id_eq(c, c->pred[0].b, from)))
+    return 0;
   *answer = 0;
   rl_chordi_snapshot_take(c, &s);
   jn->ready = 1;

@@ -456,8 +456,14 @@ static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl
     len = encode_signed(n, n->out2, &m);
     if (!len) return RL_ERR_BUFFER;
   }
-  if (code == RL_MessageCode_error) n->st.errors_out++;
-  resp_cache_put(n, fh->transaction_id, n->out2, len);
+  /* 6.2.1: answers to retransmissions come from the cache. Only answers
+   * to verified requests that succeeded are kept: an error (a forged copy
+   * refused with Error_Forbidden, say) must not stand in for the answer
+   * to the genuine request with the same transaction ID. */
+  if (m.message_code == RL_MessageCode_error)
+    n->st.errors_out++;
+  else
+    resp_cache_put(n, fh->transaction_id, n->out2, len);
   rl_node_log(n, 2, "answer %s txid %016llx (%zu bytes)", code_name(m.message_code),
               (unsigned long long)fh->transaction_id, len);
   if (!c) return local_enqueue(n, n->out2, len);
@@ -539,10 +545,13 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
     return; /* clients never route (4.2) */
   }
   if (to == from && from) {
-    /* Back where it came from would loop: drop (10.3's routing never
-     * chooses the previous hop for a correct table). */
+    /* Back where it came from would loop between the two of us until the
+     * TTL runs out: drop it; the originator retransmits (6.2.1) once the
+     * routing tables agree again. */
     rl_node_log(n, 2, "drop txid %016llx: next hop is the previous hop",
                 (unsigned long long)fh->transaction_id);
+    n->st.dropped++;
+    return;
   }
   if (ttl == 0 && !(n->opt.break_rule && strcmp(n->opt.break_rule, "ignore-ttl") == 0)) {
     /* 6.3.2: not propagated further; Error_TTL_Exceeded. */
@@ -706,7 +715,9 @@ drop:
 /* Keep the certificates of a security block (6.3.4: "certificates ...
  * cached"), within a bound. */
 static void cache_certs(rl_node *n, const rl_SecurityBlock *sb) {
-  rl_sec_error e;
+  /* Zeroed: rl_sec_fail keeps the first error only (a nonzero code from
+   * the stack would leave the text unset, then read by rl_sec_prefix). */
+  rl_sec_error e = {0, ""};
   if (n->certs.n >= RL_NODE_MAX_CERTS) {
     /* Start over, keeping our own. */
     rl_cert_set_clear(&n->certs);
@@ -960,7 +971,14 @@ static void on_up(void *user, rl_link *l) {
       const rl_cert *cert = rl_link_peer_cert(l);
       if (cert && !rl_cert_has_node_id(cert, c->id.b, n->id_len)) {
         rl_node_log(n, 0, "closing link: certificate does not carry the Attach answerer's Node-ID");
+        /* Not the answerer's link: never route to it over this one, and
+         * tell the topology the Attach failed now, not at its timeout. */
+        c->up = 0;
+        c->bound = 0;
+        c->want_attach = 0;
+        rl_chord_on_attach_result(n->chord, c->attach_target.b, NULL);
         rl_link_close(l);
+        rl_node_chord_actions(n);
         return;
       }
     }
@@ -990,7 +1008,17 @@ static void on_oversize(void *user, rl_link *l, const uint8_t *hdr, size_t hdr_l
    * header itself arrived whole can we answer. */
   if (!c || rl_message_peek_header(hdr, hdr_len, &pk) != 0) return;
   rl_arena_reset(&n->arena);
-  if (rl_msg_parse_header(hdr, hdr_len, &n->arena, &n->params, &ctx, &fh) != 0) return;
+  {
+    /* Only the start of the message is at hand: the header's length field
+     * is checked against the length the frame announced (6.3.2), not
+     * against hdr_len. */
+    rl_cursor cur;
+    rl_ctx_init(&ctx, &n->arena, &n->params);
+    ctx.base = hdr;
+    ctx.message_length = announced;
+    rl_cursor_init(&cur, hdr, hdr_len);
+    if (rl_ForwardingHeader_decode(&cur, &ctx, &fh) != 0) return;
+  }
   if (c->bound)
     rl_node_reply_error(n, c, &fh, RL_ErrorCode_Error_Message_Too_Large,
                          "message of %zu bytes exceeds max-message-size %zu", announced, n->max_msg);
@@ -1032,7 +1060,7 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
   rl_node *n;
   rl_link_params lp;
   rl_link_callbacks cb;
-  rl_sec_error e;
+  rl_sec_error e = {0, ""};
   uint64_t seed;
   if (!o || !o->config || !o->cred) {
     snprintf(why, whylen, "configuration and credentials are required");
@@ -1158,6 +1186,7 @@ void rl_node_free(rl_node *n) {
   if (n->viatab) rl_viatab_free(n->viatab);
   free(n->kinds);
   if (n->cfg_doc_owned) rl_config_document_free(&n->cfg_doc);
+  free(n->cfg_doc_bytes);
   free(n->arena_mem);
   free(n->out);
   free(n->out2);

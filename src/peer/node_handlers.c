@@ -503,8 +503,14 @@ void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
     rl_node_reply(n, c, m, RL_MessageCode_ping_ans, &b);
     return;
   }
+  if (code == RL_MessageCode_config_update_req) {
+    /* Clients answer ConfigUpdate too (spec/ profile client). */
+    rl_node_handle_config_update(n, c, m, who);
+    return;
+  }
   if (n->opt.client) {
-    /* 4.2: a client does not route or store; it answers Pings only. */
+    /* 4.2: a client does not route or store; it answers Pings and
+     * ConfigUpdates only. */
     rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
                          "a client does not handle %s", rl_MessageCode_name(code) ?
                          rl_MessageCode_name(code) : "this request");
@@ -538,6 +544,14 @@ void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
        * is the Node-ID of the sender" (signer). */
       rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
                            "leaving_peer_id is not the signer's Node-ID");
+      return;
+    }
+    if (!c || !c->bound || memcmp(c->id.b, who->node_id, n->id_len) != 0) {
+      /* 6.4.2.2: "receiving peers MUST verify that any LeaveReq they
+       * receive arrives from a transport channel that is bound to the
+       * Node-ID to be assumed by the leaving peer" (no replays by others). */
+      rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
+                           "LeaveReq did not come over the leaving peer's own link");
       return;
     }
     rl_chord_on_leave(n->chord, who->node_id, in->leave_req.leaving_peer_id.ptr,

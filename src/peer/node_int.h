@@ -28,6 +28,12 @@
 #define RL_NODE_MAX_CERTS 512
 /* Messages to ourselves waiting for the loop. */
 #define RL_NODE_LOCAL_QUEUE 64
+/* ConfigUpdate pushes remembered for their rate limit: one per node per
+ * minute (6.3.2.1 pushes one for every request with an older sequence). */
+#define RL_NODE_CONFIG_PUSHES 64
+#define RL_NODE_CONFIG_PUSH_INTERVAL_MS 60000
+/* Kinds learned from ConfigUpdates of type kind (6.5.4, 7.4.1.1). */
+#define RL_NODE_MAX_LEARNED_KINDS 32
 /* Decoding memory for one message. */
 #define RL_NODE_ARENA (1u << 20)
 
@@ -155,6 +161,26 @@ struct rl_node {
     size_t len;
   } local[RL_NODE_LOCAL_QUEUE];
   size_t nlocal;
+
+  /* The bytes of the document a ConfigUpdate brought (owned, with
+   * cfg_doc): what we push from then on instead of opt.config_doc. */
+  uint8_t *cfg_doc_bytes;
+  size_t cfg_doc_bytes_len;
+  struct {
+    int used;
+    rl_nodeid id;
+    uint64_t when_ms;
+  } config_pushes[RL_NODE_CONFIG_PUSHES];
+  size_t config_pushes_next;
+  /* Kinds a ConfigUpdate of type kind brought, with their kind-signer:
+   * kept across configurations while the signer stays a kind-signer and
+   * the configuration does not define the Kind itself (11.1). */
+  struct {
+    rl_store_kind kind;
+    uint8_t signer[RL_NODE_ID_MAX];
+    size_t signer_len;
+  } learned_kinds[RL_NODE_MAX_LEARNED_KINDS];
+  size_t nlearned_kinds;
 };
 
 /* node.c */
@@ -191,6 +217,10 @@ void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a);
 void rl_node_handle_config_update(rl_node *n, rl_conn *c, const rl_Message *m,
                                   const rl_signer_info *who);
 void rl_node_send_config_update(rl_node *n, const uint8_t *node_id);
+/* The storage's Kind table for a configuration: its kinds whose Kind-ID
+ * and data model are known (*kinds malloc'ed, at least one slot). 0 or
+ * RL_ERR_NOMEM. */
+int rl_node_build_kinds(const rl_overlay_config *cfg, rl_store_kind **kinds, size_t *nkinds);
 
 /* node_handlers.c: a verified request for us. */
 void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,

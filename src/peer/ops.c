@@ -60,7 +60,8 @@ int rl_ops_store_req(const rl_credentials *cred, const uint8_t *resource, size_t
                      uint64_t now_ms, rl_arena *a, rl_StoreReq *out) {
   rl_StoreKindData *kd = rl_arena_alloc(a, sizeof *kd);
   rl_StoredData *sd = rl_arena_alloc_array(a, nvalues, sizeof *sd);
-  rl_sec_error e;
+  /* Zeroed: rl_sec_fail fills only an error whose code is 0. */
+  rl_sec_error e = {0, ""};
   if (!kd || !sd) return RL_ERR_ARENA;
   memset(out, 0, sizeof *out);
   memset(kd, 0, sizeof *kd);

@@ -358,3 +358,21 @@ int rl_verify_stored_data(const uint8_t *resource_id, size_t resource_id_len, rl
   free(owned);
   return r;
 }
+
+/* ---------------------------------------------------------------------
+ * Byte strings: configuration and kind elements (11.1)
+ * --------------------------------------------------------------------- */
+
+int rl_sign_blob(const rl_credentials *c, const uint8_t *blob, size_t len, uint8_t *sigbuf,
+                 size_t sigcap, rl_Signature *out, rl_sec_error *e) {
+  sig_input in = {{NULL}, {0}, 0};
+  part(&in, blob, len);
+  return sign_with_identity(c, &in, sigbuf, sigcap, out, e);
+}
+
+int rl_verify_blob(const uint8_t *blob, size_t len, const rl_Signature *sig,
+                   const rl_cert_set *certs, rl_signer_info *who, rl_sec_error *e) {
+  sig_input in = {{NULL}, {0}, 0};
+  part(&in, blob, len);
+  return verify_with_identity(sig, &in, certs, who, e);
+}

@@ -8,6 +8,8 @@
  *                         SignerIdentity
  *   stored data (7.1):    resource_id || kind || storage_time ||
  *                         StoredDataValue || SignerIdentity
+ *   configuration and kind elements (11.1, see rl_sign_blob):
+ *                         blob || SignerIdentity
  *
  * where each part is its wire encoding: overlay uint32, transaction_id
  * uint64, kind (KindId) uint32, storage_time uint64, all big-endian;
@@ -102,5 +104,24 @@ int rl_sign_stored_data(const rl_credentials *c, const uint8_t *resource_id, siz
 int rl_verify_stored_data(const uint8_t *resource_id, size_t resource_id_len, rl_KindId kind,
                           const rl_StoredData *sd, const rl_cert_set *certs, rl_signer_info *who,
                           rl_sec_error *e);
+
+/* Sign a byte string that is not a message: a configuration element or a
+ * kind element of an overlay configuration document (RFC 6940 11.1: "a
+ * binary blob that MUST be signed using the standard SecurityBlock
+ * defined in Section 6.3.4"). 11.1 names the blob but not the rest of the
+ * signature input; as 7.1 does for stored data, the SignerIdentity
+ * follows it, so that the signature also binds the certificate it names:
+ *
+ *   blob || SignerIdentity
+ *
+ * (an interpretation, spec/KNOWN-DIFFERENCES.md). The Signature is
+ * written to *out as rl_sign_message writes it. */
+int rl_sign_blob(const rl_credentials *c, const uint8_t *blob, size_t len, uint8_t *sigbuf,
+                 size_t sigcap, rl_Signature *out, rl_sec_error *e);
+
+/* Verify such a signature: 0 and who, or the errors of
+ * rl_verify_message_parts. */
+int rl_verify_blob(const uint8_t *blob, size_t len, const rl_Signature *sig,
+                   const rl_cert_set *certs, rl_signer_info *who, rl_sec_error *e);
 
 #endif

@@ -138,5 +138,66 @@ refuse "self-signed under that configuration" "RL_SEC_ERR_SELF_SIGNED" \
   "$CA" verify --config "$tmp/overlay.xml" "$tmp/ss/carol.crt"
 refuse "config: bad kind" "NODE-MULTIPLE needs MULT" "$CA" config --dir "$tmp/ca" --kind 9,ARRAY,NODE-MULTIPLE,1,1
 
+# --- signers and signed configurations (11.1) ---
+expect "issue cfg" "$CA" issue --dir "$tmp/ca" --user cfg
+cfgid=$(sed -n 's/^node-id //p' "$tmp/out")
+expect "config --signer" "$CA" config --dir "$tmp/ca" --bootstrap 127.0.0.1:6084 --sequence 7 \
+  --signer cfg --signer alice --out "$tmp/signers.xml"
+has "configuration-signer cfg" "<configuration-signer>$cfgid</configuration-signer>" "$tmp/signers.xml"
+has "kind-signer cfg" "<kind-signer>$cfgid</kind-signer>" "$tmp/signers.xml"
+for id in $(sed -n 's/^node-id //p' "$tmp/alice.out"); do
+  has "configuration-signer alice $id" "<configuration-signer>$id</configuration-signer>" "$tmp/signers.xml"
+done
+n=$(grep -c '<kind-signer>' "$tmp/signers.xml")
+if [ "$n" = 4 ]; then pass; else fail "$n kind-signer elements, not 4"; fi
+refuse "config --signer without a certificate" "nobody.crt" \
+  "$CA" config --dir "$tmp/ca" --signer nobody
+expect "sign-config" "$CA" sign-config --dir "$tmp/ca" --config "$tmp/signers.xml" --signer cfg \
+  --out "$tmp/signed.xml"
+has "sign-config names the signer" "^signer cfg@$OV\$" "$tmp/out"
+has "signature element" '<signature xmlns="urn:ietf:params:xml:ns:p2p:config-base">' "$tmp/signed.xml"
+# The document is kept byte for byte around the new element.
+sed '/^<signature xmlns/,/<\/signature>/d' "$tmp/signed.xml" >"$tmp/unsigned-again.xml"
+if cmp -s "$tmp/unsigned-again.xml" "$tmp/signers.xml"; then pass; else fail "sign-config changed the document"; fi
+expect "verify-config" "$CA" verify-config --config "$tmp/signed.xml"
+has "verify-config says who" "$OV: ok, sequence 7, signed by cfg@$OV (node-id $cfgid)" "$tmp/out"
+# alice has three Node-IDs: her signature names one (cert_hash_node_id, 6.3.4)
+expect "sign-config by a multi-node signer" "$CA" sign-config --dir "$tmp/ca" \
+  --config "$tmp/signers.xml" --signer alice --out "$tmp/signed-alice.xml"
+expect "verify-config of it" "$CA" verify-config --config "$tmp/signed-alice.xml"
+refuse "verify-config: unsigned" "not signed" "$CA" verify-config --config "$tmp/signers.xml"
+expect "issue erin" "$CA" issue --dir "$tmp/ca" --user erin
+expect "sign-config by erin" "$CA" sign-config --dir "$tmp/ca" --config "$tmp/signers.xml" \
+  --signer erin --out "$tmp/signed-erin.xml"
+refuse "verify-config: erin is no configuration-signer" "RL_SEC_ERR_NODE_ID" \
+  "$CA" verify-config --config "$tmp/signed-erin.xml"
+sed 's/sequence="7"/sequence="8"/' "$tmp/signed.xml" >"$tmp/changed.xml"
+refuse "verify-config: changed after signing" "RL_SEC_ERR_SIGNATURE" \
+  "$CA" verify-config --config "$tmp/changed.xml"
+refuse "verify-config: previous configuration names no signer" "RL_SEC_ERR_NODE_ID" \
+  "$CA" verify-config --config "$tmp/signed.xml" --previous "$tmp/overlay.xml"
+expect "verify-config against the previous one" "$CA" verify-config --config "$tmp/signed.xml" \
+  --previous "$tmp/signers.xml"
+# a kind-block signed by cfg, inside required-kinds, checked by verify-config
+expect "sign-kind" "$CA" sign-kind --dir "$tmp/ca" --signer cfg --kind 4200,ARRAY,USER-MATCH,4,100 \
+  --out "$tmp/kb.xml"
+has "kind-signature" "<kind-signature>" "$tmp/kb.xml"
+n=$(grep -n '</configuration>' "$tmp/signers.xml" | cut -d: -f1)
+{ head -n $((n - 1)) "$tmp/signers.xml"; echo "<required-kinds>"; cat "$tmp/kb.xml"
+  echo "</required-kinds>"; tail -n +"$n" "$tmp/signers.xml"; } >"$tmp/withkind.xml"
+expect "sign-config with a kind-block" "$CA" sign-config --dir "$tmp/ca" \
+  --config "$tmp/withkind.xml" --signer cfg --out "$tmp/withkind-signed.xml"
+expect "verify-config checks the kind-signature" "$CA" verify-config --config "$tmp/withkind-signed.xml"
+has "kind-signature ok" "$OV: kind 4200: ok, signed by cfg@$OV" "$tmp/out"
+sed 's|<max-count>4</max-count>|<max-count>5</max-count>|' "$tmp/withkind.xml" >"$tmp/kindchanged.xml"
+expect "sign-config with a changed kind" "$CA" sign-config --dir "$tmp/ca" \
+  --config "$tmp/kindchanged.xml" --signer cfg --out "$tmp/kindchanged-signed.xml"
+refuse "verify-config: kind changed after its signature" "kind 4200: RL_SEC_ERR_SIGNATURE" \
+  "$CA" verify-config --config "$tmp/kindchanged-signed.xml"
+refuse "sign-kind without --kind" "needs" "$CA" sign-kind --dir "$tmp/ca" --signer cfg
+refuse "sign-config without --signer" "needs" "$CA" sign-config --dir "$tmp/ca" --config "$tmp/signers.xml"
+refuse "sign-config: other overlay" "no configuration for other.example" \
+  "$CA" sign-config --dir "$tmp/ca" --config "$tmp/signers.xml" --signer cfg --overlay other.example
+
 echo "reload-ca test: $checks checks, $failed failed"
 [ "$failed" -eq 0 ]
