@@ -265,7 +265,15 @@ static int run_command(int argc, char **argv) {
       snprintf(why, sizeof why, "%s needs a destination", cmd);
       goto bad;
     }
-    if (parse_dest(argc >= 2 ? argv[1] : "node:", &dest, idbuf, why, sizeof why) != 0) goto bad;
+    if (argc >= 2) {
+      if (parse_dest(argv[1], &dest, idbuf, why, sizeof why) != 0) goto bad;
+    } else if (rl_node_attached_peer(g_node, idbuf) == 0) {
+      /* No destination: the peer we are connected to. */
+      rl_dest_node(&dest, idbuf, id_len);
+    } else {
+      snprintf(why, sizeof why, "not connected to a peer");
+      goto bad;
+    }
     if (strcmp(cmd, "ping") == 0) {
       code = RL_MessageCode_ping_req;
     } else if (strcmp(cmd, "probe") == 0) {

@@ -1141,6 +1141,9 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
     }
     cc.request_timeout_ms = (uint64_t)n->cfg->reliability_timer * 5 + 1000;
     n->chord = rl_chord_new(n->self.b, n->id_len, &cc);
+    /* The chord's clock starts now (uptime, 6.4.2.5.2, counts from the
+     * join, not from the epoch of the monotonic clock). */
+    if (n->chord) rl_chord_on_tick(n->chord, mono_ms());
     memset(&sc, 0, sizeof sc);
     sc.id_len = n->id_len;
     sc.budget = o->store_budget ? o->store_budget : (64u << 20);
@@ -1454,6 +1457,17 @@ void rl_node_leave(rl_node *n) {
 }
 
 int rl_node_left(const rl_node *n) { return n->left; }
+
+int rl_node_attached_peer(const rl_node *n, uint8_t *out) {
+  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++) {
+    const rl_conn *c = &n->conns[i];
+    if (c->link && c->up && c->bound) {
+      memcpy(out, c->id.b, n->id_len);
+      return 0;
+    }
+  }
+  return RL_ERR_STATE;
+}
 
 const uint8_t *rl_node_id(const rl_node *n, size_t *len) {
   if (len) *len = n->id_len;

@@ -131,6 +131,10 @@ int rl_node_request(rl_node *n, const rl_Destination *dest, size_t ndest, rl_Mes
 int rl_node_verify_value(rl_node *n, const uint8_t *resource, size_t resource_len, rl_KindId kind,
                          const rl_StoredData *value, char *why, size_t whylen);
 
+/* The Node-ID of the peer a client is connected to (the first link
+ * that is up). 0, or RL_ERR_STATE. */
+int rl_node_attached_peer(const rl_node *n, uint8_t *out);
+
 /* Our identity and view. */
 const uint8_t *rl_node_id(const rl_node *n, size_t *len);
 const rl_credentials *rl_node_credentials(const rl_node *n);

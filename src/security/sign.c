@@ -325,6 +325,19 @@ static int stored_data_input(const uint8_t *rid, size_t rid_len, rl_KindId kind,
     value.ptr = *owned;
     value.len = n;
   }
+  if (sd->value.data_model == RL_DataModel_array && value.len >= 4) {
+    /* 7.4.2.2: "the index value in the array is set to zero before the
+     * signature is computed" (an append's 0xffffffff becomes the stored
+     * index, which the signature must survive). ArrayEntry starts with
+     * its uint32 index. */
+    if (!*owned) {
+      *owned = malloc(value.len);
+      if (!*owned) return rl_sec_fail(e, RL_ERR_NOMEM, "out of memory");
+      memcpy(*owned, value.ptr, value.len);
+      value.ptr = *owned;
+    }
+    memset(*owned, 0, 4);
+  }
   head[0] = (uint8_t)rid_len;
   part(in, head, 1);
   part(in, rid, rid_len);
