@@ -143,8 +143,15 @@ void rl_node_chord_actions(rl_node *n) {
   if (!copy) return;
   memcpy(copy, acts, k * sizeof *copy);
   rl_chord_actions_clear(n->chord);
+  /* Two passes: the data Stores go last, so that a Leave (or an Update)
+   * reaches the peer before the data it makes that peer responsible for
+   * (10.9: the successor takes the range over when it processes the
+   * Leave; the link keeps the order). */
+  for (size_t pass = 0; pass < 2; pass++)
   for (size_t i = 0; i < k; i++) {
     const rl_chord_action *a = &copy[i];
+    int is_store = a->type == RL_CHORD_STORE_RANGE || a->type == RL_CHORD_STORE_REPLICA;
+    if ((pass == 0) == is_store) continue;
     static const char *names[] = {"?", "attach", "send-update", "join", "ping", "leave",
                                   "store-range", "store-replica", "range-changed",
                                   "partition-probe", "rejoin", "joined"};

@@ -231,6 +231,10 @@ static void answer_store_error(rl_node *n, rl_conn *c, const rl_Message *m,
 
 static int is_neighbor(rl_node *n, const uint8_t *id) {
   rl_nodeid ids[RL_CHORD_MAX_NEIGHBORS];
+  uint64_t now = rl_node_now(n);
+  for (size_t i = 0; i < sizeof n->left_peers / sizeof n->left_peers[0]; i++)
+    if (n->left_peers[i].until > now && memcmp(n->left_peers[i].id.b, id, n->id_len) == 0)
+      return 1;
   size_t k = rl_chord_successors(n->chord, ids, RL_CHORD_MAX_NEIGHBORS);
   for (size_t i = 0; i < k; i++)
     if (memcmp(ids[i].b, id, n->id_len) == 0) return 1;
@@ -559,10 +563,14 @@ void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
                           ? &in->leave_req.overlay_specific_data.chord_leave_data
                           : NULL,
                       &answer);
-    if (answer)
+    if (answer) {
       rl_node_reply_error(n, c, fh, answer, "Leave refused");
-    else
+    } else {
+      size_t k = n->left_next++ % (sizeof n->left_peers / sizeof n->left_peers[0]);
+      memcpy(n->left_peers[k].id.b, who->node_id, n->id_len);
+      n->left_peers[k].until = rl_node_now(n) + 30000;
       rl_node_reply(n, c, m, RL_MessageCode_leave_ans, &b);
+    }
     return;
   case RL_MessageCode_update_req:
     if (who->node_id_len != n->id_len) return;

@@ -151,6 +151,14 @@ struct rl_node {
 
   rl_node_status st;
 
+  /* Neighbours that left (10.9) in the last half minute: their handover
+   * Stores arrive after the Leave took them out of the Neighbor Table. */
+  struct {
+    rl_nodeid id;
+    uint64_t until;
+  } left_peers[8];
+  size_t left_next;
+
   /* Certificates the next message we encode carries besides ours: the
    * signers of the stored values it contains (6.3.4). */
   rl_cert *extra_certs[32];
