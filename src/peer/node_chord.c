@@ -49,8 +49,8 @@ static void send_attach(rl_node *n, const rl_chord_action *a) {
   b.attach_req.ufrag.len = sizeof ufrag;
   b.attach_req.password.ptr = (const uint8_t *)pwd;
   b.attach_req.password.len = sizeof pwd;
-  b.attach_req.role.ptr = (const uint8_t *)"active";
-  b.attach_req.role.len = 6;
+  b.attach_req.role.ptr = (const uint8_t *)"passive"; /* 6.5.1.1: offerer */
+  b.attach_req.role.len = 7;
   b.attach_req.candidates = &cand;
   b.attach_req.candidates_count = 1;
   b.attach_req.send_update = a->send_update ? 1 : 0;
@@ -191,8 +191,22 @@ void rl_node_chord_actions(rl_node *n) {
     case RL_CHORD_REJOIN:
       rl_node_log(n, 1, "no routing peer left: joining again");
       n->bootstrap_next = 0;
-      n->bootstrap_retry_ms = rl_node_now(n);
-      rl_node_connect_bootstrap(n);
+      {
+        /* Reuse a bootstrap link that is still up rather than opening
+         * another one per attempt. */
+        rl_conn *bc = NULL;
+        for (size_t j = 0; j < RL_NODE_MAX_CONNS; j++)
+          if (n->conns[j].link && n->conns[j].bootstrap && n->conns[j].up && n->conns[j].bound)
+            bc = &n->conns[j];
+        if (bc) {
+          bc->chord_known = 1;
+          rl_chord_join(n->chord, bc->id.b);
+          rl_node_chord_actions(n);
+        } else {
+          n->bootstrap_retry_ms = rl_node_now(n);
+          rl_node_connect_bootstrap(n);
+        }
+      }
       break;
     case RL_CHORD_JOINED_RING:
       rl_node_log(n, 1, "joined the ring");

@@ -382,8 +382,8 @@ static void handle_attach(rl_node *n, rl_conn *c, const rl_Message *m, const rl_
   memset(&b, 0, sizeof b);
   b.attach_ans.ufrag = req->ufrag;
   b.attach_ans.password = req->password;
-  b.attach_ans.role.ptr = (const uint8_t *)"passive";
-  b.attach_ans.role.len = 7;
+  b.attach_ans.role.ptr = (const uint8_t *)"active";
+  b.attach_ans.role.len = 6; /* "active": the answerer (6.5.1.1) */
   b.attach_ans.candidates = &cand;
   b.attach_ans.candidates_count = 1;
   b.attach_ans.send_update = req->send_update;
@@ -426,8 +426,8 @@ static void handle_app_attach(rl_node *n, rl_conn *c, const rl_Message *m) {
   b.app_attach_ans.ufrag = req->ufrag;
   b.app_attach_ans.password = req->password;
   b.app_attach_ans.application = req->application;
-  b.app_attach_ans.role.ptr = (const uint8_t *)"passive";
-  b.app_attach_ans.role.len = 7;
+  b.app_attach_ans.role.ptr = (const uint8_t *)"active";
+  b.app_attach_ans.role.len = 6;
   b.app_attach_ans.candidates = &cand;
   b.app_attach_ans.candidates_count = 1;
   rl_node_reply(n, c, m, RL_MessageCode_app_attach_ans, &b);

@@ -115,9 +115,6 @@ section "Ping, Probe, RouteQuery"
 ID2=$(node_id 2)
 ID3=$(node_id 3)
 t_ms=$(date +%s%3N)
-# KNOWN CLIENT BUG (2026-11-25): reload-client's usage says a ping without
-# DEST goes to the peer it is connected to, but it pings the Resource-ID
-# H(own Node-ID) ("node:"), answered by whichever peer is responsible.
 p=$(client 2 alice ping)
 expect_eq "ping without a destination: answered by the peer we are connected to" \
   "$(echo "$p" | jq -r '"\(.ok) \(.responder)"')" "true $ID2"

@@ -68,8 +68,6 @@ echo "   neighbour lists clean $(since "$t0")s after the SIGTERM"
 for i in "$l1" "$l2"; do
   check "peer $i logged that it leaves" grep -q "leaving the overlay" "$DIR/peer$i.log"
   check "peer $i handed its data over" grep -q "handed over" "$DIR/peer$i.log"
-  # KNOWN PEER BUG (2026-11-25): the successor answers the handover Stores
-  # with Error_Not_Found ("not responsible"): they reach it before the Leave.
   # The successor takes the handover Stores (10.9, 10.7.1: it becomes
   # responsible for the leaver's range) instead of refusing them.
   refused=$(grep -c "replica/handover Store failed" "$DIR/peer$i.log")

@@ -54,9 +54,8 @@ expect_eq "replicas are the responsible peer's two successors" "$replicas" "$wan
 echo "   responsible peer $(peer_of "$responder") ($responder), replicas on peers" \
   "$(peer_of "${replicas%,*}") and $(peer_of "${replicas#*,}")"
 
-# KNOWN PEER BUG (2026-11-25): the replicas hold 3, not 5: they refuse the
-# appended array entries, whose signatures do not verify once the index is
-# filled in (7.4.2, see the fetch check below).
+# The replicas hold the appended array entries too: their signatures
+# verify with the index the responsible peer filled in (7.4.2.2).
 section "the responsible peer and the replicas hold the 5 values (status stored_values)"
 fresh_status
 after=$(live_status | jq -c 'map({(.node_id): .stored_values}) | add')
@@ -118,9 +117,9 @@ summarize() {
     elif .command == "find" then "find \(.kinds[0].closest)"
     else "?" end'
 }
-# KNOWN PEER BUG (2026-11-25): the appended array entries come back with
-# "[signature INVALID]": 7.4.2 says the array index is set to zero before
-# the signature is computed (src/security/sign.c signs the index as is).
+# The appended array entries verify although the index they were signed
+# with was 0xffffffff (7.4.2.2: the index is set to zero for the
+# signature).
 bad=""
 for i in $(live_peers); do
   client_batch "$i" alice "$TMP/fetch.batch" > "$TMP/fetch.$i.out"

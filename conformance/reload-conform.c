@@ -1,0 +1,748 @@
+/* reload-conform: run the conformance scenarios against a RELOAD (RFC 6940)
+ * implementation and report, requirement by requirement, what holds
+ * (doc/conformance.md). */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codec/params.h"
+#include "overlay/hash.h"
+#include "report.h"
+#include "requirements.h"
+#include "runner.h"
+#include "runtime/error.h"
+#include "runtime/hex.h"
+#include "scen_parse.h"
+#include "security/credentials.h"
+#include "security/trust.h"
+#include "template.h"
+#include "tool_util.h"
+#include "transport_link.h"
+#include "transport_loopback.h"
+
+#ifndef RL_CONF_DATADIR
+#define RL_CONF_DATADIR "conformance"
+#endif
+#ifndef RL_CONF_VERSION
+#define RL_CONF_VERSION "?"
+#endif
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+typedef struct opts {
+  const char *target, *link, *transport, *overlay, *ca, *cert, *key, *node_id, *target_node_id;
+  const char *tests, *groups, *requirements, *tap, *junit;
+  unsigned long node_id_len, config_seq, initial_ttl, max_message_size, timeout_s;
+  unsigned long link_max; /* 0: max_message_size + 65536 */
+  unsigned long long seed;
+  unsigned long kind_single, kind_array, kind_dictionary, kind_unknown;
+  const char *user, *target_kind;
+  int verify, list, coverage, verbose, progress, check;
+  rl_param_set params;
+} opts;
+
+#define warn rl_tool_warn
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "Usage: reload-conform [OPTIONS] [SCENARIO|DIRECTORY...]\n"
+          "Run conformance scenarios against a RELOAD (RFC 6940) implementation.\n"
+          "Scenarios: the .scen files given, or in the directories given\n"
+          "(default " RL_CONF_DATADIR "/tests).\n\n"
+          "Where the implementation is:\n"
+          "  -t, --target HOST:PORT     the implementation under test\n"
+          "      --link tls|tcp|tcp-unframed\n"
+          "                             TLS with the framing header (default), TCP\n"
+          "                             with framing, or TCP without it\n"
+          "      --link-max-message-size N\n"
+          "                             the largest message we send or accept (default\n"
+          "                             --max-message-size + 65536: the oversize tests\n"
+          "                             send more than the target's maximum)\n"
+          "      --transport script:FILE\n"
+          "                             no network: answer from a responder script\n"
+          "The overlay:\n"
+          "  -o, --overlay NAME         overlay name (default overlay.example.org)\n"
+          "      --node-id-length N     NodeIdLength, 16..20 (default 16)\n"
+          "      --config-seq N         configuration_sequence to send (default 1)\n"
+          "      --initial-ttl N        TTL of new requests (default 100)\n"
+          "      --max-message-size N   the overlay's max-message-size (default 5000)\n"
+          "  -p, --param WORD           decoding parameter (kind.1234=dictionary)\n"
+          "      --kind MODEL=ID        the Kinds the storage tests use: single_value,\n"
+          "                             array, dictionary (USER-MATCH, defaults\n"
+          "                             0xf0000001..3) and unknown (one the target\n"
+          "                             does not know, default 0xfffffffe)\n"
+          "      --target-kind peer|client\n"
+          "                             what the target is (default peer)\n"
+          "Credentials and signatures:\n"
+          "      --ca FILE              root certificate the target's chain to\n"
+          "      --cert FILE --key FILE our node certificate and key (messages are\n"
+          "                             signed; without them they are not)\n"
+          "      --user NAME            user name without --cert (default\n"
+          "                             conformance@example.org)\n"
+          "      --node-id HEX          the Node-ID to act as (default: the\n"
+          "                             certificate's, or random)\n"
+          "      --target-node-id HEX   the target's Node-ID (tests that address it\n"
+          "                             are skipped without it)\n"
+          "      --verify-signatures    a bad signature on an answer fails the test\n"
+          "      --report-signatures    only report it (default)\n"
+          "What to run and report:\n"
+          "      --tests PATTERN[,...]  only these test IDs (shell patterns)\n"
+          "  -g, --group NAME[,...]     only these groups\n"
+          "      --timeout SECONDS      wait for each expected message (default 5)\n"
+          "      --requirements FILE    the requirements table (default\n"
+          "                             " RL_CONF_DATADIR "/requirements-rfc6940.tsv)\n"
+          "      --tap FILE             write a TAP report\n"
+          "      --junit FILE           write a JUnit XML report\n"
+          "      --coverage             print requirement coverage by RFC section\n"
+          "  -l, --list                 list the tests and exit\n"
+          "      --check-templates      build every message the tests would send\n"
+          "                             (dummy values for captures) and exit\n"
+          "  -v, --verbose              the requirements of every test too\n"
+          "      --no-progress          no progress line on a terminal\n"
+          "      --seed N               random numbers (transaction IDs) from N\n"
+          "  -h, --help                 this help\n"
+          "  -V, --version              version\n"
+          "Exit status: 0 nothing failed, 1 some test failed, 2 usage or setup error.\n");
+}
+
+static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigned long hi,
+                       unsigned long *out) {
+  char *end;
+  unsigned long v;
+  errno = 0;
+  v = strtoul(s, &end, 0);
+  if (errno || *end || !*s || *s == '-' || v < lo || v > hi) {
+    warn("%s %s: expected a number %lu..%lu", opt, s, lo, hi);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+enum {
+  O_LINK = 256, O_TRANSPORT, O_NIDLEN, O_CSEQ, O_TTL, O_MAXMSG, O_CA, O_CERT, O_KEY, O_NODEID,
+  O_TNODEID, O_VERIFY, O_REPORT, O_TESTS, O_TIMEOUT, O_REQS, O_TAP, O_JUNIT, O_COVERAGE,
+  O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX
+};
+
+/* --kind MODEL=ID */
+static int parse_kind(opts *o, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  unsigned long *slot = NULL;
+  size_t n = eq ? (size_t)(eq - arg) : 0;
+  if (n == 12 && strncmp(arg, "single_value", n) == 0) slot = &o->kind_single;
+  else if (n == 6 && strncmp(arg, "single", n) == 0) slot = &o->kind_single;
+  else if (n == 5 && strncmp(arg, "array", n) == 0) slot = &o->kind_array;
+  else if (n == 10 && strncmp(arg, "dictionary", n) == 0) slot = &o->kind_dictionary;
+  else if (n == 7 && strncmp(arg, "unknown", n) == 0) slot = &o->kind_unknown;
+  if (!slot) {
+    warn("--kind %s: expected single_value=ID, array=ID, dictionary=ID or unknown=ID", arg);
+    return -1;
+  }
+  return parse_ulong("--kind", eq + 1, 1, 0xffffffffUL, slot);
+}
+
+static int parse_args(opts *o, int argc, char **argv) {
+  static const struct option lo[] = {
+      {"target", required_argument, NULL, 't'},
+      {"link", required_argument, NULL, O_LINK},
+      {"transport", required_argument, NULL, O_TRANSPORT},
+      {"link-max-message-size", required_argument, NULL, O_LINKMAX},
+      {"overlay", required_argument, NULL, 'o'},
+      {"node-id-length", required_argument, NULL, O_NIDLEN},
+      {"config-seq", required_argument, NULL, O_CSEQ},
+      {"initial-ttl", required_argument, NULL, O_TTL},
+      {"max-message-size", required_argument, NULL, O_MAXMSG},
+      {"param", required_argument, NULL, 'p'},
+      {"ca", required_argument, NULL, O_CA},
+      {"cert", required_argument, NULL, O_CERT},
+      {"key", required_argument, NULL, O_KEY},
+      {"node-id", required_argument, NULL, O_NODEID},
+      {"target-node-id", required_argument, NULL, O_TNODEID},
+      {"verify-signatures", no_argument, NULL, O_VERIFY},
+      {"report-signatures", no_argument, NULL, O_REPORT},
+      {"tests", required_argument, NULL, O_TESTS},
+      {"group", required_argument, NULL, 'g'},
+      {"timeout", required_argument, NULL, O_TIMEOUT},
+      {"requirements", required_argument, NULL, O_REQS},
+      {"tap", required_argument, NULL, O_TAP},
+      {"junit", required_argument, NULL, O_JUNIT},
+      {"coverage", no_argument, NULL, O_COVERAGE},
+      {"list", no_argument, NULL, 'l'},
+      {"verbose", no_argument, NULL, 'v'},
+      {"no-progress", no_argument, NULL, O_NOPROGRESS},
+      {"seed", required_argument, NULL, O_SEED},
+      {"check-templates", no_argument, NULL, O_CHECK},
+      {"kind", required_argument, NULL, O_KIND},
+      {"user", required_argument, NULL, O_USER},
+      {"target-kind", required_argument, NULL, O_TKIND},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
+  int c;
+  char err[256];
+  unsigned long v;
+  while ((c = getopt_long(argc, argv, "t:o:p:g:lvhV", lo, NULL)) != -1) {
+    switch (c) {
+    case 't': o->target = optarg; break;
+    case O_LINK:
+      if (strcmp(optarg, "tls") && strcmp(optarg, "tcp") && strcmp(optarg, "tcp-unframed")) {
+        warn("--link %s: expected tls, tcp or tcp-unframed", optarg);
+        return EXIT_USAGE;
+      }
+      o->link = optarg;
+      break;
+    case O_TRANSPORT:
+      if (strncmp(optarg, "script:", 7) != 0 || !optarg[7]) {
+        warn("--transport %s: expected script:FILE", optarg);
+        return EXIT_USAGE;
+      }
+      o->transport = optarg + 7;
+      break;
+    case 'o': o->overlay = optarg; break;
+    case O_NIDLEN:
+      if (parse_ulong("--node-id-length", optarg, 16, 20, &o->node_id_len)) return EXIT_USAGE;
+      break;
+    case O_CSEQ:
+      if (parse_ulong("--config-seq", optarg, 0, 65535, &o->config_seq)) return EXIT_USAGE;
+      break;
+    case O_TTL:
+      if (parse_ulong("--initial-ttl", optarg, 1, 255, &o->initial_ttl)) return EXIT_USAGE;
+      break;
+    case O_MAXMSG:
+      if (parse_ulong("--max-message-size", optarg, 64, 0xffffffUL, &o->max_message_size))
+        return EXIT_USAGE;
+      break;
+    case O_LINKMAX:
+      if (parse_ulong("--link-max-message-size", optarg, 64, 0xffffffUL, &o->link_max))
+        return EXIT_USAGE;
+      break;
+    case 'p':
+      if (rl_param_set_parse(&o->params, optarg, err, sizeof err) != 0) {
+        warn("--param %s: %s", optarg, err);
+        return EXIT_USAGE;
+      }
+      break;
+    case O_CA: o->ca = optarg; break;
+    case O_CERT: o->cert = optarg; break;
+    case O_KEY: o->key = optarg; break;
+    case O_NODEID: o->node_id = optarg; break;
+    case O_TNODEID: o->target_node_id = optarg; break;
+    case O_VERIFY: o->verify = 1; break;
+    case O_REPORT: o->verify = 0; break;
+    case O_TESTS: o->tests = optarg; break;
+    case 'g': o->groups = optarg; break;
+    case O_TIMEOUT:
+      if (parse_ulong("--timeout", optarg, 1, 3600, &o->timeout_s)) return EXIT_USAGE;
+      break;
+    case O_REQS: o->requirements = optarg; break;
+    case O_TAP: o->tap = optarg; break;
+    case O_JUNIT: o->junit = optarg; break;
+    case O_COVERAGE: o->coverage = 1; break;
+    case 'l': o->list = 1; break;
+    case 'v': o->verbose = 1; break;
+    case O_NOPROGRESS: o->progress = 0; break;
+    case O_SEED:
+      if (parse_ulong("--seed", optarg, 1, (unsigned long)-1, &v)) return EXIT_USAGE;
+      o->seed = v;
+      break;
+    case O_CHECK: o->check = 1; break;
+    case O_KIND:
+      if (parse_kind(o, optarg) != 0) return EXIT_USAGE;
+      break;
+    case O_USER: o->user = optarg; break;
+    case O_TKIND:
+      if (strcmp(optarg, "peer") && strcmp(optarg, "client")) {
+        warn("--target-kind %s: expected peer or client", optarg);
+        return EXIT_USAGE;
+      }
+      o->target_kind = optarg;
+      break;
+    case 'h': usage(stdout); return -1;
+    case 'V': printf("reload-conform (reload) %s\n", RL_CONF_VERSION); return -1;
+    default: usage(stderr); return EXIT_USAGE;
+    }
+  }
+  if ((o->cert != NULL) != (o->key != NULL)) {
+    warn("--cert and --key go together");
+    return EXIT_USAGE;
+  }
+  return 0;
+}
+
+/* A Node-ID given in hex: exactly len bytes. */
+static int check_node_id(const char *opt, const char *hex, size_t len, uint8_t *out) {
+  long n = rl_hex_decode(hex, strlen(hex), out, 20, 0);
+  if (n != (long)len) {
+    warn("%s %s: expected %zu bytes of hex (NodeIdLength)", opt, hex, len);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- the scenarios ---- */
+
+typedef struct scenarios {
+  rl_scen_pool pool;
+  rl_scenario *v;
+  size_t n, cap;
+} scenarios;
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_one(scenarios *S, const char *path) {
+  char err[1024];
+  if (S->n == S->cap) {
+    size_t nc = S->cap ? S->cap * 2 : 64;
+    rl_scenario *nv = realloc(S->v, nc * sizeof *nv);
+    if (!nv) {
+      warn("out of memory");
+      return -1;
+    }
+    S->v = nv;
+    S->cap = nc;
+  }
+  if (rl_scen_load(path, &S->pool, &S->v[S->n], err, sizeof err) != 0) {
+    fflush(stdout);
+    fprintf(stderr, "%s\n", err);
+    return -1;
+  }
+  if (S->v[S->n].is_responder) {
+    warn("%s: a responder file, not a scenario (give it with --transport=script:FILE)", path);
+    return -1;
+  }
+  S->n++;
+  return 0;
+}
+
+/* A file, or every *.scen of a directory (sorted: the order is stable). */
+static int load_path(scenarios *S, const char *path) {
+  struct stat st;
+  DIR *d;
+  struct dirent *e;
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  int r = 0;
+  if (stat(path, &st) != 0) {
+    warn("%s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (!S_ISDIR(st.st_mode)) return load_one(S, path);
+  if (!(d = opendir(path))) {
+    warn("%s: %s", path, strerror(errno));
+    return -1;
+  }
+  while ((e = readdir(d)) != NULL) {
+    size_t len = strlen(e->d_name);
+    if (len < 6 || strcmp(e->d_name + len - 5, ".scen") != 0 || e->d_name[0] == '.') continue;
+    if (n == cap) {
+      size_t nc = cap ? cap * 2 : 64;
+      char **nn = realloc(names, nc * sizeof *nn);
+      if (!nn) {
+        r = -1;
+        break;
+      }
+      names = nn;
+      cap = nc;
+    }
+    names[n] = malloc(strlen(path) + len + 2);
+    if (!names[n]) {
+      r = -1;
+      break;
+    }
+    sprintf(names[n], "%s/%s", path, e->d_name);
+    n++;
+  }
+  closedir(d);
+  if (r == 0) {
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n && r == 0; i++) r = load_one(S, names[i]);
+  } else {
+    warn("out of memory");
+  }
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+  return r;
+}
+
+/* Does name match one of the comma-separated patterns? */
+static int matches(const char *list, const char *name) {
+  const char *p = list;
+  char pat[256];
+  while (*p) {
+    size_t n = strcspn(p, ",");
+    if (n < sizeof pat) {
+      memcpy(pat, p, n);
+      pat[n] = 0;
+      if (fnmatch(pat, name, 0) == 0) return 1;
+    }
+    p += n;
+    if (*p == ',') p++;
+  }
+  return 0;
+}
+
+static int selected(const opts *o, const rl_scenario *sc) {
+  if (o->tests && !matches(o->tests, sc->id)) return 0;
+  if (o->groups && !matches(o->groups, sc->group)) return 0;
+  return 1;
+}
+
+static void list(const scenarios *S, const opts *o) {
+  for (size_t i = 0; i < S->n; i++) {
+    const rl_scenario *sc = &S->v[i];
+    if (!selected(o, sc)) continue;
+    printf("%-32s %-12s %-6s %s\n", sc->id, sc->group, rl_scen_role_name(sc->role), sc->title);
+    printf("%-32s requires", "");
+    for (size_t k = 0; k < sc->nreqs; k++) printf(" %s", sc->reqs[k].id);
+    printf("\n");
+  }
+}
+
+/* The variables scenarios use besides the runner's own (runner.h). */
+static json_t *make_vars(const opts *o, const rl_credentials *cred, const char *my_hex) {
+  json_t *v;
+  uint8_t rid[20], nid[20];
+  const char *user = cred && cred->cert->user ? cred->cert->user : o->user;
+  unsigned long cs = o->config_seq;
+  json_t *my_resource, *my_node_resource, *cert_hash;
+  long nid_len = rl_hex_decode(my_hex, strlen(my_hex), nid, sizeof nid, 0);
+  if (nid_len < 0 || rl_resource_id((const uint8_t *)user, strlen(user), o->node_id_len, rid) != 0)
+    return NULL;
+  my_resource = rl_conf_hex_json(rid, o->node_id_len);
+  /* NODE-MATCH (7.3.2): the Resource-ID is the hash of the Node-ID. */
+  if (rl_resource_id(nid, (size_t)nid_len, o->node_id_len, rid) != 0) return NULL;
+  my_node_resource = rl_conf_hex_json(rid, o->node_id_len);
+  if (cred) {
+    cert_hash = rl_conf_hex_json(cred->identity_hash, cred->identity_hash_len);
+  } else {
+    uint8_t z[32];
+    memset(z, 0, sizeof z);
+    cert_hash = rl_conf_hex_json(z, sizeof z);
+  }
+  /* 6.3.2.1: sequence numbers compare modulo 65535 (65535 itself is
+   * special). */
+  v = json_pack("{s:s,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:i,s:i,s:s}", "my_user", user, "my_resource",
+                my_resource, "my_node_resource", my_node_resource, "my_cert_hash", cert_hash,
+                "kind_single", (json_int_t)o->kind_single, "kind_array",
+                (json_int_t)o->kind_array, "kind_dictionary", (json_int_t)o->kind_dictionary,
+                "kind_unknown", (json_int_t)o->kind_unknown, "config_seq_older",
+                (int)(cs == 0 ? 65534 : cs - 1), "config_seq_newer", (int)((cs + 1) % 65535),
+                "target_kind", o->target_kind);
+  /* Another overlay's hash (6.3.2), for messages the target must drop. */
+  if (v)
+    json_object_set_new(v, "overlay_hash_other",
+                        json_integer((json_int_t)(rl_overlay_hash(o->overlay) ^ 0x5a5a5a5au)));
+  if (v && o->initial_ttl < 255)
+    json_object_set_new(v, "ttl_above_initial", json_integer((json_int_t)o->initial_ttl + 1));
+  return v;
+}
+
+static int write_report(const char *path, int (*w)(FILE *, const rl_conf_result *, size_t),
+                        const rl_conf_result *res, size_t n) {
+  FILE *f = fopen(path, "w");
+  int r;
+  if (!f) {
+    warn("%s: %s", path, strerror(errno));
+    return -1;
+  }
+  r = w(f, res, n);
+  if (fclose(f) != 0 || r != 0) {
+    warn("%s: write error", path);
+    return -1;
+  }
+  return 0;
+}
+
+static int junit(FILE *f, const rl_conf_result *res, size_t n) {
+  return rl_conf_write_junit(f, res, n, "reload-conform");
+}
+
+int main(int argc, char **argv) {
+  opts o;
+  scenarios S;
+  rl_conf_reqtable reqs;
+  rl_conf_codec codec;
+  rl_conf_transport T = {NULL, NULL};
+  rl_conf_runner *R = NULL;
+  rl_conf_settings s;
+  rl_credentials *cred = NULL;
+  rl_trust *trust = NULL;
+  rl_scen_pool rpool;
+  rl_scenario responder;
+  json_t *vars = NULL;
+  rl_conf_result *res = NULL;
+  size_t nres = 0;
+  char why[1024], my_hex[41], target_hex[41];
+  uint8_t id[20];
+  uint64_t rng;
+  int status = EXIT_USAGE, r, tty;
+  char reqpath[4096];
+
+  rl_tool_name = "reload-conform";
+  memset(&o, 0, sizeof o);
+  memset(&S, 0, sizeof S);
+  memset(&reqs, 0, sizeof reqs);
+  rl_scen_pool_init(&S.pool);
+  rl_scen_pool_init(&rpool);
+  rl_conf_codec_init(&codec);
+  o.link = "tls";
+  o.overlay = "overlay.example.org";
+  o.node_id_len = 16;
+  o.config_seq = 1;
+  o.initial_ttl = 100;
+  o.max_message_size = 5000;
+  o.timeout_s = 5;
+  o.progress = 1;
+  o.kind_single = 0xf0000001UL;
+  o.kind_array = 0xf0000002UL;
+  o.kind_dictionary = 0xf0000003UL;
+  o.kind_unknown = 0xfffffffeUL;
+  o.user = "conformance@example.org";
+  o.target_kind = "peer";
+  rl_param_set_init(&o.params);
+  r = parse_args(&o, argc, argv);
+  if (r < 0) {
+    status = EXIT_OK;
+    goto done;
+  }
+  if (r > 0) goto done;
+  o.params.p.NodeIdLength = (uint8_t)o.node_id_len;
+  {
+    /* The storage tests' Kinds decode with their data models. */
+    char word[64];
+    /* The unknown Kind's specifiers are written in the single-value
+     * shape (nothing after the length); the target cannot know better. */
+    const char *models[4] = {"single_value", "array", "dictionary", "single_value"};
+    unsigned long ids[4] = {o.kind_single, o.kind_array, o.kind_dictionary, o.kind_unknown};
+    if (!o.params.p.topology &&
+        rl_param_set_word(&o.params, "topology=CHORD-RELOAD", why, sizeof why) != 0) {
+      warn("topology=CHORD-RELOAD: %s", why);
+      goto done;
+    }
+    for (int k = 0; k < 4; k++) {
+      snprintf(word, sizeof word, "kind.%lu=%s", ids[k], models[k]);
+      if (rl_param_set_word(&o.params, word, why, sizeof why) != 0) {
+        warn("%s: %s", word, why);
+        goto done;
+      }
+    }
+  }
+  codec.params = o.params;
+
+  /* Scenarios and the requirements table: every test must name known
+   * requirements. */
+  if (optind == argc) {
+    if (load_path(&S, RL_CONF_DATADIR "/tests") != 0) goto done;
+  } else {
+    for (int i = optind; i < argc; i++)
+      if (load_path(&S, argv[i]) != 0) goto done;
+  }
+  for (size_t i = 0; i < S.n; i++)
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(S.v[i].id, S.v[j].id) == 0) {
+        warn("%s:%d:%d: test ID %s is also used by %s", S.v[i].file, S.v[i].id_loc.line,
+             S.v[i].id_loc.col, S.v[i].id, S.v[j].file);
+        goto done;
+      }
+  snprintf(reqpath, sizeof reqpath, "%s",
+           o.requirements ? o.requirements : RL_CONF_DATADIR "/requirements-rfc6940.tsv");
+  if (rl_conf_reqtable_load(reqpath, &reqs, why, sizeof why) != 0) {
+    warn("%s", why);
+    goto done;
+  }
+  for (size_t i = 0; i < S.n; i++)
+    if (rl_conf_check_requirements(&S.v[i], &reqs, why, sizeof why) != 0) {
+      fflush(stdout);
+      fprintf(stderr, "%s\n", why);
+      goto done;
+    }
+  if (o.list) {
+    list(&S, &o);
+    status = EXIT_OK;
+    goto done;
+  }
+
+  /* Who we are. */
+  if (o.cert) {
+    rl_sec_error e;
+    memset(&e, 0, sizeof e);
+    if (o.node_id && check_node_id("--node-id", o.node_id, o.node_id_len, id) != 0) goto done;
+    if (rl_credentials_load(o.cert, o.key, o.node_id ? id : NULL, o.node_id ? o.node_id_len : 0,
+                            &cred, &e) != 0) {
+      warn("--cert %s --key %s: %s", o.cert, o.key, e.text);
+      goto done;
+    }
+    codec.cred = cred;
+    memcpy(id, cred->node_id, cred->node_id_len);
+  } else if (o.node_id) {
+    if (check_node_id("--node-id", o.node_id, o.node_id_len, id) != 0) goto done;
+  } else {
+    rng = o.seed ? o.seed : rl_conf_seed();
+    for (size_t i = 0; i < o.node_id_len; i++) id[i] = (uint8_t)(rl_conf_random(&rng) >> 56);
+  }
+  for (size_t i = 0; i < o.node_id_len; i++) sprintf(my_hex + 2 * i, "%02x", id[i]);
+  if (o.ca) {
+    rl_sec_error e;
+    rl_cert *root = NULL;
+    memset(&e, 0, sizeof e);
+    if (rl_trust_new(o.overlay, o.node_id_len, &trust, &e) != 0 ||
+        rl_cert_load_file(o.ca, &root, &e) != 0 || rl_trust_add_root(trust, root, &e) != 0) {
+      warn("--ca %s: %s", o.ca, e.text);
+      rl_cert_free(root);
+      goto done;
+    }
+    rl_cert_free(root);
+    codec.trust = trust;
+  }
+  if (o.target_node_id) {
+    if (check_node_id("--target-node-id", o.target_node_id, o.node_id_len, id) != 0) goto done;
+    for (size_t i = 0; i < o.node_id_len; i++) sprintf(target_hex + 2 * i, "%02x", id[i]);
+  }
+
+  vars = make_vars(&o, cred, my_hex);
+  if (!vars) {
+    warn("out of memory");
+    goto done;
+  }
+
+  memset(&s, 0, sizeof s);
+  s.vars = vars;
+  s.link = o.transport ? "loopback" : o.link;
+  s.overlay_name = o.overlay;
+  s.overlay = rl_overlay_hash(o.overlay);
+  s.configuration_sequence = (uint16_t)o.config_seq;
+  s.initial_ttl = (uint8_t)o.initial_ttl;
+  s.node_id_len = o.node_id_len;
+  s.max_message_size = o.max_message_size;
+  s.target_node_id = o.target_node_id ? target_hex : NULL;
+  s.my_node_id = my_hex;
+  s.verify_signatures = o.verify;
+  s.have_credentials = cred != NULL;
+  s.timeout_ms = (uint64_t)o.timeout_s * 1000;
+  s.seed = o.seed;
+
+  if (o.check) {
+    int bad = 0;
+    size_t checked = 0;
+    rl_conf_transport none = {NULL, NULL};
+    if (rl_conf_runner_new(&s, &codec, &none, &reqs, &R) != 0) {
+      warn("out of memory");
+      goto done;
+    }
+    for (size_t i = 0; i < S.n; i++) {
+      if (!selected(&o, &S.v[i])) continue;
+      checked++;
+      if (rl_conf_check_templates(R, &S.v[i], why, sizeof why) != 0) {
+        fflush(stdout);
+        fprintf(stderr, "%s\n", why);
+        bad++;
+      }
+    }
+    printf("%zu scenarios checked, %d with errors\n", checked, bad);
+    status = bad ? EXIT_FAILED : EXIT_OK;
+    goto done;
+  }
+
+  /* The transport: a responder script, or the network (transport_link.h). */
+  if (o.transport) {
+    rl_conf_loopback_config lc;
+    if (rl_scen_load(o.transport, &rpool, &responder, why, sizeof why) != 0) {
+      fflush(stdout);
+      fprintf(stderr, "%s\n", why);
+      goto done;
+    }
+    memset(&lc, 0, sizeof lc);
+    lc.responder = &responder;
+    lc.params = &o.params;
+    lc.node_id = s.target_node_id ? s.target_node_id : "";
+    lc.peer_node_id = my_hex;
+    lc.overlay_name = o.overlay;
+    lc.overlay = s.overlay;
+    lc.configuration_sequence = s.configuration_sequence;
+    lc.initial_ttl = s.initial_ttl;
+    lc.seed = o.seed ? o.seed + 1 : 0;
+    if (rl_conf_loopback_new(&lc, &T, why, sizeof why) != 0) {
+      warn("%s", why);
+      goto done;
+    }
+  } else if (o.target) {
+    rl_conf_link_config lc;
+    memset(&lc, 0, sizeof lc);
+    lc.target = o.target;
+    if (rl_conf_link_kind_parse(o.link, &lc.kind) != 0) goto done; /* checked in parse_args */
+    lc.max_message_size = o.link_max ? o.link_max : o.max_message_size + 65536;
+    if (lc.max_message_size > 0xffffffUL) lc.max_message_size = 0xffffffUL;
+    lc.connect_timeout_ms = (uint64_t)o.timeout_s * 1000;
+    lc.cred = cred;
+    lc.trust = trust;
+    if (rl_conf_link_new(&lc, &T, why, sizeof why) != 0) {
+      warn("%s", why);
+      goto done;
+    }
+  } else {
+    warn("give --target HOST:PORT (or --transport=script:FILE)");
+    goto done;
+  }
+  if (!cred) warn("no --cert/--key: messages are sent unsigned");
+
+  if (rl_conf_runner_new(&s, &codec, &T, &reqs, &R) != 0 || !(res = calloc(S.n ? S.n : 1, sizeof *res))) {
+    warn("out of memory");
+    goto done;
+  }
+  tty = o.progress && isatty(fileno(stdout));
+  for (size_t i = 0; i < S.n; i++) {
+    if (!selected(&o, &S.v[i])) continue;
+    if (tty) {
+      printf("\r\033[K[%zu/%zu] %s ...", nres + 1, S.n, S.v[i].id);
+      fflush(stdout);
+    }
+    if (rl_conf_run(R, &S.v[i], &res[nres]) != 0) {
+      warn("out of memory");
+      goto done;
+    }
+    if (tty) printf("\r\033[K");
+    rl_conf_print_result(stdout, &res[nres], o.verbose);
+    nres++;
+  }
+  {
+    rl_conf_counts c;
+    rl_conf_coverage cov;
+    rl_conf_coverage_report(o.coverage ? stdout : NULL, &reqs, res, nres, o.coverage, &cov);
+    printf("Requirements checked: %zu of %zu (MUST class %zu of %zu, SHOULD class %zu of %zu); "
+           "%zu checked without a failure\n",
+           cov.checked, cov.total, cov.must_checked, cov.must_total, cov.should_checked,
+           cov.should_total, cov.passing);
+    rl_conf_count(res, nres, &c);
+    rl_conf_print_summary(stdout, &c);
+    status = c.failed ? EXIT_FAILED : EXIT_OK;
+  }
+  if (o.tap && write_report(o.tap, rl_conf_write_tap, res, nres) != 0) status = EXIT_USAGE;
+  if (o.junit && write_report(o.junit, junit, res, nres) != 0) status = EXIT_USAGE;
+  if (fflush(stdout) != 0) status = EXIT_USAGE;
+done:
+  for (size_t i = 0; i < nres; i++) rl_conf_result_free(&res[i]);
+  free(res);
+  rl_conf_runner_free(R);
+  if (T.ops) T.ops->destroy(T.self);
+  rl_conf_codec_free(&codec);
+  rl_credentials_free(cred);
+  if (trust) rl_trust_free(trust);
+  rl_conf_reqtable_free(&reqs);
+  json_decref(vars);
+  free(S.v);
+  rl_scen_pool_free(&S.pool);
+  rl_scen_pool_free(&rpool);
+  return status;
+}

@@ -1,0 +1,821 @@
+/* runner.c: see runner.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "runner.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "codec/message.h"
+#include "runtime/error.h"
+#include "scen_match.h"
+#include "template.h"
+
+#define MAX_CONNS 16
+#define MAILBOX_MAX 64 /* messages kept per connection for later expects */
+
+/* ---- a growing string ---- */
+
+typedef struct sbuf {
+  char *s;
+  size_t n, cap;
+  int failed;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void sb_printf(sbuf *b, const char *fmt, ...) {
+  va_list ap;
+  int k;
+  if (b->failed) return;
+  for (;;) {
+    size_t room = b->cap - b->n;
+    va_start(ap, fmt);
+    k = vsnprintf(b->s ? b->s + b->n : NULL, room, fmt, ap);
+    va_end(ap);
+    if (k < 0) {
+      b->failed = 1;
+      return;
+    }
+    if ((size_t)k < room) {
+      b->n += (size_t)k;
+      return;
+    }
+    {
+      size_t nc = (b->n + (size_t)k + 1) * 2;
+      char *ns = realloc(b->s, nc);
+      if (!ns) {
+        b->failed = 1;
+        return;
+      }
+      b->s = ns;
+      b->cap = nc;
+    }
+  }
+}
+
+static char *sb_take(sbuf *b) {
+  char *s = b->s;
+  if (b->failed) {
+    free(s);
+    return NULL;
+  }
+  b->s = NULL;
+  b->n = b->cap = 0;
+  return s;
+}
+
+/* ---- state ---- */
+
+typedef struct received {
+  json_t *json;
+  int ok;
+  char *hex; /* hex dump when it did not decode */
+  int sig_state;
+  char sig_note[360];
+  uint64_t txid;
+  int have_txid;
+} received;
+
+typedef struct conn {
+  char name[64];
+  int open;
+  received box[MAILBOX_MAX];
+  size_t nbox;
+} conn;
+
+struct rl_conf_runner {
+  rl_conf_settings s;
+  rl_conf_codec *codec;
+  rl_conf_transport *t;
+  const rl_conf_reqtable *reqs;
+  uint64_t rng;
+};
+
+typedef struct run {
+  rl_conf_runner *R;
+  const rl_scenario *sc;
+  rl_conf_env env;
+  rl_conf_builder builder;
+  conn conns[MAX_CONNS];
+  /* For explanations and correlation. */
+  json_t *sent;        /* the last message sent, decoded */
+  char *sent_hex;      /* or its bytes when it does not decode */
+  rl_scen_loc sent_loc;
+  int have_txid;
+  uint64_t txid;       /* of the last message sent */
+  received last;       /* the last message an expect accepted */
+  int have_last;
+  /* The outcome. */
+  rl_conf_status status;
+  int scenario_error;
+  char reason[768];
+  sbuf details;
+  const rl_scen_step *step;
+} run;
+
+const char *rl_conf_status_name(rl_conf_status s) {
+  switch (s) {
+  case RL_CONF_PASS: return "PASS";
+  case RL_CONF_FAIL: return "FAIL";
+  case RL_CONF_SKIP: return "SKIP";
+  }
+  return "?";
+}
+
+static void received_free(received *m) {
+  json_decref(m->json);
+  free(m->hex);
+  memset(m, 0, sizeof *m);
+}
+
+void rl_conf_result_free(rl_conf_result *r) {
+  free(r->reason);
+  free(r->details);
+  memset(r, 0, sizeof *r);
+}
+
+int rl_conf_runner_new(const rl_conf_settings *s, rl_conf_codec *codec, rl_conf_transport *t,
+                       const rl_conf_reqtable *reqs, rl_conf_runner **out) {
+  rl_conf_runner *r = calloc(1, sizeof *r);
+  if (!r) return RL_ERR_NOMEM;
+  r->s = *s;
+  r->codec = codec;
+  r->t = t;
+  r->reqs = reqs;
+  r->rng = s->seed ? s->seed : rl_conf_seed();
+  *out = r;
+  return 0;
+}
+
+void rl_conf_runner_free(rl_conf_runner *r) { free(r); }
+
+int rl_conf_check_requirements(const rl_scenario *sc, const rl_conf_reqtable *t, char *why,
+                               size_t whylen) {
+  for (size_t i = 0; i < sc->nreqs; i++) {
+    const rl_scen_req *q = &sc->reqs[i];
+    if (!rl_conf_req_find(t, q->id)) {
+      snprintf(why, whylen, "%s:%d:%d: unknown requirement ID %s (not in the requirements table)",
+               q->loc.file, q->loc.line, q->loc.col, q->id);
+      return RL_ERR_NOT_FOUND;
+    }
+  }
+  return 0;
+}
+
+/* ---- outcomes ---- */
+
+/* End the scenario as FAIL or SKIP with a reason; returns -1 (the
+ * steps' "stop" value). */
+static int outcome(run *x, rl_conf_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int outcome(run *x, rl_conf_status st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(x->reason, sizeof x->reason, fmt, ap);
+  va_end(ap);
+  x->status = st;
+  return -1;
+}
+
+#define fail(x, ...) outcome((x), RL_CONF_FAIL, __VA_ARGS__)
+#define skip(x, ...) outcome((x), RL_CONF_SKIP, __VA_ARGS__)
+
+static int scenario_error(run *x, const char *why) {
+  x->scenario_error = 1;
+  return fail(x, "scenario error at %s:%d:%d: %s", x->step->loc.file, x->step->loc.line,
+              x->step->loc.col, why);
+}
+
+static void explain_message(run *x, const char *title, const received *m) {
+  char *t;
+  sb_printf(&x->details, "  %s:\n", title);
+  if (m->ok) {
+    t = rl_conf_tree_text(m->json, 4);
+    sb_printf(&x->details, "%s", t ? t : "    (out of memory)\n");
+    free(t);
+  } else {
+    json_t *err = json_object_get(m->json, "undecodable");
+    sb_printf(&x->details, "    does not decode: %s\n", json_string_value(err) ? json_string_value(err) : "?");
+    if (m->hex) sb_printf(&x->details, "%s", m->hex);
+  }
+  if (m->sig_state >= 0) sb_printf(&x->details, "    (%s)\n", m->sig_note);
+}
+
+static void explain_matchers(run *x, const rl_scen_block *b, const char *title) {
+  char v[256];
+  if (!b->nm) return;
+  sb_printf(&x->details, "  %s:\n", title);
+  for (size_t i = 0; i < b->nm; i++) {
+    const rl_scen_matcher *m = &b->m[i];
+    sb_printf(&x->details, "    %s%s%s %s", m->len_of ? "len(" : "", m->path.text,
+              m->len_of ? ")" : "", rl_scen_op_name(m->op));
+    if (m->value) sb_printf(&x->details, " %s", rl_scen_json_brief(m->value, v, sizeof v, 200));
+    sb_printf(&x->details, "\n");
+  }
+}
+
+/* The explanation of a failure: where, which requirements (with the
+ * RFC's words), what was sent and what came back. */
+static void explain(run *x, const received *got, const rl_scen_block *expected) {
+  const rl_scen_step *s = x->step;
+  if (!s) return;
+  sb_printf(&x->details, "  at %s:%d:%d\n", s->loc.file, s->loc.line, s->loc.col);
+  sb_printf(&x->details, "  requirement%s checked:\n", x->sc->nreqs == 1 ? "" : "s");
+  for (size_t i = 0; i < x->sc->nreqs; i++) {
+    const rl_conf_req *q = rl_conf_req_find(x->R->reqs, x->sc->reqs[i].id);
+    if (q)
+      sb_printf(&x->details, "    %s (RFC 6940 %s %s, %s): \"%s\"\n", q->id, q->section, q->title,
+                q->level, q->text);
+    else
+      sb_printf(&x->details, "    %s\n", x->sc->reqs[i].id);
+  }
+  if (x->sent) {
+    char *t = rl_conf_tree_text(x->sent, 4);
+    sb_printf(&x->details, "  sent (%s:%d):\n%s", x->sent_loc.file, x->sent_loc.line,
+              t ? t : "    (out of memory)\n");
+    free(t);
+  } else if (x->sent_hex) {
+    sb_printf(&x->details, "  sent (%s:%d), bytes that do not decode:\n%s", x->sent_loc.file,
+              x->sent_loc.line, x->sent_hex);
+  }
+  if (expected) explain_matchers(x, expected, "expected");
+  if (got) explain_message(x, "received", got);
+}
+
+/* ---- connections ---- */
+
+static conn *get_conn(run *x, const char *name) {
+  conn *free_slot = NULL;
+  char why[256];
+  for (int i = 0; i < MAX_CONNS; i++) {
+    if (x->conns[i].open && strcmp(x->conns[i].name, name) == 0) return &x->conns[i];
+    if (!x->conns[i].open && !free_slot) free_slot = &x->conns[i];
+  }
+  if (!free_slot) {
+    scenario_error(x, "too many connections");
+    return NULL;
+  }
+  if (x->R->t->ops->open(x->R->t->self, name, x->sc->role, why, sizeof why) != 0) {
+    fail(x, "cannot connect%s%s: %s", *name ? " @" : "", name, why);
+    return NULL;
+  }
+  memset(free_slot, 0, sizeof *free_slot);
+  snprintf(free_slot->name, sizeof free_slot->name, "%s", name);
+  free_slot->open = 1;
+  return free_slot;
+}
+
+static void close_conn(run *x, conn *c) {
+  x->R->t->ops->close(x->R->t->self, c->name);
+  for (size_t i = 0; i < c->nbox; i++) received_free(&c->box[i]);
+  memset(c, 0, sizeof *c);
+}
+
+/* ---- sending ---- */
+
+static int do_send(run *x, const rl_scen_step *s, int reply) {
+  rl_conf_runner *R = x->R;
+  conn *c = get_conn(x, s->conn);
+  rl_conf_built m;
+  rl_message_peek pk;
+  char why[768];
+  int r;
+  if (!c) return -1;
+  if (reply) {
+    if (!x->have_last || !x->last.ok)
+      return scenario_error(x, "reply: no request received yet (use expect-message first)");
+    if (rl_conf_set_request_vars(&x->env, x->last.json, R->s.target_node_id) != 0)
+      return fail(x, "out of memory");
+  }
+  r = rl_conf_build(&x->builder, s->tmpl, reply, s->mut, s->nmut, &m, why, sizeof why);
+  if (r == RL_ERR_NOT_FOUND && strcmp(x->env.undefined, "target_node_id") == 0)
+    return skip(x, "needs the target's Node-ID (--target-node-id)");
+  if (r == RL_ERR_NOMEM) return fail(x, "out of memory");
+  if (r != 0) return scenario_error(x, why);
+  json_decref(x->sent);
+  free(x->sent_hex);
+  x->sent = json_incref(m.sent);
+  x->sent_hex = NULL;
+  x->sent_loc = s->loc;
+  /* After mutations the header may say another transaction ID. */
+  x->have_txid = 1;
+  x->txid = rl_message_peek_header(m.bytes, m.len, &pk) == 0 ? pk.transaction_id : m.txid;
+  if (s->nmut) {
+    /* What goes out is not what the codec made: show the bytes too. */
+    x->sent_hex = rl_conf_hex_text(m.bytes, m.len, 512, 4);
+    json_decref(x->sent);
+    x->sent = NULL;
+    {
+      rl_conf_decoded d;
+      if (rl_conf_decode(R->codec, m.bytes, m.len, 0, &d) == 0) {
+        if (d.ok) x->sent = d.json;
+        else json_decref(d.json);
+      }
+    }
+  }
+  {
+    char tx[24];
+    snprintf(tx, sizeof tx, "%llu", (unsigned long long)x->txid);
+    json_object_set_new(x->env.vars, "txid", json_string(tx));
+  }
+  r = R->t->ops->send(R->t->self, c->name, m.bytes, m.len, why, sizeof why);
+  rl_conf_built_free(&m);
+  if (r != 0) {
+    explain(x, NULL, NULL);
+    return fail(x, "sending failed: %s", why);
+  }
+  return 0;
+}
+
+static int do_send_raw(run *x, const rl_scen_step *s) {
+  rl_conf_runner *R = x->R;
+  conn *c = get_conn(x, s->conn);
+  rl_message_peek pk;
+  char why[512];
+  int r;
+  if (!c) return -1;
+  if (s->kind == RL_SCEN_SEND_STREAM && !R->t->ops->send_stream)
+    return skip(x, "the %s transport cannot write raw stream bytes", R->t->ops->name);
+  json_decref(x->sent);
+  free(x->sent_hex);
+  x->sent = NULL;
+  x->sent_hex = rl_conf_hex_text(s->bytes, s->nbytes, 512, 4);
+  x->sent_loc = s->loc;
+  if (rl_message_peek_header(s->bytes, s->nbytes, &pk) == 0) {
+    char tx[24];
+    x->have_txid = 1;
+    x->txid = pk.transaction_id;
+    snprintf(tx, sizeof tx, "%llu", (unsigned long long)x->txid);
+    json_object_set_new(x->env.vars, "txid", json_string(tx));
+  }
+  if (s->kind == RL_SCEN_SEND_STREAM)
+    r = R->t->ops->send_stream(R->t->self, c->name, s->bytes, s->nbytes, why, sizeof why);
+  else
+    r = R->t->ops->send(R->t->self, c->name, s->bytes, s->nbytes, why, sizeof why);
+  if (r != 0) {
+    explain(x, NULL, NULL);
+    return fail(x, "sending failed: %s", why);
+  }
+  return 0;
+}
+
+/* ---- receiving ---- */
+
+typedef enum wait_for { WAIT_ANSWER, WAIT_MATCHING, WAIT_CLOSE, WAIT_NOTHING } wait_for;
+
+/* Does m count for this wait? */
+static int wanted(run *x, const received *m, wait_for w, const rl_scen_step *s) {
+  char why[256];
+  if (w == WAIT_ANSWER) return m->have_txid && m->txid == x->txid;
+  if ((w == WAIT_MATCHING || w == WAIT_NOTHING) && s->has_where) {
+    if (!m->ok) return 0;
+    return rl_conf_block_holds(&s->where, m->json, &x->env, NULL, why, sizeof why) == 1;
+  }
+  return w != WAIT_CLOSE;
+}
+
+static int decode_into(run *x, const rl_conf_event *ev, received *m) {
+  rl_conf_decoded d;
+  memset(m, 0, sizeof *m);
+  if (rl_conf_decode(x->R->codec, ev->data, ev->len, 1, &d) != 0) return RL_ERR_NOMEM;
+  m->json = d.json;
+  m->ok = d.ok;
+  m->have_txid = d.have_txid;
+  m->txid = d.txid;
+  m->sig_state = d.sig_state;
+  memcpy(m->sig_note, d.sig_note, sizeof m->sig_note);
+  if (!d.ok) m->hex = rl_conf_hex_text(ev->data, ev->len, 512, 4);
+  return 0;
+}
+
+/* Wait up to ms for what w asks. 1: got it (in *out for messages), 0:
+ * the time ran out, -1: failed (reason set). A close ends any wait. */
+static int wait_event(run *x, conn *c, wait_for w, const rl_scen_step *s, uint64_t ms,
+                      received *out, int *closed, char *detail, size_t dlen) {
+  rl_conf_transport *T = x->R->t;
+  uint64_t start = T->ops->now_ms(T->self);
+  *closed = 0;
+  /* What arrived earlier for this connection first. */
+  if (w != WAIT_CLOSE) {
+    for (size_t i = 0; i < c->nbox; i++) {
+      if (wanted(x, &c->box[i], w, s)) {
+        *out = c->box[i];
+        memmove(&c->box[i], &c->box[i + 1], (c->nbox - i - 1) * sizeof *c->box);
+        c->nbox--;
+        return 1;
+      }
+    }
+  }
+  for (;;) {
+    rl_conf_event ev;
+    received m;
+    char why[256];
+    uint64_t now = T->ops->now_ms(T->self), left = now - start >= ms ? 0 : ms - (now - start);
+    if (left == 0) return 0;
+    if (T->ops->recv(T->self, c->name, left, &ev, why, sizeof why) != 0)
+      return fail(x, "receiving failed: %s", why);
+    if (ev.kind == RL_CONF_EV_TIMEOUT) continue;
+    if (ev.kind == RL_CONF_EV_CLOSED) {
+      *closed = 1;
+      snprintf(detail, dlen, "%s", ev.detail);
+      return w == WAIT_CLOSE ? 1 : 0;
+    }
+    if (decode_into(x, &ev, &m) != 0) return fail(x, "out of memory");
+    if (w != WAIT_CLOSE && wanted(x, &m, w, s)) {
+      *out = m;
+      return 1;
+    }
+    /* Kept for a later expect-message (an Update from the target...). */
+    if (c->nbox < MAILBOX_MAX)
+      c->box[c->nbox++] = m;
+    else
+      received_free(&m);
+  }
+}
+
+static uint64_t step_timeout(run *x, const rl_scen_step *s) {
+  if (s->within_ms) return s->within_ms;
+  if (x->sc->timeout_ms) return x->sc->timeout_ms;
+  return x->R->s.timeout_ms;
+}
+
+static void fmt_ms(uint64_t ms, char *buf, size_t n) {
+  if (ms % 1000 == 0)
+    snprintf(buf, n, "%llus", (unsigned long long)(ms / 1000));
+  else
+    snprintf(buf, n, "%llums", (unsigned long long)ms);
+}
+
+static void set_last(run *x, received *m) {
+  received_free(&x->last);
+  x->last = *m;
+  x->have_last = 1;
+  json_object_set(x->env.vars, "last", m->json);
+}
+
+static int captures(run *x, const rl_scen_capture *cap, size_t n, const json_t *msg) {
+  for (size_t i = 0; i < n; i++) {
+    json_t *v = rl_scen_path_get(msg, &cap[i].path);
+    if (!v) {
+      x->step = NULL;
+      return fail(x, "%s:%d:%d: capture %s: %s is absent in the message", cap[i].loc.file,
+                  cap[i].loc.line, cap[i].loc.col, cap[i].name, cap[i].path.text);
+    }
+    if (json_object_set(x->env.vars, cap[i].name, v) != 0) return fail(x, "out of memory");
+  }
+  return 0;
+}
+
+static int do_expect(run *x, const rl_scen_step *s) {
+  conn *c = get_conn(x, s->conn);
+  uint64_t ms = step_timeout(x, s);
+  wait_for w = s->kind == RL_SCEN_EXPECT ? WAIT_ANSWER : WAIT_MATCHING;
+  received m;
+  char t[32], detail[200], why[768];
+  int closed, got, h;
+  size_t bad = 0;
+  if (!c) return -1;
+  if (w == WAIT_ANSWER && !x->have_txid)
+    return scenario_error(x, "expect: nothing was sent yet (expect-message waits for any message)");
+  memset(&m, 0, sizeof m);
+  got = wait_event(x, c, w, s, ms, &m, &closed, detail, sizeof detail);
+  if (got < 0) return -1;
+  fmt_ms(ms, t, sizeof t);
+  if (got == 0) {
+    explain(x, NULL, &s->block);
+    if (closed)
+      return fail(x, "the connection was closed (%s) before %s", detail,
+                  w == WAIT_ANSWER ? "an answer came" : "a matching message came");
+    if (w == WAIT_ANSWER) return fail(x, "no answer within %s", t);
+    return fail(x, "no matching message within %s", t);
+  }
+  if (x->R->s.verify_signatures && m.sig_state == 0) {
+    explain(x, &m, &s->block);
+    fail(x, "the message's %s", m.sig_note);
+    received_free(&m);
+    return -1;
+  }
+  h = m.ok || s->block.nm == 0 ? rl_conf_block_holds(&s->block, m.json, &x->env, &bad, why, sizeof why) : 0;
+  if (h != 1) {
+    if (!m.ok && h == 0) snprintf(why, sizeof why, "the %s does not decode: %s",
+                                  w == WAIT_ANSWER ? "answer" : "message", m.json ? json_string_value(json_object_get(m.json, "undecodable")) : "?");
+    explain(x, &m, &s->block);
+    if (h < 0) {
+      x->scenario_error = 1;
+      fail(x, "scenario error: %s", why);
+    } else {
+      fail(x, "%s", why);
+    }
+    received_free(&m);
+    return -1;
+  }
+  (void)bad;
+  set_last(x, &m);
+  return captures(x, s->block.cap, s->block.ncap, x->last.json);
+}
+
+static int do_expect_close(run *x, const rl_scen_step *s) {
+  conn *c = get_conn(x, s->conn);
+  uint64_t ms = step_timeout(x, s);
+  received m;
+  char t[32], detail[200];
+  int closed, got;
+  if (!c) return -1;
+  got = wait_event(x, c, WAIT_CLOSE, s, ms, &m, &closed, detail, sizeof detail);
+  if (got < 0) return -1;
+  if (got == 0) {
+    fmt_ms(ms, t, sizeof t);
+    explain(x, c->nbox ? &c->box[c->nbox - 1] : NULL, NULL);
+    return fail(x, "the connection is still open after %s", t);
+  }
+  return 0;
+}
+
+static int do_expect_nothing(run *x, const rl_scen_step *s) {
+  conn *c = get_conn(x, s->conn);
+  uint64_t ms = step_timeout(x, s);
+  received m;
+  char t[32], detail[200];
+  int closed, got;
+  if (!c) return -1;
+  got = wait_event(x, c, WAIT_NOTHING, s, ms, &m, &closed, detail, sizeof detail);
+  if (got < 0) return -1;
+  fmt_ms(ms, t, sizeof t);
+  if (got == 1) {
+    explain(x, &m, s->has_where ? &s->where : NULL);
+    received_free(&m);
+    return fail(x, "expected no %smessage within %s, but one came", s->has_where ? "such " : "", t);
+  }
+  if (closed) {
+    explain(x, NULL, NULL);
+    return fail(x, "expected nothing within %s, but the connection was closed (%s)", t, detail);
+  }
+  return 0;
+}
+
+static int do_step(run *x, const rl_scen_step *s) {
+  char why[512];
+  int code = 0;
+  x->step = s;
+  switch (s->kind) {
+  case RL_SCEN_SEND: return do_send(x, s, 0);
+  case RL_SCEN_REPLY: return do_send(x, s, 1);
+  case RL_SCEN_SEND_RAW:
+  case RL_SCEN_SEND_STREAM: return do_send_raw(x, s);
+  case RL_SCEN_EXPECT:
+  case RL_SCEN_EXPECT_MESSAGE: return do_expect(x, s);
+  case RL_SCEN_EXPECT_CLOSE: return do_expect_close(x, s);
+  case RL_SCEN_EXPECT_NOTHING: return do_expect_nothing(x, s);
+  case RL_SCEN_CAPTURE:
+    if (!x->have_last) return scenario_error(x, "capture: no message received yet");
+    return captures(x, &s->cap, 1, x->last.json);
+  case RL_SCEN_LET: {
+    json_t *v = rl_conf_subst(s->tmpl, &x->env, &code, why, sizeof why);
+    if (!v) return scenario_error(x, why);
+    if (json_object_set_new(x->env.vars, s->cap.name, v) != 0) return fail(x, "out of memory");
+    return 0;
+  }
+  case RL_SCEN_SLEEP: x->R->t->ops->sleep_ms(x->R->t->self, s->within_ms); return 0;
+  case RL_SCEN_CLOSE:
+    for (int i = 0; i < MAX_CONNS; i++)
+      if (x->conns[i].open && strcmp(x->conns[i].name, s->conn) == 0) close_conn(x, &x->conns[i]);
+    return 0;
+  }
+  return scenario_error(x, "unknown step");
+}
+
+/* The options skip-if conditions look at. */
+static json_t *options_json(const rl_conf_runner *R) {
+  json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:s,s:b,s:b,s:I}", "link", R->s.link ? R->s.link : "",
+                        "transport", R->t->ops->name, "signatures",
+                        R->s.verify_signatures ? "verify" : "report", "node_id_length",
+                        (int)R->s.node_id_len, "overlay", R->s.overlay_name ? R->s.overlay_name : "",
+                        "credentials", R->s.have_credentials, "stream",
+                        R->t->ops->send_stream != NULL, "max_message_size",
+                        (json_int_t)R->s.max_message_size);
+  if (o && R->s.target_node_id) json_object_set_new(o, "target_node_id", json_string(R->s.target_node_id));
+  if (o && R->s.vars) json_object_update(o, (json_t *)R->s.vars);
+  if (o) json_object_set_new(o, "initial_ttl", json_integer(R->s.initial_ttl));
+  return o;
+}
+
+static json_t *initial_vars(const rl_conf_runner *R) {
+  json_t *v = json_pack("{s:I,s:s,s:i,s:i,s:i,s:s,s:I}", "overlay", (json_int_t)R->s.overlay,
+                        "overlay_name", R->s.overlay_name ? R->s.overlay_name : "",
+                        "configuration_sequence", (int)R->s.configuration_sequence, "initial_ttl",
+                        (int)R->s.initial_ttl, "node_id_length", (int)R->s.node_id_len,
+                        "my_node_id", R->s.my_node_id ? R->s.my_node_id : "", "max_message_size",
+                        (json_int_t)R->s.max_message_size);
+  if (v && R->s.target_node_id) json_object_set_new(v, "target_node_id", json_string(R->s.target_node_id));
+  if (v && R->s.vars) json_object_update(v, (json_t *)R->s.vars);
+  return v;
+}
+
+static int check_skips(run *x) {
+  json_t *opts = options_json(x->R);
+  int r = 0;
+  if (!opts) return fail(x, "out of memory");
+  for (size_t i = 0; i < x->sc->nskips && r == 0; i++) {
+    const rl_scen_skip *k = &x->sc->skips[i];
+    rl_scen_block b;
+    char why[512];
+    int h;
+    memset(&b, 0, sizeof b);
+    b.m = (rl_scen_matcher *)&k->cond;
+    b.nm = 1;
+    h = rl_conf_block_holds(&b, opts, &x->env, NULL, why, sizeof why);
+    if (h < 0) {
+      x->scenario_error = 1;
+      r = fail(x, "scenario error in skip-if at %s:%d:%d: %s", k->loc.file, k->loc.line,
+               k->loc.col, why);
+    } else if (h == 1) {
+      r = skip(x, "%s", k->reason);
+    }
+  }
+  json_decref(opts);
+  return r;
+}
+
+int rl_conf_run(rl_conf_runner *R, const rl_scenario *sc, rl_conf_result *res) {
+  run x;
+  uint64_t t0 = R->t->ops->now_ms(R->t->self);
+  int r = 0;
+  memset(&x, 0, sizeof x);
+  memset(res, 0, sizeof *res);
+  res->sc = sc;
+  x.R = R;
+  x.sc = sc;
+  x.status = RL_CONF_PASS;
+  x.env.rng = &R->rng;
+  x.env.node_id_len = R->s.node_id_len;
+  x.env.vars = initial_vars(R);
+  if (!x.env.vars || rl_conf_builder_init(&x.builder, R->codec, &x.env) != 0) {
+    r = RL_ERR_NOMEM;
+    goto done;
+  }
+  if (sc->is_responder) {
+    x.scenario_error = 1;
+    fail(&x, "%s is a responder file, not a scenario", sc->file);
+    goto done;
+  }
+  if (check_skips(&x) == 0) {
+    for (size_t i = 0; i < sc->nsteps; i++)
+      if (do_step(&x, &sc->steps[i]) != 0) break;
+  }
+  for (int i = 0; i < MAX_CONNS; i++)
+    if (x.conns[i].open) close_conn(&x, &x.conns[i]);
+  res->status = x.status;
+  res->scenario_error = x.scenario_error;
+  if (x.status != RL_CONF_PASS) {
+    res->reason = strdup(x.reason);
+    if (!res->reason) r = RL_ERR_NOMEM;
+  }
+  if (x.status == RL_CONF_FAIL) res->details = sb_take(&x.details);
+done:
+  free(x.details.s);
+  res->ms = R->t->ops->now_ms(R->t->self) - t0;
+  rl_conf_builder_free(&x.builder);
+  json_decref(x.env.vars);
+  json_decref(x.sent);
+  free(x.sent_hex);
+  received_free(&x.last);
+  return r;
+}
+
+/* ---- checking templates without a transport ---- */
+
+/* A stand-in for a captured value, by the name of the member captured:
+ * identifiers are NodeIdLength bytes of hex, 64-bit counters and times
+ * decimal strings, other numbers numbers. */
+static json_t *dummy_value(const rl_scen_path *p, size_t node_id_len) {
+  const char *name = p->nseg && p->seg[p->nseg - 1].name ? p->seg[p->nseg - 1].name : "";
+  static const char *const u64s[] = {"generation", "generation_counter", "transaction_id",
+                                     "storage_time", "response_id", "time", NULL};
+  static const char *const nums[] = {"lifetime", "index", "kind", "uptime", "replica_number",
+                                     "first", "last", "ttl", "length", NULL};
+  for (int i = 0; u64s[i]; i++)
+    if (strcmp(name, u64s[i]) == 0) return json_string("1");
+  for (int i = 0; nums[i]; i++)
+    if (strcmp(name, nums[i]) == 0) return json_integer(1);
+  if (strstr(name, "id") || strcmp(name, "resource") == 0 || strcmp(name, "closest") == 0 ||
+      strcmp(name, "next_peer") == 0) {
+    uint8_t z[20];
+    memset(z, 0x5a, sizeof z);
+    return rl_conf_hex_json(z, node_id_len <= 20 ? node_id_len : 20);
+  }
+  if (p->nseg && !p->seg[p->nseg - 1].name) return json_pack("{s:s}", "node_id", "5a5a");
+  return json_string("00");
+}
+
+static int check_block_values(run *x, const rl_scen_block *b, char *why, size_t whylen) {
+  for (size_t i = 0; i < b->nm; i++) {
+    json_t *v;
+    char e[512];
+    int code;
+    if (!b->m[i].value) continue;
+    v = rl_conf_subst(b->m[i].value, &x->env, &code, e, sizeof e);
+    if (!v) {
+      snprintf(why, whylen, "%s:%d:%d: %s", b->m[i].loc.file, b->m[i].loc.line, b->m[i].loc.col, e);
+      return RL_ERR_SYNTAX;
+    }
+    json_decref(v);
+  }
+  for (size_t i = 0; i < b->ncap; i++) {
+    json_t *v = dummy_value(&b->cap[i].path, x->env.node_id_len);
+    if (!v || json_object_set_new(x->env.vars, b->cap[i].name, v) != 0) return RL_ERR_NOMEM;
+  }
+  return 0;
+}
+
+int rl_conf_check_templates(rl_conf_runner *R, const rl_scenario *sc, char *why, size_t whylen) {
+  run x;
+  int r = 0;
+  json_t *req;
+  memset(&x, 0, sizeof x);
+  x.R = R;
+  x.sc = sc;
+  x.env.rng = &R->rng;
+  x.env.node_id_len = R->s.node_id_len;
+  x.env.vars = initial_vars(R);
+  req = json_pack("{s:{s:s,s:[]}}", "forwarding_header", "transaction_id", "1", "via_list");
+  if (!x.env.vars || !req || rl_conf_builder_init(&x.builder, R->codec, &x.env) != 0) {
+    r = RL_ERR_NOMEM;
+    goto done;
+  }
+  if (!json_object_get(x.env.vars, "target_node_id")) {
+    uint8_t z[20];
+    memset(z, 0xa5, sizeof z);
+    json_object_set_new(x.env.vars, "target_node_id", rl_conf_hex_json(z, R->s.node_id_len));
+  }
+  for (size_t i = 0; i < sc->nskips && r == 0; i++) {
+    rl_scen_block b;
+    memset(&b, 0, sizeof b);
+    b.m = (rl_scen_matcher *)&sc->skips[i].cond;
+    b.nm = 1;
+    r = check_block_values(&x, &b, why, whylen);
+  }
+  for (size_t i = 0; i < sc->nsteps && r == 0; i++) {
+    const rl_scen_step *s = &sc->steps[i];
+    rl_conf_built m;
+    char e[768];
+    switch (s->kind) {
+    case RL_SCEN_SEND:
+    case RL_SCEN_REPLY:
+      if (s->kind == RL_SCEN_REPLY && rl_conf_set_request_vars(&x.env, req, R->s.target_node_id) != 0) {
+        r = RL_ERR_NOMEM;
+        break;
+      }
+      r = rl_conf_build(&x.builder, s->tmpl, s->kind == RL_SCEN_REPLY, s->mut, s->nmut, &m, e, sizeof e);
+      if (r != 0)
+        snprintf(why, whylen, "%s:%d:%d: %s", s->loc.file, s->loc.line, s->loc.col, e);
+      else
+        json_object_set_new(x.env.vars, "txid", json_string("1"));
+      rl_conf_built_free(&m);
+      break;
+    case RL_SCEN_SEND_RAW:
+    case RL_SCEN_SEND_STREAM: json_object_set_new(x.env.vars, "txid", json_string("1")); break;
+    case RL_SCEN_EXPECT:
+    case RL_SCEN_EXPECT_MESSAGE:
+    case RL_SCEN_EXPECT_NOTHING:
+      if (s->has_where) r = check_block_values(&x, &s->where, why, whylen);
+      if (r == 0) r = check_block_values(&x, &s->block, why, whylen);
+      json_object_set(x.env.vars, "last", req);
+      break;
+    case RL_SCEN_CAPTURE: {
+      rl_scen_block b;
+      memset(&b, 0, sizeof b);
+      b.cap = (rl_scen_capture *)&s->cap;
+      b.ncap = 1;
+      r = check_block_values(&x, &b, why, whylen);
+      break;
+    }
+    case RL_SCEN_LET: {
+      int code;
+      json_t *v = rl_conf_subst(s->tmpl, &x.env, &code, e, sizeof e);
+      if (!v) {
+        snprintf(why, whylen, "%s:%d:%d: %s", s->loc.file, s->loc.line, s->loc.col, e);
+        r = code ? code : RL_ERR_SYNTAX;
+      } else if (json_object_set_new(x.env.vars, s->cap.name, v) != 0) {
+        r = RL_ERR_NOMEM;
+      }
+      break;
+    }
+    default: break;
+    }
+  }
+done:
+  if (r == RL_ERR_NOMEM) snprintf(why, whylen, "out of memory");
+  rl_conf_builder_free(&x.builder);
+  json_decref(x.env.vars);
+  json_decref(req);
+  return r;
+}

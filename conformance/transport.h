@@ -1,0 +1,65 @@
+/* transport.h: how the runner reaches the implementation under test.
+ *
+ * The runner speaks in whole RELOAD messages on named connections ("" is
+ * the first one; a `multi` scenario names others: send @b ...). A
+ * transport carries them: the network transport (TLS or TCP with the
+ * framing header of RFC 6940 6.6.2, or bare TCP) is built on
+ * src/net/link.h; the loopback transport (transport_fake.h) answers from
+ * a responder script, for the suite's own tests.
+ *
+ * Every operation returns 0 or a negative rl_err with a reason in why.
+ * Time goes through the transport too, so that the loopback transport can
+ * run on a virtual clock and a test of "nothing within 2s" takes no time. */
+#ifndef RL_CONF_TRANSPORT_H
+#define RL_CONF_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+typedef enum rl_conf_event_kind {
+  RL_CONF_EV_MESSAGE = 0, /* one whole message arrived (data, len) */
+  RL_CONF_EV_CLOSED,      /* the far end closed the connection (detail says how) */
+  RL_CONF_EV_TIMEOUT      /* nothing within the time given */
+} rl_conf_event_kind;
+
+typedef struct rl_conf_event {
+  rl_conf_event_kind kind;
+  const uint8_t *data; /* valid until the next call on the transport */
+  size_t len;
+  char detail[200];
+} rl_conf_event;
+
+typedef struct rl_conf_transport_ops {
+  const char *name; /* "loopback", "tls", "tcp", "tcp-unframed" */
+  /* Connect conn for a scenario of this role (client, joining peer,
+   * several nodes). Called before the first use of each name. */
+  int (*open)(void *self, const char *conn, rl_scen_role role, char *why, size_t whylen);
+  /* Send one message; the link adds the framing it uses. */
+  int (*send)(void *self, const char *conn, const uint8_t *msg, size_t len, char *why,
+              size_t whylen);
+  /* Write bytes on the stream as they are, bypassing the framing (for
+   * framing tests). NULL when the transport cannot: such steps are
+   * skipped with that reason. */
+  int (*send_stream)(void *self, const char *conn, const uint8_t *bytes, size_t len, char *why,
+                     size_t whylen);
+  /* The next event on conn, waiting at most timeout_ms. Messages that
+   * arrive on other connections meanwhile are kept for them. Returns 0
+   * with *ev filled, or an error (the transport itself failed). */
+  int (*recv)(void *self, const char *conn, uint64_t timeout_ms, rl_conf_event *ev, char *why,
+              size_t whylen);
+  /* Close conn (and forget it); quietly does nothing if it is not open. */
+  void (*close)(void *self, const char *conn);
+  /* Milliseconds on the transport's clock, and waiting on it. */
+  uint64_t (*now_ms)(void *self);
+  void (*sleep_ms)(void *self, uint64_t ms);
+  void (*destroy)(void *self);
+} rl_conf_transport_ops;
+
+typedef struct rl_conf_transport {
+  const rl_conf_transport_ops *ops;
+  void *self;
+} rl_conf_transport;
+
+#endif

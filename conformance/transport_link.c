@@ -1,0 +1,477 @@
+/* transport_link.c: see transport_link.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "transport_link.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/link.h"
+#include "runtime/error.h"
+
+#define MAX_CONNS 16
+/* The poll loop wakes at least this often for rl_link_ctx_tick (link.h). */
+#define TICK_MS 100
+/* 6.3.2: relo_token, overlay, configuration_sequence, version, ttl and
+ * fragment come before the 32-bit length of the whole message. */
+#define FWD_LENGTH_OFFSET 16
+#define FWD_FIXED_PREFIX 20
+
+typedef struct msg {
+  struct msg *next;
+  uint8_t *data;
+  size_t len;
+} msg;
+
+typedef struct conn {
+  char name[64];
+  int used;
+  rl_link *l;       /* framed kinds; NULL once it closed */
+  int fd;           /* tcp-unframed; -1 otherwise or once closed */
+  int up, closed;
+  char detail[200]; /* how it closed */
+  msg *head, *tail;
+  uint8_t *rbuf;    /* tcp-unframed: bytes of a message not complete yet */
+  size_t rlen;
+} conn;
+
+typedef struct lt {
+  rl_conf_link_config cfg;
+  struct sockaddr_storage addr;
+  socklen_t addrlen;
+  rl_link_ctx *ctx;
+  conn conns[MAX_CONNS];
+  msg *current; /* the last message handed out by recv */
+} lt;
+
+static void why_set(char *why, size_t whylen, const char *fmt, const char *a, const char *b) {
+  if (why && whylen) snprintf(why, whylen, fmt, a, b);
+}
+
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int rl_conf_link_kind_parse(const char *s, rl_conf_link_kind *out) {
+  if (strcmp(s, "tls") == 0) *out = RL_CONF_LINK_TLS;
+  else if (strcmp(s, "tcp") == 0) *out = RL_CONF_LINK_TCP;
+  else if (strcmp(s, "tcp-unframed") == 0) *out = RL_CONF_LINK_TCP_UNFRAMED;
+  else return RL_ERR_PARAM;
+  return 0;
+}
+
+static void free_msgs(msg *m) {
+  while (m) {
+    msg *n = m->next;
+    free(m->data);
+    free(m);
+    m = n;
+  }
+}
+
+static int push_msg(conn *c, const uint8_t *data, size_t len) {
+  msg *m = calloc(1, sizeof *m);
+  if (!m || !(m->data = malloc(len ? len : 1))) {
+    free(m);
+    return RL_ERR_NOMEM;
+  }
+  memcpy(m->data, data, len);
+  m->len = len;
+  if (c->tail) c->tail->next = m;
+  else c->head = m;
+  c->tail = m;
+  return 0;
+}
+
+static void mark_closed(conn *c, const char *how, const char *detail) {
+  c->closed = 1;
+  snprintf(c->detail, sizeof c->detail, "%s%s%s", how, detail && *detail ? ": " : "",
+           detail ? detail : "");
+}
+
+/* ---- link callbacks (framed kinds) ---- */
+
+static void on_up(void *user, rl_link *l) {
+  conn *c = rl_link_get_user(l);
+  (void)user;
+  if (c) c->up = 1;
+}
+
+static void on_message(void *user, rl_link *l, const uint8_t *m, size_t len) {
+  conn *c = rl_link_get_user(l);
+  (void)user;
+  /* Out of memory here loses the message; the runner then reports that
+   * nothing arrived, which is the most it can say. */
+  if (c) (void)push_msg(c, m, len);
+}
+
+static void on_oversize(void *user, rl_link *l, const uint8_t *hdr, size_t hdr_len,
+                        size_t announced) {
+  conn *c = rl_link_get_user(l);
+  char d[96];
+  (void)user;
+  (void)hdr;
+  (void)hdr_len;
+  if (!c) return;
+  snprintf(d, sizeof d, "the target sent a frame of %zu bytes, above our limit", announced);
+  mark_closed(c, "oversize frame", d);
+}
+
+static void on_closed(void *user, rl_link *l, rl_link_fail f, const char *detail) {
+  conn *c = rl_link_get_user(l);
+  (void)user;
+  if (!c) return;
+  c->l = NULL;
+  if (!c->closed) mark_closed(c, rl_link_fail_name(f), detail);
+}
+
+/* ---- tcp-unframed ---- */
+
+/* Cut whole messages out of c->rbuf by the forwarding header's length
+ * (6.3.2). A length that cannot be a message ends the connection: there
+ * is no way to find the next message on an unframed stream. */
+static void unframed_extract(lt *T, conn *c) {
+  size_t off = 0;
+  char d[128];
+  while (c->rlen - off >= FWD_FIXED_PREFIX) {
+    const uint8_t *p = c->rbuf + off + FWD_LENGTH_OFFSET;
+    uint32_t len = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    if (len < FWD_FIXED_PREFIX || len > T->cfg.max_message_size) {
+      snprintf(d, sizeof d, "forwarding header length %lu at stream offset %zu is not %d..%zu",
+               (unsigned long)len, off, FWD_FIXED_PREFIX, T->cfg.max_message_size);
+      mark_closed(c, "unframed stream", d);
+      close(c->fd);
+      c->fd = -1;
+      return;
+    }
+    if (c->rlen - off < len) break;
+    (void)push_msg(c, c->rbuf + off, len);
+    off += len;
+  }
+  memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+  c->rlen -= off;
+}
+
+static void unframed_read(lt *T, conn *c) {
+  ssize_t n = read(c->fd, c->rbuf + c->rlen, T->cfg.max_message_size - c->rlen);
+  if (n > 0) {
+    c->rlen += (size_t)n;
+    unframed_extract(T, c);
+    return;
+  }
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  mark_closed(c, n == 0 ? "EOF" : "IO", n == 0 ? "the target closed" : strerror(errno));
+  close(c->fd);
+  c->fd = -1;
+}
+
+/* ---- the poll loop ---- */
+
+/* Wait at most wait_ms for anything on any connection, and handle it. */
+static void pump(lt *T, uint64_t wait_ms) {
+  struct pollfd pfd[MAX_CONNS * 2 + 1];
+  rl_link *links[MAX_CONNS * 2];
+  conn *uconn[MAX_CONNS];
+  size_t nl = 0, nu = 0, np = 0;
+  uint64_t now;
+  if (T->ctx) {
+    nl = rl_link_ctx_links(T->ctx, links, MAX_CONNS * 2);
+    for (size_t i = 0; i < nl; i++) {
+      pfd[np].fd = rl_link_fd(links[i]);
+      pfd[np].events = rl_link_poll_events(links[i]);
+      pfd[np].revents = 0;
+      np++;
+    }
+  }
+  for (int i = 0; i < MAX_CONNS; i++)
+    if (T->conns[i].used && T->conns[i].fd >= 0) {
+      uconn[nu++] = &T->conns[i];
+      pfd[np].fd = T->conns[i].fd;
+      pfd[np].events = POLLIN;
+      pfd[np].revents = 0;
+      np++;
+    }
+  if (wait_ms > TICK_MS) wait_ms = TICK_MS;
+  (void)poll(pfd, np, (int)wait_ms);
+  now = mono_ms();
+  /* The links array was taken before the callbacks below run; a callback
+   * only closes links of this array from rl_link_handle on itself, which
+   * frees it after on_closed: handle each at most once, then re-list. */
+  for (size_t i = 0; i < nl; i++)
+    if (pfd[i].revents) rl_link_handle(links[i], pfd[i].revents, now);
+  for (size_t i = 0; i < nu; i++)
+    if (pfd[nl + i].revents && uconn[i]->fd >= 0) unframed_read(T, uconn[i]);
+  if (T->ctx) rl_link_ctx_tick(T->ctx, now);
+}
+
+/* ---- operations ---- */
+
+static conn *find(lt *T, const char *name) {
+  for (int i = 0; i < MAX_CONNS; i++)
+    if (T->conns[i].used && strcmp(T->conns[i].name, name) == 0) return &T->conns[i];
+  return NULL;
+}
+
+static void conn_drop(conn *c) {
+  if (c->l) {
+    rl_link_set_user(c->l, NULL);
+    rl_link_close(c->l); /* finishes in the background (pump) */
+  }
+  if (c->fd >= 0) close(c->fd);
+  free_msgs(c->head);
+  free(c->rbuf);
+  memset(c, 0, sizeof *c);
+  c->fd = -1;
+}
+
+static int unframed_connect(lt *T, conn *c, char *why, size_t whylen) {
+  int fd = socket(T->addr.ss_family, SOCK_STREAM, 0);
+  if (fd < 0 || connect(fd, (const struct sockaddr *)&T->addr, T->addrlen) != 0) {
+    why_set(why, whylen, "connecting to %s: %s", T->cfg.target, strerror(errno));
+    if (fd >= 0) close(fd);
+    return RL_ERR_IO;
+  }
+  if (!(c->rbuf = malloc(T->cfg.max_message_size))) {
+    close(fd);
+    why_set(why, whylen, "%s%s", "out of memory", "");
+    return RL_ERR_NOMEM;
+  }
+  c->fd = fd;
+  c->up = 1;
+  return 0;
+}
+
+static int t_open(void *self, const char *name, rl_scen_role role, char *why, size_t whylen) {
+  lt *T = self;
+  conn *c = find(T, name);
+  uint64_t deadline;
+  int r;
+  (void)role; /* a client and a joining peer connect alike (6.6, 11.4) */
+  if (c && !c->closed) return 0;
+  if (c) conn_drop(c);
+  for (int i = 0; i < MAX_CONNS && !c; i++)
+    if (!T->conns[i].used) c = &T->conns[i];
+  if (!c) {
+    why_set(why, whylen, "more than %s connections%s", "16", "");
+    return RL_ERR_STATE;
+  }
+  memset(c, 0, sizeof *c);
+  c->fd = -1;
+  snprintf(c->name, sizeof c->name, "%s", name);
+  c->used = 1;
+  if (T->cfg.kind == RL_CONF_LINK_TCP_UNFRAMED) {
+    r = unframed_connect(T, c, why, whylen);
+    if (r != 0) conn_drop(c);
+    return r;
+  }
+  c->l = rl_link_connect(T->ctx, (const struct sockaddr *)&T->addr, T->addrlen);
+  if (!c->l) {
+    conn_drop(c);
+    why_set(why, whylen, "%s%s", "no socket or memory for the link", "");
+    return RL_ERR_NOMEM;
+  }
+  rl_link_set_user(c->l, c);
+  deadline = mono_ms() + T->cfg.connect_timeout_ms;
+  while (!c->up && !c->closed && mono_ms() < deadline) pump(T, deadline - mono_ms());
+  if (c->up && !c->closed) return 0;
+  r = c->closed ? RL_ERR_IO : RL_ERR_TIMEOUT;
+  why_set(why, whylen, "%s: %s", T->cfg.target, c->closed ? c->detail : "connect timed out");
+  conn_drop(c);
+  return r;
+}
+
+static int t_send(void *self, const char *name, const uint8_t *m, size_t len, char *why,
+                  size_t whylen) {
+  lt *T = self;
+  conn *c = find(T, name);
+  int r;
+  if (!c || c->closed) {
+    why_set(why, whylen, "the connection is closed%s%s", c ? ": " : "", c ? c->detail : "");
+    return RL_ERR_IO;
+  }
+  if (T->cfg.kind == RL_CONF_LINK_TCP_UNFRAMED) {
+    size_t off = 0;
+    while (off < len) {
+      ssize_t n = send(c->fd, m + off, len - off, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        why_set(why, whylen, "writing: %s%s", strerror(errno), "");
+        return RL_ERR_IO;
+      }
+      off += (size_t)n;
+    }
+    return 0;
+  }
+  r = rl_link_send(c->l, m, len);
+  if (r != 0) {
+    why_set(why, whylen, "the link refused the message (%s)%s", rl_strerror(r),
+            len > T->cfg.max_message_size ? ": above --link-max-message-size" : "");
+    return r;
+  }
+  /* Get it onto the wire now: the runner may wait on another connection. */
+  pump(T, 0);
+  return 0;
+}
+
+static int t_recv(void *self, const char *name, uint64_t timeout_ms, rl_conf_event *ev,
+                  char *why, size_t whylen) {
+  lt *T = self;
+  conn *c = find(T, name);
+  uint64_t deadline = mono_ms() + timeout_ms;
+  free_msgs(T->current);
+  T->current = NULL;
+  memset(ev, 0, sizeof *ev);
+  if (!c) {
+    why_set(why, whylen, "connection @%s is not open%s", name, "");
+    return RL_ERR_STATE;
+  }
+  for (;;) {
+    uint64_t now;
+    if (c->head) {
+      msg *m = c->head;
+      c->head = m->next;
+      if (!c->head) c->tail = NULL;
+      m->next = NULL;
+      T->current = m;
+      ev->kind = RL_CONF_EV_MESSAGE;
+      ev->data = m->data;
+      ev->len = m->len;
+      return 0;
+    }
+    if (c->closed) {
+      ev->kind = RL_CONF_EV_CLOSED;
+      snprintf(ev->detail, sizeof ev->detail, "%s", c->detail);
+      return 0;
+    }
+    now = mono_ms();
+    if (now >= deadline) {
+      ev->kind = RL_CONF_EV_TIMEOUT;
+      return 0;
+    }
+    pump(T, deadline - now);
+  }
+}
+
+static int t_send_stream(void *self, const char *name, const uint8_t *b, size_t len, char *why,
+                         size_t whylen) {
+  /* Unframed, the stream is the messages: raw bytes go out as they are. */
+  return t_send(self, name, b, len, why, whylen);
+}
+
+static void t_close(void *self, const char *name) {
+  conn *c = find(self, name);
+  if (c) conn_drop(c);
+}
+
+static uint64_t t_now(void *self) {
+  (void)self;
+  return mono_ms();
+}
+
+/* Sleeping keeps the links alive: acks and keepalives go on (6.6.2). */
+static void t_sleep(void *self, uint64_t ms) {
+  uint64_t deadline = mono_ms() + ms, now;
+  while ((now = mono_ms()) < deadline) pump(self, deadline - now);
+}
+
+static void t_destroy(void *self) {
+  lt *T = self;
+  for (int i = 0; i < MAX_CONNS; i++)
+    if (T->conns[i].used) conn_drop(&T->conns[i]);
+  free_msgs(T->current);
+  if (T->ctx) rl_link_ctx_free(T->ctx);
+  free(T);
+}
+
+static const rl_conf_transport_ops tls_ops = {"tls", t_open, t_send, NULL, t_recv, t_close,
+                                              t_now, t_sleep, t_destroy};
+static const rl_conf_transport_ops tcp_ops = {"tcp", t_open, t_send, NULL, t_recv, t_close,
+                                              t_now, t_sleep, t_destroy};
+static const rl_conf_transport_ops unframed_ops = {
+    "tcp-unframed", t_open, t_send, t_send_stream, t_recv, t_close, t_now, t_sleep, t_destroy};
+
+/* HOST:PORT or [HOST]:PORT to an address (the first getaddrinfo gives). */
+static int resolve(lt *T, const char *target, char *why, size_t whylen) {
+  char host[256];
+  const char *colon = strrchr(target, ':'), *h = target;
+  size_t hl;
+  struct addrinfo hints, *ai = NULL;
+  int r;
+  if (!colon || !colon[1] || colon == target) {
+    why_set(why, whylen, "--target %s: expected HOST:PORT%s", target, "");
+    return RL_ERR_SYNTAX;
+  }
+  hl = (size_t)(colon - target);
+  if (target[0] == '[' && hl >= 2 && target[hl - 1] == ']') {
+    h = target + 1;
+    hl -= 2;
+  }
+  if (hl >= sizeof host) {
+    why_set(why, whylen, "--target %s: host name too long%s", target, "");
+    return RL_ERR_SYNTAX;
+  }
+  memcpy(host, h, hl);
+  host[hl] = 0;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_socktype = SOCK_STREAM;
+  r = getaddrinfo(host, colon + 1, &hints, &ai);
+  if (r != 0 || !ai || ai->ai_addrlen > sizeof T->addr) {
+    why_set(why, whylen, "--target %s: %s", target, r ? gai_strerror(r) : "no address");
+    if (ai) freeaddrinfo(ai);
+    return RL_ERR_SYNTAX;
+  }
+  memcpy(&T->addr, ai->ai_addr, ai->ai_addrlen);
+  T->addrlen = ai->ai_addrlen;
+  freeaddrinfo(ai);
+  return 0;
+}
+
+int rl_conf_link_new(const rl_conf_link_config *cfg, rl_conf_transport *out, char *why,
+                     size_t whylen) {
+  lt *T = calloc(1, sizeof *T);
+  int r;
+  if (!T) {
+    why_set(why, whylen, "%s%s", "out of memory", "");
+    return RL_ERR_NOMEM;
+  }
+  T->cfg = *cfg;
+  if (!T->cfg.connect_timeout_ms) T->cfg.connect_timeout_ms = 10000;
+  for (int i = 0; i < MAX_CONNS; i++) T->conns[i].fd = -1;
+  if ((r = resolve(T, cfg->target, why, whylen)) != 0) {
+    free(T);
+    return r;
+  }
+  if (cfg->kind == RL_CONF_LINK_TLS && (!cfg->cred || !cfg->trust)) {
+    why_set(why, whylen, "--link tls needs --cert, --key and --ca (or use --link tcp%s%s)", "",
+            "");
+    free(T);
+    return RL_ERR_PARAM;
+  }
+  if (cfg->kind != RL_CONF_LINK_TCP_UNFRAMED) {
+    rl_link_params p;
+    rl_link_callbacks cb = {on_up, on_message, on_oversize, on_closed};
+    memset(&p, 0, sizeof p);
+    p.mode = cfg->kind == RL_CONF_LINK_TLS ? RL_LINK_TLS : RL_LINK_TCP_INSECURE;
+    p.max_message_size = cfg->max_message_size;
+    p.handshake_timeout_ms = T->cfg.connect_timeout_ms;
+    p.cred = cfg->cred;
+    p.trust = cfg->trust;
+    if (!(T->ctx = rl_link_ctx_new(&p, &cb, T, why, whylen))) {
+      free(T);
+      return RL_ERR_PARAM;
+    }
+  }
+  out->ops = cfg->kind == RL_CONF_LINK_TLS   ? &tls_ops
+             : cfg->kind == RL_CONF_LINK_TCP ? &tcp_ops
+                                             : &unframed_ops;
+  out->self = T;
+  return 0;
+}

@@ -1,0 +1,48 @@
+/* transport_link.h: the network transport: the runner's connections are
+ * real ones to the implementation under test, over src/net/link.h (TLS
+ * with the framing header, TLS-TCP-FH-NO-ICE, RFC 6940 6.6.5; or the same
+ * framing over plain TCP), or over bare TCP with no framing at all, for
+ * implementations that skip it ("tcp-unframed": each message is found by
+ * the forwarding header's length field, 6.3.2).
+ *
+ * Everything runs on the caller's thread: open, recv and sleep_ms drive a
+ * poll() loop over every connection, so that frames are acked and
+ * keepalives sent (6.6.2) while the runner waits. */
+#ifndef RL_CONF_TRANSPORT_LINK_H
+#define RL_CONF_TRANSPORT_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "security/credentials.h"
+#include "security/trust.h"
+#include "transport.h"
+
+typedef enum rl_conf_link_kind {
+  RL_CONF_LINK_TLS = 0,      /* TLS-TCP-FH-NO-ICE */
+  RL_CONF_LINK_TCP,          /* the framing header over plain TCP */
+  RL_CONF_LINK_TCP_UNFRAMED  /* RELOAD messages back to back on plain TCP */
+} rl_conf_link_kind;
+
+typedef struct rl_conf_link_config {
+  const char *target;        /* HOST:PORT, or [V6ADDR]:PORT */
+  rl_conf_link_kind kind;
+  /* The largest message we send or accept. Larger than the target's
+   * max-message-size, so that the oversize tests can send what it must
+   * refuse (6.6). */
+  size_t max_message_size;
+  uint64_t connect_timeout_ms; /* TCP connect + TLS handshake; 0: 10000 */
+  const rl_credentials *cred;  /* TLS: our certificate and key; borrowed */
+  const rl_trust *trust;       /* TLS: what we accept from the target; borrowed */
+} rl_conf_link_config;
+
+/* Parse "tls", "tcp" or "tcp-unframed". 0 or RL_ERR_PARAM. */
+int rl_conf_link_kind_parse(const char *s, rl_conf_link_kind *out);
+
+/* 0, or a negative rl_err with why (a bad target, TLS without
+ * credentials or trust, no memory). Nothing connects before the first
+ * open. */
+int rl_conf_link_new(const rl_conf_link_config *cfg, rl_conf_transport *out, char *why,
+                     size_t whylen);
+
+#endif

@@ -1,0 +1,196 @@
+/* sip_write.c: see sip_write.h. */
+#include "sip/sip_write.h"
+
+#include <string.h>
+
+#include "runtime/error.h"
+#include "sip/sip_hdr.h"
+#include "sip/sip_util.h"
+
+void rl_sip_put(rl_writer *w, const char *s, size_t n) {
+  if (n) rl_put_bytes(w, (const uint8_t *)s, n);
+}
+
+void rl_sip_put_str(rl_writer *w, rl_sip_str s) { rl_sip_put(w, s.p, s.len); }
+
+void rl_sip_put_cstr(rl_writer *w, const char *s) { rl_sip_put(w, s, strlen(s)); }
+
+void rl_sip_put_uint(rl_writer *w, unsigned long long v) {
+  char digits[20];
+  size_t n = 0;
+  do {
+    digits[sizeof digits - ++n] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  rl_sip_put(w, digits + sizeof digits - n, n);
+}
+
+void rl_sip_write_request_line(rl_writer *w, const char *method, rl_sip_str uri) {
+  rl_sip_put_cstr(w, method);
+  rl_sip_put(w, " ", 1);
+  rl_sip_put_str(w, uri);
+  rl_sip_put_cstr(w, " SIP/2.0\r\n");
+}
+
+void rl_sip_write_status_line(rl_writer *w, int status, const char *reason) {
+  rl_sip_put_cstr(w, "SIP/2.0 ");
+  rl_sip_put_uint(w, (unsigned long long)status);
+  rl_sip_put(w, " ", 1);
+  rl_sip_put_cstr(w, reason);
+  rl_sip_put(w, "\r\n", 2);
+}
+
+void rl_sip_write_header(rl_writer *w, const char *name, rl_sip_str value) {
+  rl_sip_put_cstr(w, name);
+  rl_sip_put(w, ": ", 2);
+  rl_sip_put_str(w, value);
+  rl_sip_put(w, "\r\n", 2);
+}
+
+void rl_sip_write_header_cstr(rl_writer *w, const char *name, const char *value) {
+  rl_sip_put_cstr(w, name);
+  rl_sip_put(w, ": ", 2);
+  rl_sip_put_cstr(w, value);
+  rl_sip_put(w, "\r\n", 2);
+}
+
+void rl_sip_write_header_uint(rl_writer *w, const char *name, unsigned long long value) {
+  rl_sip_put_cstr(w, name);
+  rl_sip_put(w, ": ", 2);
+  rl_sip_put_uint(w, value);
+  rl_sip_put(w, "\r\n", 2);
+}
+
+void rl_sip_write_body(rl_writer *w, const char *content_type, const void *body, size_t len) {
+  if (content_type) rl_sip_write_header_cstr(w, "Content-Type", content_type);
+  rl_sip_write_header_uint(w, "Content-Length", len);
+  rl_sip_put(w, "\r\n", 2);
+  if (len) rl_sip_put(w, body, len);
+}
+
+/* The rest of list header h once its first value is gone: the remaining
+ * values, or p NULL when it had only one. */
+static int drop_first_value(const rl_sip_header *h, rl_sip_str *rest) {
+  size_t pos = 0;
+  int r;
+  if (h->kind == RL_SIP_HDR_VIA) {
+    rl_sip_via via;
+    r = rl_sip_via_next(h->value, &pos, &via, NULL);
+  } else {
+    rl_sip_addr a;
+    r = rl_sip_route_next(h->kind, h->value, &pos, &a, NULL);
+  }
+  if (r <= 0) return RL_ERR_SYNTAX;
+  rest->p = NULL;
+  rest->len = 0;
+  if (pos < h->value.len) {
+    rest->p = h->value.p + pos;
+    rest->len = h->value.len - pos;
+    *rest = rl_sip_trim(*rest);
+  }
+  return 0;
+}
+
+/* Header h with its first value removed, or nothing if that was all. */
+static int write_without_first(rl_writer *w, const rl_sip_header *h) {
+  rl_sip_str rest;
+  int r = drop_first_value(h, &rest);
+  if (r < 0) return r;
+  if (rest.p) {
+    rl_sip_put_str(w, h->name);
+    rl_sip_put(w, ": ", 2);
+    rl_sip_put_str(w, rest);
+    rl_sip_put(w, "\r\n", 2);
+  }
+  return 0;
+}
+
+static int end_message(rl_writer *w, const rl_sip_msg *msg) {
+  rl_sip_put(w, "\r\n", 2);
+  rl_sip_put_str(w, msg->body);
+  return w->err ? w->err : 0;
+}
+
+int rl_sip_write_forward(rl_writer *w, const rl_sip_msg *req, const rl_sip_forward *fwd) {
+  long top_route = fwd->drop_top_route ? rl_sip_msg_find(req, RL_SIP_HDR_ROUTE, 0) : -1;
+  int have_max_forwards = 0;
+
+  if (!req->is_request || !fwd->via.p) return RL_ERR_PARAM;
+  rl_sip_put_str(w, req->method_name);
+  rl_sip_put(w, " ", 1);
+  rl_sip_put_str(w, fwd->request_uri.p ? fwd->request_uri : req->request_uri);
+  rl_sip_put(w, " ", 1);
+  rl_sip_put_str(w, req->version);
+  rl_sip_put(w, "\r\n", 2);
+  rl_sip_write_header(w, "Via", fwd->via);
+  if (fwd->record_route.p) rl_sip_write_header(w, "Record-Route", fwd->record_route);
+
+  for (size_t i = 0; i < req->nhdr; i++) {
+    const rl_sip_header *h = &req->hdr[i];
+    int r;
+    if (h->kind == RL_SIP_HDR_MAX_FORWARDS) {
+      unsigned hops;
+      r = rl_sip_max_forwards_parse(h->value, &hops, NULL);
+      if (r < 0) return r;
+      if (hops == 0) return RL_ERR_PARAM;
+      rl_sip_write_header_uint(w, "Max-Forwards", hops - 1);
+      have_max_forwards = 1;
+    } else if ((long)i == top_route) {
+      r = write_without_first(w, h);
+      if (r < 0) return r;
+    } else {
+      rl_sip_put_str(w, h->line);
+    }
+  }
+  /* 16.6 step 3: no Max-Forwards: add one with the value 70. */
+  if (!have_max_forwards) rl_sip_write_header_uint(w, "Max-Forwards", 70);
+  return end_message(w, req);
+}
+
+int rl_sip_write_response(rl_writer *w, const rl_sip_msg *req, int status, const char *reason,
+                          rl_sip_str to_tag) {
+  static const rl_sip_hdr_kind copied[] = {
+    RL_SIP_HDR_VIA, RL_SIP_HDR_FROM, RL_SIP_HDR_TO, RL_SIP_HDR_CALL_ID, RL_SIP_HDR_CSEQ,
+    RL_SIP_HDR_TIMESTAMP,
+  };
+  rl_sip_write_status_line(w, status, reason);
+  for (size_t k = 0; k < sizeof copied / sizeof copied[0]; k++) {
+    rl_sip_hdr_kind kind = copied[k];
+    if (kind == RL_SIP_HDR_TIMESTAMP && status != 100) continue;
+    for (long i = rl_sip_msg_find(req, kind, 0); i >= 0;
+         i = rl_sip_msg_find(req, kind, (size_t)i + 1)) {
+      const rl_sip_header *h = &req->hdr[i];
+      if (kind == RL_SIP_HDR_TO && status > 100 && to_tag.p) {
+        rl_sip_addr to;
+        int r = rl_sip_to_parse(h->value, &to, NULL);
+        if (r < 0) return r;
+        if (!to.tag.p) {
+          rl_sip_put_str(w, h->name);
+          rl_sip_put(w, ": ", 2);
+          rl_sip_put_str(w, h->value);
+          rl_sip_put_cstr(w, ";tag=");
+          rl_sip_put_str(w, to_tag);
+          rl_sip_put(w, "\r\n", 2);
+          continue;
+        }
+      }
+      rl_sip_put_str(w, h->line);
+    }
+  }
+  return w->err ? w->err : 0;
+}
+
+int rl_sip_write_response_forward(rl_writer *w, const rl_sip_msg *resp) {
+  long top = rl_sip_msg_find(resp, RL_SIP_HDR_VIA, 0);
+  if (resp->is_request || top < 0) return RL_ERR_SYNTAX;
+  rl_sip_put_str(w, resp->start_line);
+  for (size_t i = 0; i < resp->nhdr; i++) {
+    if ((long)i == top) {
+      int r = write_without_first(w, &resp->hdr[i]);
+      if (r < 0) return r;
+    } else {
+      rl_sip_put_str(w, resp->hdr[i].line);
+    }
+  }
+  return end_message(w, resp);
+}
