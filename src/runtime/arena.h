@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct rl_arena {
   uint8_t *base;
@@ -61,6 +62,23 @@ static inline void *rl_arena_scratch(rl_arena *a, size_t count, size_t size) {
   if (m > a->hi - a->lo) return NULL;
   a->hi -= m;
   return a->base + a->hi;
+}
+
+/* Lists decoded in place (generated decoders): the elements were decoded
+ * into [mark, resv), room for the most elements their region could hold,
+ * and whatever they placed in the arena themselves followed from resv on.
+ * Keep the first used bytes of the room (rounded up) and give back the
+ * rest, moving what follows down. Returns by how many bytes it was moved,
+ * for the caller to correct its pointers into it, or 0 when nothing
+ * moved. */
+static inline size_t rl_arena_shrink(rl_arena *a, size_t mark, size_t resv, size_t used) {
+  size_t keep = (used + RL_ARENA_ALIGN - 1) & ~(size_t)(RL_ARENA_ALIGN - 1);
+  size_t gap = resv - mark - keep;
+  size_t after = a->lo - resv;
+  a->lo -= gap;
+  if (gap == 0 || after == 0) return 0;
+  memmove(a->base + mark + keep, a->base + resv, after);
+  return gap;
 }
 
 /* Bytes still free between the two ends. */

@@ -25,3 +25,33 @@ int rl_elem_fail(rl_ctx *ctx, const rl_cursor *c, const char *list, long index,
   rl_errinfo_push_index(&ctx->err, index, code);
   return rl_errinfo_push(&ctx->err, list, code);
 }
+
+static size_t offset_at(const rl_ctx *ctx, const uint8_t *at, size_t back) {
+  return (ctx->base ? (size_t)(at - ctx->base) : 0) - back;
+}
+
+const uint8_t *rl_dec_fail(rl_ctx *ctx, const uint8_t *at, size_t back, int code,
+                           const char *field, const char *reason) {
+  rl_errinfo_set(&ctx->err, code, offset_at(ctx, at, back), field, reason);
+  return NULL;
+}
+
+const uint8_t *rl_dec_elem_fail(rl_ctx *ctx, const uint8_t *at, size_t back,
+                                const char *list, long index, int code,
+                                const char *reason) {
+  rl_errinfo_set(&ctx->err, code, offset_at(ctx, at, back), NULL, reason);
+  rl_errinfo_push_index(&ctx->err, index, code);
+  rl_errinfo_push(&ctx->err, list, code);
+  return NULL;
+}
+
+const uint8_t *rl_dec_push(rl_ctx *ctx, const char *name) {
+  rl_errinfo_push(&ctx->err, name, ctx->err.code);
+  return NULL;
+}
+
+const uint8_t *rl_dec_push_index(rl_ctx *ctx, const char *list, long index) {
+  rl_errinfo_push_index(&ctx->err, index, ctx->err.code);
+  rl_errinfo_push(&ctx->err, list, ctx->err.code);
+  return NULL;
+}

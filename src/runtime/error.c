@@ -69,13 +69,7 @@ uint16_t rl_err_reload_code(int err) {
   return 0x0014;                               /* Error_Invalid_Message */
 }
 
-void rl_errinfo_clear(rl_errinfo *e) {
-  e->code = 0;
-  e->offset = 0;
-  e->reason = NULL;
-  e->nseg = 0;
-  e->dropped = 0;
-}
+extern inline void rl_errinfo_clear(rl_errinfo *e);
 
 static void push(rl_errinfo *e, const char *name, long index) {
   if (e->nseg < RL_PATH_MAX) {

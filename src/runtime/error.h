@@ -84,7 +84,15 @@ typedef struct rl_errinfo {
   rl_pathseg seg[RL_PATH_MAX];
 } rl_errinfo;
 
-void rl_errinfo_clear(rl_errinfo *e);
+/* Inline (C99 inline; error.c has the external definition): every
+ * rl_T_parse starts with it. */
+inline void rl_errinfo_clear(rl_errinfo *e) {
+  e->code = 0;
+  e->offset = 0;
+  e->reason = NULL;
+  e->nseg = 0;
+  e->dropped = 0;
+}
 
 /* Record a failure: code, offset, reason, and the innermost path segment. */
 int rl_errinfo_set(rl_errinfo *e, int code, size_t offset, const char *field,

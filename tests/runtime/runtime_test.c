@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "runtime/arena.h"
+#include "runtime/ctx.h"
 #include "runtime/cursor.h"
 #include "runtime/error.h"
 #include "runtime/writer.h"
@@ -41,6 +42,45 @@ START_TEST(cursor_refuses_short_input_and_stays_put) {
   ck_assert_uint_eq(rl_cursor_left(&child), 2);
   ck_assert_uint_eq(rl_cursor_left(&c), 1);
   ck_assert_int_eq(rl_get_uint(&c, 5, &v), -1);
+}
+END_TEST
+
+/* What the generated decoders use: one check, then unchecked reads. */
+START_TEST(local_reads_after_one_check) {
+  static const uint8_t in[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09};
+  const uint8_t *end = in + sizeof in;
+  ck_assert(rl_has(in, end, 9));
+  ck_assert(!rl_has(in, end, 10));
+  ck_assert(rl_has(end, end, 0));
+  ck_assert(!rl_has(in + 8, end, 2));
+  ck_assert_uint_eq(rl_rd_u16(in), 0x0102);
+  ck_assert_uint_eq(rl_rd_u24(in + 1), 0x020304);
+  ck_assert_uint_eq(rl_rd_u32(in + 5), 0x06070809);
+  ck_assert(rl_rd_u64(in + 1) == 0x0203040506070809ull);
+}
+END_TEST
+
+/* The decoders' failure functions: offset from ctx->base, moved back for
+ * a value found bad after it was read; the path, innermost first. */
+START_TEST(decoder_failures_record_offset_and_path) {
+  static const uint8_t in[16];
+  uint64_t mem[8];
+  rl_arena a;
+  rl_ctx ctx;
+  char buf[256];
+  rl_arena_init(&a, mem, sizeof mem);
+  rl_ctx_init(&ctx, &a, NULL);
+  ctx.base = in;
+  ck_assert_ptr_null(rl_dec_fail(&ctx, in + 9, 1, RL_ERR_BAD_ENUM, "type", "bad type"));
+  ck_assert_ptr_null(rl_dec_push(&ctx, "addr_port"));
+  ck_assert_ptr_null(rl_dec_push_index(&ctx, "candidates", 2));
+  ck_assert_int_eq(ctx.err.code, RL_ERR_BAD_ENUM);
+  ck_assert_uint_eq(ctx.err.offset, 8);
+  ck_assert_str_eq(rl_errinfo_path(&ctx.err, buf, sizeof buf), "candidates[2].addr_port.type");
+  ck_assert_ptr_null(rl_dec_elem_fail(&ctx, in + 4, 0, "numbers", 3, RL_ERR_TRUNCATED, NULL));
+  ck_assert_int_eq(ctx.err.code, RL_ERR_TRUNCATED);
+  ck_assert_uint_eq(ctx.err.offset, 4);
+  ck_assert_str_eq(rl_errinfo_path(&ctx.err, buf, sizeof buf), "numbers[3]");
 }
 END_TEST
 
@@ -106,6 +146,38 @@ START_TEST(arena_two_ends) {
 }
 END_TEST
 
+/* A list decoded in place: room for 4 elements of 8 bytes, 1 used, and 12
+ * bytes the element placed after the room move down over the other 3. */
+START_TEST(arena_shrink_moves_what_follows) {
+  uint64_t mem[16];
+  rl_arena a;
+  rl_arena_init(&a, mem, sizeof mem);
+  ck_assert_ptr_nonnull(rl_arena_alloc(&a, 8)); /* before the list: stays */
+  size_t mark = a.lo;
+  uint8_t *room = rl_arena_alloc_array(&a, 4, 8);
+  size_t resv = a.lo;
+  memset(room, 0x11, 8);
+  uint8_t *after = rl_arena_alloc(&a, 12);
+  memcpy(after, "abcdefghijkl", 12);
+  ck_assert_uint_eq(rl_arena_shrink(&a, mark, resv, 8), 24);
+  ck_assert_uint_eq(a.lo, mark + 8 + 16);
+  ck_assert_mem_eq(room + 8, "abcdefghijkl", 12);
+  ck_assert_uint_eq(room[7], 0x11);
+  /* Nothing after the room: the unused part is given back, nothing moves. */
+  mark = a.lo;
+  rl_arena_alloc_array(&a, 3, 8);
+  ck_assert_uint_eq(rl_arena_shrink(&a, mark, a.lo, 5), 0);
+  ck_assert_uint_eq(a.lo, mark + 8);
+  /* All of the room used: nothing to give back. */
+  mark = a.lo;
+  rl_arena_alloc_array(&a, 2, 8);
+  resv = a.lo;
+  rl_arena_alloc(&a, 8);
+  ck_assert_uint_eq(rl_arena_shrink(&a, mark, resv, 16), 0);
+  ck_assert_uint_eq(a.lo, resv + 8);
+}
+END_TEST
+
 START_TEST(errinfo_path_and_format) {
   rl_errinfo e;
   char buf[256];
@@ -142,10 +214,13 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, cursor_reads_big_endian);
   tcase_add_test(tc, cursor_refuses_short_input_and_stays_put);
+  tcase_add_test(tc, local_reads_after_one_check);
+  tcase_add_test(tc, decoder_failures_record_offset_and_path);
   tcase_add_test(tc, writer_fills_length_and_checks_range);
   tcase_add_test(tc, writer_reports_full_buffer);
   tcase_add_test(tc, writer_patch_checks_width);
   tcase_add_test(tc, arena_two_ends);
+  tcase_add_test(tc, arena_shrink_moves_what_follows);
   tcase_add_test(tc, errinfo_path_and_format);
   tcase_add_test(tc, every_error_has_a_name_and_text);
   suite_add_tcase(s, tc);
