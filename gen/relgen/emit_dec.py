@@ -58,6 +58,8 @@ class DecodeEmitter:
         self.E = "end"
         self.nend = 0
         self.elem_idx = None
+        self.prefix_known = False
+        self.defer = {}
         body.append("const uint8_t *start_ = p;")
         body.append("(void)ctx;")
         body.append("(void)end;")
@@ -176,13 +178,24 @@ class DecodeEmitter:
                 out += self.dec_select(t, x, obj)
                 i += 1
                 continue
-            # A run of fixed-size members: one bounds check for all of them.
+            # A run of fixed-size members: one bounds check for all of them,
+            # and for the length prefix of an opaque that follows them.
             j = i
             while (j < len(members) and self.fixed_size(members[j]) is not None and
                    (j == i or members[j - 1] is not t.rest_field)):
                 j += 1
+            if (j > i and j < len(members) and members[j - 1] is not t.rest_field and
+                    self.prefix_width(members[j])):
+                j += 1
             run = members[i:j]
             lv = [lvals[k] if lvals else "%s->%s" % (obj, members[k].cname) for k in range(i, j)]
+            # A closed enum read just before the select it selects is checked
+            # in the select's default case: one test less for good input.
+            last = run[-1] if run else x
+            if (j < len(members) and members[j].is_select and not members[j].extensible and
+                    members[j].binding == ("field", last.name) and last.type.kind == "enum" and
+                    not last.type.open and last.region is None):
+                self.defer[last.name] = last
             if len(run) >= 2:
                 out += self.dec_run(t, run, lv, obj)
                 i = j
@@ -198,12 +211,26 @@ class DecodeEmitter:
                 self.E = "rest_end_"
         return out
 
+    def prefix_width(self, f):
+        """Bytes of the length prefix of an opaque member, else None."""
+        if f.is_select or f.mode != "bytes":
+            return None
+        if f.region is not None:
+            return f.region[1] if f.region[0] == "prefix" else None
+        return prefix_width(f.type.size[2]) if f.type.size[0] == "range" else None
+
     def dec_run(self, t, run, lvals, obj):
-        """Fixed-size members: when all their bytes are there (the usual
-        case), read them without a check each; else member by member, which
-        reports the first short or bad member exactly as always."""
+        """Fixed-size members (and the length prefix of an opaque after
+        them): when all their bytes are there (the usual case), read them
+        without a check each; else member by member, which reports the
+        first short or bad member exactly as always."""
+        tail = None
+        if self.fixed_size(run[-1]) is None:
+            tail, tail_lv = run[-1], lvals[-1]
+            run, lvals = run[:-1], lvals[:-1]
         total = sum(self.fixed_size(f) for f in run)
-        out = ["if (RL_LIKELY(rl_has(p, %s, %d))) {" % (self.E, total)]
+        need = total + (self.prefix_width(tail) if tail else 0)
+        out = ["if (RL_LIKELY(rl_has(p, %s, %d))) {" % (self.E, need)]
         k = 0
         for f, lv in zip(run, lvals):
             w = self.fixed_size(f)
@@ -211,6 +238,11 @@ class DecodeEmitter:
             out += ["  " + l for l in self.value_checks(f, f.type, lv, f.name, "p + %d" % (k + w), w)]
             k += w
         out.append("  p += %d;" % total)
+        if tail:
+            self.prefix_known = True
+            out += ["  " + l for l in self.dec_field(t, tail, obj, lval=tail_lv)]
+            self.prefix_known = False
+            run, lvals = run + [tail], lvals + [tail_lv]
         out.append("} else {")
         for f, lv in zip(run, lvals):
             out += ["  " + l for l in self.dec_field(t, f, obj, lval=lv)]
@@ -247,14 +279,20 @@ class DecodeEmitter:
             return "%s < 64u && ((%#xull >> %s) & 1)" % (v, mask, v)
         return "%s(%s)" % (self.fn(ty, "valid"), v)
 
+    def enum_check(self, f, ty, lv, name, pos, w):
+        """The check of a closed enum just read into lv (pos: the position
+        after it), unless its select does it (self.defer)."""
+        if ty.kind != "enum" or ty.open or (
+                f is not None and self.defer.get(name) is f and not self.elem_idx):
+            return []
+        return ["if (RL_UNLIKELY(!(%s)))" % self.enum_known(ty, lv),
+                "  " + self.fail_at(pos, w, "RL_ERR_BAD_ENUM", name,
+                                    "\"value not defined for %s\"" % ty.name)]
+
     def value_checks(self, f, ty, lv, name, pos, w, enum=True):
         """Checks of a value just read into lv; pos: the position after it.
         enum=False: all but the closed enum's (dec_value did that one)."""
-        out = []
-        if enum and ty.kind == "enum" and not ty.open:
-            out.append("if (RL_UNLIKELY(!(%s)))" % self.enum_known(ty, lv))
-            out.append("  " + self.fail_at(pos, w, "RL_ERR_BAD_ENUM", name,
-                                           "\"value not defined for %s\"" % ty.name))
+        out = self.enum_check(f, ty, lv, name, pos, w) if enum else []
         if f is None or f.mode != "value":
             return out
         if f.constant is not None:
@@ -313,7 +351,8 @@ class DecodeEmitter:
         E = self.E
         if reg[0] == "prefix":
             w, lo, hi = reg[1], reg[2], reg[3]
-            out.append("if (!rl_has(p, %s, %d)) %s" % (E, w, self.fail("RL_ERR_TRUNCATED", f.name)))
+            if not self.prefix_known:
+                out.append("if (!rl_has(p, %s, %d)) %s" % (E, w, self.fail("RL_ERR_TRUNCATED", f.name)))
             out.append("size_t len_ = %s;" % self.rd(w, "p"))
             out.append("p += %d;" % w)
             cond = range_cond("len_", lo, hi, 256 ** w - 1)
@@ -341,7 +380,7 @@ class DecodeEmitter:
             out += self.read_fixed(ty, "value", lv, "p")
             out.append("p += %d;" % w)
             if ty.kind == "enum":
-                out += self.value_checks(None, ty, lv, name, "p", w)
+                out += self.enum_check(f, ty, lv, name, "p", w)
         elif ty.kind == "bytes":
             k = ty.size[0]
             if k == "fixed":
@@ -361,7 +400,8 @@ class DecodeEmitter:
             else:
                 w, lo, hi = prefix_width(ty.size[2]), ty.size[1], ty.size[2]
                 out.append("{")
-                out.append("  if (!rl_has(p, %s, %d)) %s" % (E, w, self.fail("RL_ERR_TRUNCATED", name)))
+                if not self.prefix_known:
+                    out.append("  if (!rl_has(p, %s, %d)) %s" % (E, w, self.fail("RL_ERR_TRUNCATED", name)))
                 out.append("  size_t blen_ = %s;" % self.rd(w, "p"))
                 out.append("  p += %d;" % w)
                 cond = range_cond("blen_", lo, hi, 256 ** w - 1)
@@ -415,7 +455,7 @@ class DecodeEmitter:
             out.append("  p += %s;" % w)
             if ty.kind == "enum":
                 self.elem_idx = "i_"
-                out += ["  " + l for l in self.value_checks(None, ty, el, f.name, "p", w)]
+                out += ["  " + l for l in self.enum_check(None, ty, el, f.name, "p", w)]
                 self.elem_idx = None
             out.append("}")
             out.append("%s = n_;" % cnt)
@@ -546,6 +586,12 @@ class DecodeEmitter:
             out.append("  p = %s;" % E)
             out.append("  break;")
         else:
+            sf = self.defer.pop(x.binding[1], None) if x.binding[0] == "field" else None
+            if sf is not None:
+                lv = "%s->%s" % (obj, sf.cname)
+                out.append("  if (!(%s))" % self.enum_known(sf.type, lv))
+                out.append("    return rl_dec_fail(ctx, p, %d, RL_ERR_BAD_ENUM, %s, "
+                           "\"value not defined for %s\");" % (sf.type.width, cstr(sf.name), sf.type.name))
             out.append("  return rl_dec_fail(ctx, p, 0, RL_ERR_BAD_SELECTOR, %s, "
                        "\"no variant for this %s value\");" % (cstr(x.selector), x.enum.name))
         out.append("}")
