@@ -133,7 +133,7 @@ static int addr_entry(int entry, rl_sip_hdr_kind kind, rl_sip_str value, size_t 
   rl_sip_err uerr;
   int cs;
 
-  memset(a, 0, sizeof *a);
+  rl_sip_zero(a, sizeof *a);
   a->expires = -1;
   a->q = -1;
   a->reg_id = -1;
@@ -185,7 +185,7 @@ int rl_sip_contact_next(rl_sip_str value, size_t *pos, rl_sip_addr *a, rl_sip_er
   if (*pos == 0) {
     rl_sip_str t = rl_sip_trim(value);
     if (t.len == 1 && t.p[0] == '*') {
-      memset(a, 0, sizeof *a);
+      rl_sip_zero(a, sizeof *a);
       a->text = t;
       a->star = 1;
       a->expires = -1;

@@ -245,7 +245,7 @@ rl_sip_opts rl_sip_opts_default(void) {
 }
 
 void rl_sip_msg_init(rl_sip_msg *msg, rl_sip_header *hdr, size_t cap) {
-  memset(msg, 0, sizeof *msg);
+  rl_sip_zero(msg, sizeof *msg);
   msg->hdr = hdr;
   msg->hdr_cap = cap;
 }
@@ -308,7 +308,7 @@ int rl_sip_msg_parse(rl_sip_msg *msg, const char *buf, size_t len, const rl_sip_
   msg->method = RL_SIP_METHOD_OTHER;
   memset(&msg->method_name, 0, sizeof msg->method_name);
   memset(&msg->request_uri, 0, sizeof msg->request_uri);
-  memset(&msg->ruri, 0, sizeof msg->ruri);
+  rl_sip_zero(&msg->ruri, sizeof msg->ruri);
   msg->status = 0;
   memset(&msg->reason, 0, sizeof msg->reason);
   memset(&msg->version, 0, sizeof msg->version);

@@ -203,7 +203,7 @@ int rl_sip_uri_parse(const char *uri, size_t len, rl_sip_uri *u, rl_sip_err *err
   uri_marks m;
   int cs;
 
-  memset(u, 0, sizeof *u);
+  rl_sip_zero(u, sizeof *u);
   memset(&m, 0, sizeof m);
   u->port = -1;
   u->ttl = -1;

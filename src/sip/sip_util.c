@@ -29,6 +29,8 @@ int rl_sip_fail(rl_sip_err *err, int code, int status, size_t offset, const char
   return code;
 }
 
+void rl_sip_zero(void *p, size_t n) { memset(p, 0, n); }
+
 int rl_sip_content_length(rl_sip_str v, long long *cl, size_t *at) {
   long long x = 0;
   if (v.len == 0) {

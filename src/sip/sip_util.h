@@ -31,6 +31,11 @@ int rl_sip_ipv6_ok(const char *s, size_t len);
  * v.p in *at). Shared by the parser and the framer so they agree. */
 int rl_sip_content_length(rl_sip_str v, long long *cl, size_t *at);
 
+/* memset(p, 0, n), as a call: compilers inline a constant-size memset of
+ * the result structs (hundreds of bytes) as "rep stos", whose start-up
+ * costs more than the C library's vector loop for these sizes. */
+void rl_sip_zero(void *p, size_t n);
+
 /* 1 when an IPv4address's octets are at most 255. */
 int rl_sip_ipv4_ok(const char *s, size_t len);
 

@@ -115,7 +115,7 @@ int rl_sip_via_next(rl_sip_str value, size_t *pos, rl_sip_via *via, rl_sip_err *
   int cs;
 
   if (*pos >= value.len && *pos > 0) return 0;
-  memset(via, 0, sizeof *via);
+  rl_sip_zero(via, sizeof *via);
   via->port = -1;
   via->ttl = -1;
   via->rport = -1;
