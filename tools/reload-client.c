@@ -249,6 +249,8 @@ static int run_command(int argc, char **argv) {
   rl_KindId kind = 0;
   rl_DataModel model = 0;
   size_t id_len = g_cfg->node_id_length;
+  /* Referenced by the request body until it is sent: function scope. */
+  rl_bytes key = {0};
   const char *cmd;
   uint64_t t0;
   int rc;
@@ -293,7 +295,6 @@ static int run_command(int argc, char **argv) {
     const char *value = NULL;
     uint32_t lifetime = 3600, first = 0, last = 0;
     int has_range = 0, has_key = 0;
-    rl_bytes key = {0};
     memset(&v, 0, sizeof v);
     v.exists = 1;
     v.index = 0xffffffffu;
