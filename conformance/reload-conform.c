@@ -14,6 +14,7 @@
 
 #include "codec/params.h"
 #include "overlay/hash.h"
+#include "overlay/nodeid.h"
 #include "report.h"
 #include "requirements.h"
 #include "runner.h"
@@ -416,7 +417,7 @@ static json_t *make_vars(const opts *o, const rl_credentials *cred, const char *
   uint8_t rid[20], nid[20];
   const char *user = cred && cred->cert->user ? cred->cert->user : o->user;
   unsigned long cs = o->config_seq;
-  json_t *my_resource, *my_node_resource, *cert_hash;
+  json_t *my_resource, *my_node_resource, *my_node_next, *cert_hash;
   long nid_len = rl_hex_decode(my_hex, strlen(my_hex), nid, sizeof nid, 0);
   if (nid_len < 0 || rl_resource_id((const uint8_t *)user, strlen(user), o->node_id_len, rid) != 0)
     return NULL;
@@ -424,6 +425,11 @@ static json_t *make_vars(const opts *o, const rl_credentials *cred, const char *
   /* NODE-MATCH (7.3.2): the Resource-ID is the hash of the Node-ID. */
   if (rl_resource_id(nid, (size_t)nid_len, o->node_id_len, rid) != 0) return NULL;
   my_node_resource = rl_conf_hex_json(rid, o->node_id_len);
+  /* Our Node-ID + 1 on the ring: a Joining Node Attaches to it (10.5
+   * step 2, 11.4). */
+  if ((size_t)nid_len != o->node_id_len) return NULL;
+  rl_nodeid_inc(nid, nid, o->node_id_len);
+  my_node_next = rl_conf_hex_json(nid, o->node_id_len);
   if (cred) {
     cert_hash = rl_conf_hex_json(cred->identity_hash, cred->identity_hash_len);
   } else {
@@ -444,6 +450,8 @@ static json_t *make_vars(const opts *o, const rl_credentials *cred, const char *
   if (v)
     json_object_set_new(v, "overlay_hash_other",
                         json_integer((json_int_t)(rl_overlay_hash(o->overlay) ^ 0x5a5a5a5au)));
+  if (v) json_object_set_new(v, "my_node_id_next", my_node_next);
+  else json_decref(my_node_next);
   if (v && o->initial_ttl < 255)
     json_object_set_new(v, "ttl_above_initial", json_integer((json_int_t)o->initial_ttl + 1));
   return v;
@@ -687,6 +695,8 @@ int main(int argc, char **argv) {
     lc.connect_timeout_ms = (uint64_t)o.timeout_s * 1000;
     lc.cred = cred;
     lc.trust = trust;
+    lc.overlay_name = o.overlay;
+    lc.node_id_len = o.node_id_len;
     if (rl_conf_link_new(&lc, &T, why, sizeof why) != 0) {
       warn("%s", why);
       goto done;

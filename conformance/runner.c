@@ -9,6 +9,7 @@
 
 #include "build.h"
 #include "codec/message.h"
+#include "peer/fragment.h"
 #include "runtime/error.h"
 #include "scen_match.h"
 #include "template.h"
@@ -274,6 +275,29 @@ static conn *get_conn(run *x, const char *name) {
   return free_slot;
 }
 
+/* connect @NAME credentials WORD: a new connection presenting other
+ * credentials (transport.h open_as). */
+static int do_connect(run *x, const rl_scen_step *s) {
+  conn *free_slot = NULL;
+  char why[256];
+  if (!x->R->t->ops->open_as)
+    return skip(x, "the %s transport cannot present other credentials", x->R->t->ops->name);
+  for (int i = 0; i < MAX_CONNS; i++) {
+    if (x->conns[i].open && strcmp(x->conns[i].name, s->conn) == 0)
+      return scenario_error(x, "connect: the connection is open already");
+    if (!x->conns[i].open && !free_slot) free_slot = &x->conns[i];
+  }
+  if (!free_slot) return scenario_error(x, "too many connections");
+  if (x->R->t->ops->open_as(x->R->t->self, s->conn, x->sc->role, s->credentials, why,
+                            sizeof why) != 0)
+    return fail(x, "cannot connect%s%s with credentials %s: %s", *s->conn ? " @" : "", s->conn,
+                s->credentials, why);
+  memset(free_slot, 0, sizeof *free_slot);
+  snprintf(free_slot->name, sizeof free_slot->name, "%s", s->conn);
+  free_slot->open = 1;
+  return 0;
+}
+
 static void close_conn(run *x, conn *c) {
   x->R->t->ops->close(x->R->t->self, c->name);
   for (size_t i = 0; i < c->nbox; i++) received_free(&c->box[i]);
@@ -281,6 +305,63 @@ static void close_conn(run *x, conn *c) {
 }
 
 /* ---- sending ---- */
+
+/* The fragments of one message (RFC 6940 6.7), collected so that they
+ * can go out in either order. */
+typedef struct frags {
+  uint8_t *buf; /* the fragments back to back */
+  size_t len, cap;
+  size_t off[64], n;
+  size_t flen[64];
+} frags;
+
+static int frag_collect(void *user, const uint8_t *f, size_t len) {
+  frags *F = user;
+  if (F->n == sizeof F->off / sizeof F->off[0]) return RL_ERR_TOO_LARGE;
+  if (F->len + len > F->cap) {
+    size_t nc = (F->len + len) * 2;
+    uint8_t *nb = realloc(F->buf, nc);
+    if (!nb) return RL_ERR_NOMEM;
+    F->buf = nb;
+    F->cap = nc;
+  }
+  memcpy(F->buf + F->len, f, len);
+  F->off[F->n] = F->len;
+  F->flen[F->n++] = len;
+  F->len += len;
+  return 0;
+}
+
+/* Send msg as fragments of at most s->frag_max bytes, each a message of
+ * its own for the link. RL_ERR_PARAM (why says it) when the size cannot
+ * hold the header and 256 bytes of data, or the message needs more than
+ * 64 fragments: the scenario's mistake. */
+static int send_fragments(run *x, conn *c, const rl_scen_step *s, const uint8_t *msg, size_t len,
+                          char *why, size_t whylen) {
+  frags F;
+  int r;
+  memset(&F, 0, sizeof F);
+  r = rl_fragment_split(msg, len, s->frag_max, frag_collect, &F);
+  if (r == 0 && F.n < 2) r = RL_ERR_PARAM;
+  if (r != 0) {
+    if (r == RL_ERR_NOMEM)
+      snprintf(why, whylen, "out of memory");
+    else
+      snprintf(why, whylen,
+               "fragment %zu: the message (%zu bytes) does not cut into 2..64 fragments of at "
+               "most that size with at least 256 bytes of data each (6.7)",
+               s->frag_max, len);
+    if (r != RL_ERR_NOMEM) r = RL_ERR_PARAM;
+    free(F.buf);
+    return r;
+  }
+  for (size_t i = 0; i < F.n && r == 0; i++) {
+    size_t k = s->frag_reversed ? F.n - 1 - i : i;
+    r = x->R->t->ops->send(x->R->t->self, c->name, F.buf + F.off[k], F.flen[k], why, whylen);
+  }
+  free(F.buf);
+  return r;
+}
 
 static int do_send(run *x, const rl_scen_step *s, int reply) {
   rl_conf_runner *R = x->R;
@@ -327,8 +408,12 @@ static int do_send(run *x, const rl_scen_step *s, int reply) {
     snprintf(tx, sizeof tx, "%llu", (unsigned long long)x->txid);
     json_object_set_new(x->env.vars, "txid", json_string(tx));
   }
-  r = R->t->ops->send(R->t->self, c->name, m.bytes, m.len, why, sizeof why);
+  if (s->frag_max)
+    r = send_fragments(x, c, s, m.bytes, m.len, why, sizeof why);
+  else
+    r = R->t->ops->send(R->t->self, c->name, m.bytes, m.len, why, sizeof why);
   rl_conf_built_free(&m);
+  if (r == RL_ERR_PARAM && s->frag_max) return scenario_error(x, why);
   if (r != 0) {
     explain(x, NULL, NULL);
     return fail(x, "sending failed: %s", why);
@@ -589,6 +674,7 @@ static int do_step(run *x, const rl_scen_step *s) {
     for (int i = 0; i < MAX_CONNS; i++)
       if (x->conns[i].open && strcmp(x->conns[i].name, s->conn) == 0) close_conn(x, &x->conns[i]);
     return 0;
+  case RL_SCEN_CONNECT: return do_connect(x, s);
   }
   return scenario_error(x, "unknown step");
 }

@@ -752,6 +752,23 @@ static int step(parser *P, rl_scen_step *s, int responder) {
       fail_tok(P, "a message template ('{' or ${...})");
     s->tmpl = value(P);
     if (is_word(&P->tok, "mutate")) mutations(P, s);
+    if (is_word(&P->tok, "fragment")) {
+      int line, col;
+      if (responder) fail_at(P, P->tok.line, P->tok.col, "a responder sends whole messages");
+      advance(P);
+      line = P->tok.line;
+      col = P->tok.col;
+      s->frag_max = (size_t)number_u64(P, "the largest fragment in bytes");
+      /* 6.7: a fragment holds the forwarding header and at least 256
+       * bytes of the message; the header alone is at least 38 bytes. */
+      if (s->frag_max < 38 + 256 || s->frag_max > 65535)
+        fail_at(P, line, col, "a fragment size is 294..65535 bytes (6.7: the header and at least "
+                              "256 bytes of the message)");
+      if (is_word(&P->tok, "reversed")) {
+        s->frag_reversed = 1;
+        advance(P);
+      }
+    }
     return 1;
   }
   if (is_word(t, "send-raw") || is_word(t, "send-stream")) {
@@ -775,6 +792,16 @@ static int step(parser *P, rl_scen_step *s, int responder) {
     return 1;
   }
   if (responder) return 0;
+  if (is_word(t, "connect")) {
+    s->kind = RL_SCEN_CONNECT;
+    advance(P);
+    s->conn = conn_opt(P);
+    if (!is_word(&P->tok, "credentials")) fail_tok(P, "'credentials'");
+    advance(P);
+    if (!is_word(&P->tok, "other-ca")) fail_tok(P, "credentials to present (other-ca)");
+    s->credentials = ident(P, "credentials");
+    return 1;
+  }
   if (is_word(t, "expect") || is_word(t, "expect-message")) {
     s->kind = is_word(t, "expect") ? RL_SCEN_EXPECT : RL_SCEN_EXPECT_MESSAGE;
     advance(P);

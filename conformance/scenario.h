@@ -116,7 +116,8 @@ typedef enum rl_scen_step_kind {
   RL_SCEN_CAPTURE,        /* capture NAME = PATH (from the last message) */
   RL_SCEN_LET,            /* let NAME = VALUE */
   RL_SCEN_SLEEP,          /* sleep D */
-  RL_SCEN_CLOSE           /* close [@conn] */
+  RL_SCEN_CLOSE,          /* close [@conn] */
+  RL_SCEN_CONNECT         /* connect [@conn] credentials WORD */
 } rl_scen_step_kind;
 
 typedef struct rl_scen_step {
@@ -126,6 +127,12 @@ typedef struct rl_scen_step {
   json_t *tmpl;          /* SEND, REPLY: the template; LET: the value */
   rl_scen_mut *mut;      /* SEND, REPLY */
   size_t nmut;
+  /* SEND, REPLY: fragment N [reversed]: sent as fragments of at most
+   * frag_max bytes (RFC 6940 6.7), last one first when frag_reversed;
+   * 0: whole. */
+  size_t frag_max;
+  int frag_reversed;
+  const char *credentials; /* CONNECT: what the connection presents ("other-ca") */
   uint8_t *bytes;        /* SEND_RAW, SEND_STREAM */
   size_t nbytes;
   uint64_t within_ms;    /* EXPECT_*: 0 = the per-test timeout; SLEEP: the time */

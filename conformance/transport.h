@@ -55,6 +55,15 @@ typedef struct rl_conf_transport_ops {
   uint64_t (*now_ms)(void *self);
   void (*sleep_ms)(void *self, uint64_t ms);
   void (*destroy)(void *self);
+  /* Connect conn presenting other credentials than the runner's own:
+   * "other-ca", a node certificate from a CA the target does not trust
+   * (RFC 6940 13.3: certificates are signed by the overlay's enrollment
+   * authority). A target that refuses the handshake is no error: conn is
+   * then closed (the runner sees RL_CONF_EV_CLOSED), which is what the
+   * scenario checks. NULL when the transport cannot (not TLS): such steps
+   * are skipped with that reason. */
+  int (*open_as)(void *self, const char *conn, rl_scen_role role, const char *credentials,
+                 char *why, size_t whylen);
 } rl_conf_transport_ops;
 
 typedef struct rl_conf_transport {

@@ -14,6 +14,7 @@
 
 #include "net/link.h"
 #include "runtime/error.h"
+#include "security/ca.h"
 
 #define MAX_CONNS 16
 /* The poll loop wakes at least this often for rl_link_ctx_tick (link.h). */
@@ -46,6 +47,10 @@ typedef struct lt {
   struct sockaddr_storage addr;
   socklen_t addrlen;
   rl_link_ctx *ctx;
+  /* open_as "other-ca": credentials from a CA of our own, and the links
+   * that present them (made on first use). */
+  rl_credentials *other_cred;
+  rl_link_ctx *other_ctx;
   conn conns[MAX_CONNS];
   msg *current; /* the last message handed out by recv */
 } lt;
@@ -177,19 +182,18 @@ static void unframed_read(lt *T, conn *c) {
 
 /* Wait at most wait_ms for anything on any connection, and handle it. */
 static void pump(lt *T, uint64_t wait_ms) {
-  struct pollfd pfd[MAX_CONNS * 2 + 1];
-  rl_link *links[MAX_CONNS * 2];
+  struct pollfd pfd[MAX_CONNS * 4 + 1];
+  rl_link *links[MAX_CONNS * 4];
   conn *uconn[MAX_CONNS];
   size_t nl = 0, nu = 0, np = 0;
   uint64_t now;
-  if (T->ctx) {
-    nl = rl_link_ctx_links(T->ctx, links, MAX_CONNS * 2);
-    for (size_t i = 0; i < nl; i++) {
-      pfd[np].fd = rl_link_fd(links[i]);
-      pfd[np].events = rl_link_poll_events(links[i]);
-      pfd[np].revents = 0;
-      np++;
-    }
+  if (T->ctx) nl = rl_link_ctx_links(T->ctx, links, MAX_CONNS * 2);
+  if (T->other_ctx) nl += rl_link_ctx_links(T->other_ctx, links + nl, MAX_CONNS * 2);
+  for (size_t i = 0; i < nl; i++) {
+    pfd[np].fd = rl_link_fd(links[i]);
+    pfd[np].events = rl_link_poll_events(links[i]);
+    pfd[np].revents = 0;
+    np++;
   }
   for (int i = 0; i < MAX_CONNS; i++)
     if (T->conns[i].used && T->conns[i].fd >= 0) {
@@ -210,6 +214,7 @@ static void pump(lt *T, uint64_t wait_ms) {
   for (size_t i = 0; i < nu; i++)
     if (pfd[nl + i].revents && uconn[i]->fd >= 0) unframed_read(T, uconn[i]);
   if (T->ctx) rl_link_ctx_tick(T->ctx, now);
+  if (T->other_ctx) rl_link_ctx_tick(T->other_ctx, now);
 }
 
 /* ---- operations ---- */
@@ -249,30 +254,50 @@ static int unframed_connect(lt *T, conn *c, char *why, size_t whylen) {
   return 0;
 }
 
-static int t_open(void *self, const char *name, rl_scen_role role, char *why, size_t whylen) {
-  lt *T = self;
-  conn *c = find(T, name);
-  uint64_t deadline;
-  int r;
-  (void)role; /* a client and a joining peer connect alike (6.6, 11.4) */
-  if (c && !c->closed) return 0;
+static int link_connect(lt *T, rl_link_ctx *ctx, conn *c, int refused_ok, char *why,
+                        size_t whylen);
+
+/* A fresh connection named name, in old's place (closed first) or a free
+ * slot; NULL with why when all are taken. */
+static conn *new_conn(lt *T, conn *old, const char *name, char *why, size_t whylen) {
+  conn *c = old;
   if (c) conn_drop(c);
   for (int i = 0; i < MAX_CONNS && !c; i++)
     if (!T->conns[i].used) c = &T->conns[i];
   if (!c) {
     why_set(why, whylen, "more than %s connections%s", "16", "");
-    return RL_ERR_STATE;
+    return NULL;
   }
   memset(c, 0, sizeof *c);
   c->fd = -1;
   snprintf(c->name, sizeof c->name, "%s", name);
   c->used = 1;
+  return c;
+}
+
+static int t_open(void *self, const char *name, rl_scen_role role, char *why, size_t whylen) {
+  lt *T = self;
+  conn *c = find(T, name);
+  int r;
+  (void)role; /* a client and a joining peer connect alike (6.6, 11.4) */
+  if (c && !c->closed) return 0;
+  if (!(c = new_conn(T, c, name, why, whylen))) return RL_ERR_STATE;
   if (T->cfg.kind == RL_CONF_LINK_TCP_UNFRAMED) {
     r = unframed_connect(T, c, why, whylen);
     if (r != 0) conn_drop(c);
     return r;
   }
-  c->l = rl_link_connect(T->ctx, (const struct sockaddr *)&T->addr, T->addrlen);
+  return link_connect(T, T->ctx, c, 0, why, whylen);
+}
+
+/* Connect c over a link of ctx and wait until it is up. refused_ok: a
+ * link the target closes in the handshake stays as a closed connection
+ * (0), instead of an error. */
+static int link_connect(lt *T, rl_link_ctx *ctx, conn *c, int refused_ok, char *why,
+                        size_t whylen) {
+  uint64_t deadline;
+  int r;
+  c->l = rl_link_connect(ctx, (const struct sockaddr *)&T->addr, T->addrlen);
   if (!c->l) {
     conn_drop(c);
     why_set(why, whylen, "%s%s", "no socket or memory for the link", "");
@@ -282,10 +307,71 @@ static int t_open(void *self, const char *name, rl_scen_role role, char *why, si
   deadline = mono_ms() + T->cfg.connect_timeout_ms;
   while (!c->up && !c->closed && mono_ms() < deadline) pump(T, deadline - mono_ms());
   if (c->up && !c->closed) return 0;
+  if (refused_ok && c->closed) return 0; /* the runner sees it closed */
   r = c->closed ? RL_ERR_IO : RL_ERR_TIMEOUT;
   why_set(why, whylen, "%s: %s", T->cfg.target, c->closed ? c->detail : "connect timed out");
   conn_drop(c);
   return r;
+}
+
+/* "other-ca": a CA that is not the overlay's and a node certificate it
+ * issued (a random Node-ID, the overlay's name in its RELOAD URI, 11.3):
+ * all the target can object to is who signed it. */
+static int make_other_ca(lt *T, char *why, size_t whylen) {
+  EVP_PKEY *ca_key = NULL, *key = NULL;
+  rl_cert *ca = NULL, *cert = NULL;
+  uint8_t ids[1][RL_NODE_ID_MAX];
+  char user[300];
+  rl_issue_params p;
+  rl_sec_error e;
+  rl_link_params lp;
+  rl_link_callbacks cb = {on_up, on_message, on_oversize, on_closed};
+  int r;
+  memset(&e, 0, sizeof e);
+  memset(&p, 0, sizeof p);
+  snprintf(user, sizeof user, "conformance-other-ca@%s", T->cfg.overlay_name);
+  p.overlay = T->cfg.overlay_name;
+  p.user = user;
+  p.node_id_len = T->cfg.node_id_len;
+  r = rl_key_generate_rsa(2048, &ca_key, &e);
+  if (r == 0) r = rl_ca_create(ca_key, &p, &ca, &e);
+  if (r == 0) r = rl_key_generate_rsa(2048, &key, &e);
+  if (r == 0) r = rl_random_node_ids(1, p.node_id_len, ids, &e);
+  p.node_ids = (const uint8_t(*)[RL_NODE_ID_MAX])ids;
+  p.n_node_ids = 1;
+  if (r == 0) r = rl_ca_issue(ca_key, ca, key, &p, &cert, &e);
+  if (r == 0) r = rl_credentials_new(key, cert, NULL, 0, &T->other_cred, &e);
+  EVP_PKEY_free(ca_key);
+  EVP_PKEY_free(key);
+  rl_cert_free(ca);
+  rl_cert_free(cert);
+  if (r != 0) {
+    why_set(why, whylen, "making credentials of another CA: %s%s", e.text, "");
+    return r;
+  }
+  memset(&lp, 0, sizeof lp);
+  lp.mode = RL_LINK_TLS;
+  lp.max_message_size = T->cfg.max_message_size;
+  lp.handshake_timeout_ms = T->cfg.connect_timeout_ms;
+  lp.cred = T->other_cred;
+  lp.trust = T->cfg.trust;
+  if (!(T->other_ctx = rl_link_ctx_new(&lp, &cb, T, why, whylen))) return RL_ERR_PARAM;
+  return 0;
+}
+
+static int t_open_as(void *self, const char *name, rl_scen_role role, const char *credentials,
+                     char *why, size_t whylen) {
+  lt *T = self;
+  conn *c = find(T, name);
+  int r;
+  (void)role;
+  if (strcmp(credentials, "other-ca") != 0) {
+    why_set(why, whylen, "unknown credentials '%s' (other-ca)%s", credentials, "");
+    return RL_ERR_PARAM;
+  }
+  if (!T->other_ctx && (r = make_other_ca(T, why, whylen)) != 0) return r;
+  if (!(c = new_conn(T, c, name, why, whylen))) return RL_ERR_STATE;
+  return link_connect(T, T->other_ctx, c, 1, why, whylen);
 }
 
 static int t_send(void *self, const char *name, const uint8_t *m, size_t len, char *why,
@@ -388,15 +474,19 @@ static void t_destroy(void *self) {
     if (T->conns[i].used) conn_drop(&T->conns[i]);
   free_msgs(T->current);
   if (T->ctx) rl_link_ctx_free(T->ctx);
+  if (T->other_ctx) rl_link_ctx_free(T->other_ctx);
+  rl_credentials_free(T->other_cred);
   free(T);
 }
 
-static const rl_conf_transport_ops tls_ops = {"tls", t_open, t_send, NULL, t_recv, t_close,
-                                              t_now, t_sleep, t_destroy};
-static const rl_conf_transport_ops tcp_ops = {"tcp", t_open, t_send, NULL, t_recv, t_close,
-                                              t_now, t_sleep, t_destroy};
+static const rl_conf_transport_ops tls_ops = {"tls",   t_open,  t_send,  NULL,     t_recv,
+                                              t_close, t_now,   t_sleep, t_destroy, t_open_as};
+/* Without TLS there is no certificate to present: no open_as. */
+static const rl_conf_transport_ops tcp_ops = {"tcp",   t_open,  t_send,  NULL,     t_recv,
+                                              t_close, t_now,   t_sleep, t_destroy, NULL};
 static const rl_conf_transport_ops unframed_ops = {
-    "tcp-unframed", t_open, t_send, t_send_stream, t_recv, t_close, t_now, t_sleep, t_destroy};
+    "tcp-unframed", t_open, t_send, t_send_stream, t_recv, t_close, t_now, t_sleep, t_destroy,
+    NULL};
 
 /* HOST:PORT or [HOST]:PORT to an address (the first getaddrinfo gives). */
 static int resolve(lt *T, const char *target, char *why, size_t whylen) {

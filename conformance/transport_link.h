@@ -34,6 +34,11 @@ typedef struct rl_conf_link_config {
   uint64_t connect_timeout_ms; /* TCP connect + TLS handshake; 0: 10000 */
   const rl_credentials *cred;  /* TLS: our certificate and key; borrowed */
   const rl_trust *trust;       /* TLS: what we accept from the target; borrowed */
+  /* TLS: for the certificate of `connect ... credentials other-ca` (made
+   * on first use, from a CA of our own): the overlay name of its RELOAD
+   * URI and the Node-ID length. */
+  const char *overlay_name;
+  size_t node_id_len;
 } rl_conf_link_config;
 
 /* Parse "tls", "tcp" or "tcp-unframed". 0 or RL_ERR_PARAM. */

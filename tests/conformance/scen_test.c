@@ -208,6 +208,37 @@ START_TEST(parser_errors_name_line_and_column) {
 }
 END_TEST
 
+/* send ... fragment N [reversed] (6.7) and connect @c credentials other-ca. */
+START_TEST(parser_reads_fragments_and_connect) {
+  const rl_scen_step *s;
+  ck_assert_msg(parse(HEADER "send { } mutate { xor -1 1 } fragment 600 reversed\n"
+                             "send @b { } fragment 294\n"
+                             "connect @rogue credentials other-ca\nexpect-close @rogue within 5s\n") == 0,
+                "%s", err);
+  ck_assert_uint_eq(sc.nsteps, 4);
+  s = &sc.steps[0];
+  ck_assert_uint_eq(s->nmut, 1);
+  ck_assert_uint_eq(s->frag_max, 600);
+  ck_assert_int_eq(s->frag_reversed, 1);
+  ck_assert_uint_eq(sc.steps[1].frag_max, 294);
+  ck_assert_int_eq(sc.steps[1].frag_reversed, 0);
+  s = &sc.steps[2];
+  ck_assert_int_eq(s->kind, RL_SCEN_CONNECT);
+  ck_assert_str_eq(s->conn, "rogue");
+  ck_assert_str_eq(s->credentials, "other-ca");
+  parse_fails(HEADER "send { } fragment 293\n", "t.scen:5:19: a fragment size is 294..65535 bytes");
+  parse_fails(HEADER "send { } fragment 65536\n", "t.scen:5:19: a fragment size");
+  parse_fails(HEADER "send { } fragment\n", "t.scen:6:1: expected the largest fragment in bytes");
+  parse_fails(HEADER "connect @r other-ca\n", "t.scen:5:12: expected 'credentials'");
+  parse_fails(HEADER "connect @r credentials mine\n",
+              "t.scen:5:24: expected credentials to present (other-ca)");
+  parse_fails("responder\non { a == 1 } { reply { } fragment 600 }\n",
+              "t.scen:2:27: a responder sends whole messages");
+  parse_fails("responder\non { a == 1 } { connect @r credentials other-ca }\n",
+              "t.scen:2:17: expected a responder step");
+}
+END_TEST
+
 START_TEST(parser_limits_nesting) {
   char text[2048];
   size_t n = (size_t)snprintf(text, sizeof text, HEADER "send ");
@@ -779,6 +810,10 @@ START_TEST(runner_skips_with_reasons) {
   run_text(&x, HEADER "send-stream hex\"80\"\n", &res);
   ck_assert_int_eq(res.status, RL_CONF_PASS); /* the loopback takes stream bytes */
   rl_conf_result_free(&res);
+  run_text(&x, HEADER "connect @r credentials other-ca\nexpect-close @r\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_SKIP);
+  ck_assert_str_eq(res.reason, "the loopback transport cannot present other credentials");
+  rl_conf_result_free(&res);
   runfix_free(&x);
 }
 END_TEST
@@ -802,6 +837,13 @@ START_TEST(runner_reports_scenario_errors) {
   ck_assert_int_eq(parse(HEADER PING_STEP(1) "expect { a == 1 capture g = b.generation }\n"
                    "send { \"forwarding_header\": {\"transaction_id\": \"${g}\"}, " PING " }\n"), 0);
   ck_assert_msg(rl_conf_check_templates(x.R, &sc, why, sizeof why) == 0, "%s", why);
+  /* A message too short to cut into fragments of that size (6.7: each
+   * holds at least 256 bytes of the message). */
+  run_text(&x, HEADER "send { " PING " } fragment 600\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_FAIL);
+  ck_assert(res.scenario_error);
+  ck_assert_ptr_nonnull(strstr(res.reason, "does not cut into 2..64 fragments"));
+  rl_conf_result_free(&res);
   runfix_free(&x);
 }
 END_TEST
@@ -928,6 +970,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, lexer_errors_and_nul_bytes);
   tcase_add_test(tc, parser_reads_a_scenario);
   tcase_add_test(tc, parser_errors_name_line_and_column);
+  tcase_add_test(tc, parser_reads_fragments_and_connect);
   tcase_add_test(tc, parser_limits_nesting);
   tcase_add_test(tc, parser_reads_a_responder);
   suite_add_tcase(s, tc);

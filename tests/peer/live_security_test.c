@@ -5,9 +5,12 @@
  * access control policy (7.3, 7.4.1.1), oversized (6.6), malformed,
  * truncated and randomly mutated messages, the forwarding header's checks
  * (6.3.2: TTL, version, overlay, configuration sequence 6.3.2.1,
- * forwarding options 6.3.2.3), extensions (6.3.3), unknown message codes
- * (6.3.3.1), Join and Leave for another Node-ID (6.4.2.1, 6.4.2.2), an
- * unsigned ConfigUpdate (6.5.4, 11.1) and retransmissions (6.2.1).
+ * forwarding options 6.3.2.3), the fragment field's high bit (6.7),
+ * duplicate Destination List entries (13.6.5), unknown select types
+ * (6.3.1.1), extensions (6.3.3), unknown message codes (6.3.3.1), Join
+ * and Leave for another Node-ID or over another node's link (6.4.2.1,
+ * 6.4.2.2), an unsigned ConfigUpdate (6.5.4, 11.1) and retransmissions
+ * (6.2.1).
  *
  * Each case runs in its own process (Check's fork mode): a fresh peer
  * that starts the overlay alone, and alice attached to it over TLS; the
@@ -343,6 +346,20 @@ START_TEST(attach_answer_node_id_match) {
 }
 END_TEST
 
+/* An AttachReq body (6.5.1.1) offering one No-ICE candidate that is
+ * never used (port 9): the tests connect themselves. */
+static void attach_req_body(live_req *r, rl_IceCandidate *cand) {
+  loopback_candidate(cand, 9);
+  r->body.attach_req.ufrag.ptr = (const uint8_t *)"ufrag";
+  r->body.attach_req.ufrag.len = 5;
+  r->body.attach_req.password.ptr = (const uint8_t *)"password-password-pass";
+  r->body.attach_req.password.len = 22;
+  r->body.attach_req.role.ptr = (const uint8_t *)"passive";
+  r->body.attach_req.role.len = 7;
+  r->body.attach_req.candidates = cand;
+  r->body.attach_req.candidates_count = 1;
+}
+
 /* An AttachReq signed by bob, then a link whose certificate is carol's:
  * the peer binds a link to the Node-ID of its certificate (11.3), so the
  * chord never takes carol's link for bob's (6.5.1.11). Control: bob's own
@@ -353,15 +370,7 @@ static int attach_then_connect(int presented) {
   live_atk *x;
   int connected;
   live_req_init(&r, LIVE_BOB, LIVE_PEER, RL_MessageCode_attach_req);
-  loopback_candidate(&cand, 9); /* never used: we connect ourselves */
-  r.body.attach_req.ufrag.ptr = (const uint8_t *)"ufrag";
-  r.body.attach_req.ufrag.len = 5;
-  r.body.attach_req.password.ptr = (const uint8_t *)"password-password-pass";
-  r.body.attach_req.password.len = 22;
-  r.body.attach_req.role.ptr = (const uint8_t *)"active";
-  r.body.attach_req.role.len = 6;
-  r.body.attach_req.candidates = &cand;
-  r.body.attach_req.candidates_count = 1;
+  attach_req_body(&r, &cand);
   ck_assert_int_eq(live_exchange(alice, &r, ANSWER_MS), RL_MessageCode_attach_ans);
   x = live_atk_new(presented, 0);
   ck_assert(live_atk_connect(x, peer_port, ANSWER_MS));
@@ -403,6 +412,57 @@ START_TEST(join_leave_for_another_node_id) {
   live_req_init(&r, LIVE_ALICE, LIVE_PEER, RL_MessageCode_leave_req);
   leave_body(&r, LIVE_BOB);
   ck_assert_int_eq(live_exchange(alice, &r, ANSWER_MS), LIVE_ERR(RL_ErrorCode_Error_Forbidden));
+}
+END_TEST
+
+/* The error_info text of an ErrorResponse (6.3.3.1), NUL-terminated. */
+static void error_text(const live_ans *a, char *out, size_t cap) {
+  const rl_bytes *t = &a->m.message_contents.message_body.error.error_info.raw;
+  size_t k = t->len < cap - 1 ? t->len : cap - 1;
+  memcpy(out, t->ptr, k);
+  out[k] = 0;
+}
+
+/* 6.4.2.1: "Because joins may be executed only between nodes which are
+ * directly adjacent, receiving peers MUST verify that any JoinReq they
+ * receive arrives from a transport channel that is bound to the Node-ID
+ * to be assumed by the Joining Node." bob attaches over his own link
+ * (10.5 step 2; 11.4: a Joining Node Attaches before it Joins), then his
+ * JoinReq comes over alice's link: Error_Forbidden. alice's own JoinReq
+ * without an Attach is refused too, and the reason says why. Control:
+ * bob's JoinReq over his own link is admitted (the peer is alone, so it
+ * is everyone's Admitting Peer). */
+START_TEST(join_over_another_nodes_link) {
+  live_atk *bob = attach(LIVE_BOB);
+  live_ans *ans = malloc(sizeof *ans);
+  rl_IceCandidate cand;
+  live_req r;
+  char text[256];
+  ck_assert(ans != NULL);
+  live_req_init(&r, LIVE_BOB, LIVE_PEER, RL_MessageCode_attach_req);
+  attach_req_body(&r, &cand);
+  ck_assert_int_eq(live_exchange(bob, &r, ANSWER_MS), RL_MessageCode_attach_ans);
+  live_req_init(&r, LIVE_BOB, LIVE_PEER, RL_MessageCode_join_req);
+  r.body.join_req.joining_peer_id.ptr = live_w.cred[LIVE_BOB]->node_id;
+  r.body.join_req.joining_peer_id.len = LIVE_ID_LEN;
+  ck_assert_int_eq(live_exchange(alice, &r, ANSWER_MS), LIVE_ERR(RL_ErrorCode_Error_Forbidden));
+  /* alice never attached. */
+  live_req_init(&r, LIVE_ALICE, LIVE_PEER, RL_MessageCode_join_req);
+  r.body.join_req.joining_peer_id.ptr = live_w.cred[LIVE_ALICE]->node_id;
+  r.body.join_req.joining_peer_id.len = LIVE_ID_LEN;
+  live_send(alice, &r);
+  ck_assert(live_wait(alice, r.txid, ANSWER_MS, ans));
+  ck_assert_int_eq(live_error_code(ans), RL_ErrorCode_Error_Forbidden);
+  error_text(ans, text, sizeof text);
+  ck_assert_msg(strstr(text, "Attach") != NULL, "reason: %s", text);
+  live_ans_clear(ans);
+  /* Control. */
+  live_req_init(&r, LIVE_BOB, LIVE_PEER, RL_MessageCode_join_req);
+  r.body.join_req.joining_peer_id.ptr = live_w.cred[LIVE_BOB]->node_id;
+  r.body.join_req.joining_peer_id.len = LIVE_ID_LEN;
+  ck_assert_int_eq(live_exchange(bob, &r, ANSWER_MS), RL_MessageCode_join_ans);
+  free(ans);
+  live_atk_free(bob);
 }
 END_TEST
 
@@ -626,6 +686,47 @@ START_TEST(truncated_body) {
 }
 END_TEST
 
+/* 6.3.1.1: "Unless a given structure that uses a select explicitly allows
+ * for unknown types in the select, any unknown type SHOULD be treated as
+ * a parsing error, and the whole message SHOULD be discarded with no
+ * response." IceCandidate's select on CandType (6.5.1.1) allows none: a
+ * candidate of type 3 (RESERVED) or 5 (undefined) gets no answer. A
+ * Boolean other than 0 or 1 (send_update) is no select: an ordinary
+ * parsing error, Error_Invalid_Message (6.3.3.1). The link stays up. */
+START_TEST(attach_unknown_candidate_type) {
+  static const uint8_t types[] = {3, 5, 0xff};
+  rl_IceCandidate cand;
+  rl_Message m;
+  live_req r;
+  size_t len, type_off;
+  for (size_t i = 0; i < sizeof types; i++) {
+    live_req_init(&r, LIVE_ALICE, LIVE_PEER, RL_MessageCode_attach_req);
+    attach_req_body(&r, &cand);
+    len = live_encode(&r, buf, sizeof buf);
+    parse_own(buf, len, &m);
+    /* IceCandidate: IpAddressPort (8 bytes for IPv4), overlay_link,
+     * foundation<0..255>, priority (4 bytes), then the CandType. */
+    type_off = (size_t)(m.message_contents.message_body.attach_req.candidates[0].raw.ptr - buf) +
+               8 + 1 + 1 + cand.foundation.len + 4;
+    ck_assert_int_eq(buf[type_off], RL_CandType_host);
+    buf[type_off] = types[i];
+    ck_assert_msg(raw_then_ping(alice, buf, len, r.txid) == 0, "CandType %u answered",
+                  (unsigned)types[i]);
+  }
+  live_req_init(&r, LIVE_ALICE, LIVE_PEER, RL_MessageCode_attach_req);
+  attach_req_body(&r, &cand);
+  len = live_encode(&r, buf, sizeof buf);
+  parse_own(buf, len, &m);
+  /* send_update is the last byte of the AttachReqAns. */
+  type_off = (size_t)(m.message_contents.message_body.attach_req.raw.ptr - buf) +
+             m.message_contents.message_body.attach_req.raw.len - 1;
+  ck_assert_int_eq(buf[type_off], 0);
+  buf[type_off] = 2;
+  ck_assert_int_eq(raw_then_ping(alice, buf, len, r.txid),
+                   LIVE_ERR(RL_ErrorCode_Error_Invalid_Message));
+}
+END_TEST
+
 /* Length fields that lie. Inside MessageContents (message_body<0..2^32-1>
  * one byte longer than it is): Error_Invalid_Message. In the
  * ForwardingHeader (length, destination_list_length): the header cannot
@@ -817,6 +918,18 @@ START_TEST(ttl_zero_to_forward) {
 }
 END_TEST
 
+/* The same when the next hop is the link the message came over: a Ping
+ * to alice's own Node-ID from alice, TTL 0. It is not destined for the
+ * peer, so Error_TTL_Exceeded (before the peer's own rule of not sending
+ * a message back where it came from silently drops it). */
+START_TEST(ttl_zero_back_to_sender) {
+  live_req r;
+  live_req_init(&r, LIVE_ALICE, LIVE_ALICE, RL_MessageCode_ping_req);
+  r.ttl = 0;
+  ck_assert_int_eq(live_exchange(alice, &r, ANSWER_MS), LIVE_ERR(RL_ErrorCode_Error_TTL_Exceeded));
+}
+END_TEST
+
 /* TTL 0 for the receiving node itself is processed (6.3.2). */
 START_TEST(ttl_zero_for_this_node) {
   live_req r;
@@ -858,6 +971,68 @@ START_TEST(wrong_overlay) {
   len = live_encode(&r, buf, sizeof buf);
   buf[7] ^= 0xff;
   ck_assert_int_eq(raw_then_ping(alice, buf, len, r.txid), 0);
+}
+END_TEST
+
+/* 6.7: "Because messages MUST be set with the high bit set to 1,
+ * implementations SHOULD discard any message with it set to 0." and
+ * "They MUST NOT try to interpret as fragmented messages with the high
+ * bit set low." The fragment field (bytes 12..15, 6.3.2) is not signed.
+ * Control: 0xC0000000, an unfragmented message, is answered. */
+START_TEST(fragment_high_bit_clear) {
+  static const uint32_t fields[] = {0x40000000u, 0x00000000u, 0x7fffffffu, 0xc0000000u};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+    live_req r;
+    size_t len;
+    live_req_init(&r, LIVE_ALICE, LIVE_PEER, RL_MessageCode_ping_req);
+    len = live_encode(&r, buf, sizeof buf);
+    buf[12] = (uint8_t)(fields[i] >> 24);
+    buf[13] = (uint8_t)(fields[i] >> 16);
+    buf[14] = (uint8_t)(fields[i] >> 8);
+    buf[15] = (uint8_t)fields[i];
+    ck_assert_msg(raw_then_ping(alice, buf, len, r.txid) ==
+                      (fields[i] & 0x80000000u ? RL_MessageCode_ping_ans : 0),
+                  "fragment %08x", (unsigned)fields[i]);
+  }
+}
+END_TEST
+
+/* 13.6.5: "implementations SHOULD check the Destination List for
+ * duplicate entries and discard such records with an
+ * "Error_Invalid_Message" error." The peer twice, bob (linked: the peer
+ * would forward) twice, and a Resource-ID twice behind the peer; bob
+ * gets nothing. Control: the peer, then bob, is forwarded to bob. */
+START_TEST(destination_list_duplicate) {
+  live_atk *bob = attach(LIVE_BOB);
+  uint8_t rid[LIVE_ID_LEN];
+  live_ans *ans;
+  live_req r;
+  live_resource_user(LIVE_ALICE, rid);
+  live_req_init(&r, LIVE_ALICE, LIVE_PEER, RL_MessageCode_ping_req);
+  r.dest[1] = r.dest[0];
+  r.ndest = 2;
+  ck_assert_int_eq(live_exchange(alice, &r, ANSWER_MS), LIVE_ERR(RL_ErrorCode_Error_Invalid_Message));
+  live_req_init(&r, LIVE_ALICE, LIVE_BOB, RL_MessageCode_ping_req);
+  r.dest[1] = r.dest[0];
+  r.ndest = 2;
+  ck_assert_int_eq(live_exchange(alice, &r, ANSWER_MS), LIVE_ERR(RL_ErrorCode_Error_Invalid_Message));
+  live_pump_until(NULL, NULL, 100);
+  ck_assert_uint_eq(live_count(bob, r.txid), 0);
+  live_req_init(&r, LIVE_ALICE, LIVE_PEER, RL_MessageCode_ping_req);
+  rl_dest_resource(&r.dest[1], rid, LIVE_ID_LEN);
+  rl_dest_resource(&r.dest[2], rid, LIVE_ID_LEN);
+  r.ndest = 3;
+  ck_assert_int_eq(live_exchange(alice, &r, ANSWER_MS), LIVE_ERR(RL_ErrorCode_Error_Invalid_Message));
+  live_req_init(&r, LIVE_ALICE, LIVE_PEER, RL_MessageCode_ping_req);
+  rl_dest_node(&r.dest[1], live_w.cred[LIVE_BOB]->node_id, LIVE_ID_LEN);
+  r.ndest = 2;
+  live_send(alice, &r);
+  ans = malloc(sizeof *ans);
+  ck_assert(ans != NULL);
+  ck_assert_msg(live_wait(bob, r.txid, ANSWER_MS, ans), "not forwarded to bob");
+  live_ans_clear(ans);
+  free(ans);
+  live_atk_free(bob);
 }
 END_TEST
 
@@ -1201,6 +1376,7 @@ int main(void) {
   tcase_add_test(t, attach_then_link_with_other_node_id);
   tcase_add_test(t, attach_then_link_with_same_node_id);
   tcase_add_test(t, join_leave_for_another_node_id);
+  tcase_add_test(t, join_over_another_nodes_link);
   tcase_add_test(t, leave_over_another_nodes_link);
   t = group(s, "policies");
   tcase_add_test(t, policy_user_match);
@@ -1214,10 +1390,14 @@ int main(void) {
   tcase_add_test(t, malformed_contents);
   tcase_add_test(t, truncated_body);
   tcase_add_test(t, bad_length_fields);
+  tcase_add_test(t, attach_unknown_candidate_type);
   tcase_add_test(t, random_mutations);
   t = group(s, "header");
   tcase_add_test(t, ttl_zero_to_forward);
+  tcase_add_test(t, ttl_zero_back_to_sender);
   tcase_add_test(t, ttl_zero_for_this_node);
+  tcase_add_test(t, fragment_high_bit_clear);
+  tcase_add_test(t, destination_list_duplicate);
   tcase_add_test(t, ttl_above_initial);
   tcase_add_test(t, wrong_overlay);
   tcase_add_test(t, wrong_version);
