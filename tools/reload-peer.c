@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "peer/node.h"
+#include "usage/sip_proxy.h"
 #include "tools/addr.h"
 
 static volatile sig_atomic_t g_stop, g_status;
@@ -45,7 +46,11 @@ static void usage(FILE *f) {
           "  --store-budget BYTES     storage limit (default 64 MiB)\n"
           "  --status-file FILE       write the status as JSON every second\n"
           "  --port-file FILE         write the listening port once listening\n"
-          "  --sip-port PORT          offer SIP (application 5060) on this port via AppAttach\n"
+          "  --sip-port PORT          SIP for local phones on this port (UDP and TCP, the host\n"
+          "                           of --listen; 0: any): REGISTER stores the AOR in the\n"
+          "                           overlay, calls are routed through it (RFC 7904)\n"
+          "  --sip-cred CERT,KEY      a SIP user's credential: certificate with the user's\n"
+          "                           AOR and this peer's Node-ID (repeatable)\n"
           "  --break RULE             deliberately break a rule (conformance suite\n"
           "                           self-test): ignore-ttl\n"
           "  --log FILE               log here instead of stderr\n"
@@ -65,6 +70,24 @@ static int write_file_atomic(const char *path, const char *text) {
   return rename(tmp, path);
 }
 
+/* The node's status, with the SIP usage's in "sip" (and its phone port
+ * as "sip_port") when it runs. */
+static char *status_json(rl_node *node, rl_sip_proxy *sip) {
+  char *js = rl_node_status_json(node), *sj, *out;
+  size_t n;
+  if (!js || !sip || js[0] != '{') return js;
+  sj = rl_sip_proxy_status_json(sip);
+  if (!sj) return js;
+  n = strlen(js) + strlen(sj) + 64;
+  out = malloc(n);
+  if (out)
+    snprintf(out, n, "{\"sip_port\":%u,\"sip\":%s%s%s", (unsigned)rl_sip_proxy_port(sip), sj,
+             js[1] == '}' ? "" : ",", js + 1);
+  free(sj);
+  free(js);
+  return out;
+}
+
 int main(int argc, char **argv) {
   const char *config_path = NULL, *cert_path = NULL, *key_path = NULL, *overlay = NULL;
   const char *status_file = NULL, *port_file = NULL, *log_path = NULL;
@@ -78,9 +101,14 @@ int main(int argc, char **argv) {
   rl_node *node;
   char why[512];
   int verbosity = 1, have_listen = 0, rc;
+  int sip_port = -1;
+  const char *sip_cred_arg[RL_SIP_PROXY_MAX_USERS];
+  rl_credentials *sip_cred[RL_SIP_PROXY_MAX_USERS];
+  size_t nsip_cred = 0;
+  rl_sip_proxy *sip = NULL;
   uint64_t last_status = 0;
   enum { O_CONFIG = 256, O_CERT, O_KEY, O_LISTEN, O_BOOT, O_FIRST, O_OVERLAY, O_INSECURE,
-         O_UPDATE, O_BUDGET, O_STATUS, O_PORTFILE, O_SIP, O_BREAK, O_LOG, O_SEED, O_HELP };
+         O_UPDATE, O_BUDGET, O_STATUS, O_PORTFILE, O_SIP, O_SIPCRED, O_BREAK, O_LOG, O_SEED, O_HELP };
   static const struct option longopts[] = {
       {"config", required_argument, 0, O_CONFIG},   {"cert", required_argument, 0, O_CERT},
       {"key", required_argument, 0, O_KEY},         {"listen", required_argument, 0, O_LISTEN},
@@ -91,6 +119,7 @@ int main(int argc, char **argv) {
       {"status-file", required_argument, 0, O_STATUS},
       {"port-file", required_argument, 0, O_PORTFILE},
       {"sip-port", required_argument, 0, O_SIP},    {"break", required_argument, 0, O_BREAK},
+      {"sip-cred", required_argument, 0, O_SIPCRED},
       {"log", required_argument, 0, O_LOG},         {"seed", required_argument, 0, O_SEED},
       {"verbose", no_argument, 0, 'v'},             {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
@@ -128,7 +157,23 @@ int main(int argc, char **argv) {
     case O_BUDGET: o.store_budget = strtoull(optarg, NULL, 10); break;
     case O_STATUS: status_file = optarg; break;
     case O_PORTFILE: port_file = optarg; break;
-    case O_SIP: o.sip_port = (uint16_t)atoi(optarg); break;
+    case O_SIP: {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 0 || v > 65535) {
+        fprintf(stderr, "reload-peer: --sip-port %s: not a port\n", optarg);
+        return 2;
+      }
+      sip_port = (int)v;
+      break;
+    }
+    case O_SIPCRED:
+      if (nsip_cred >= RL_SIP_PROXY_MAX_USERS || !strchr(optarg, ',')) {
+        fprintf(stderr, "reload-peer: --sip-cred CERT,KEY (at most %d)\n", RL_SIP_PROXY_MAX_USERS);
+        return 2;
+      }
+      sip_cred_arg[nsip_cred++] = optarg;
+      break;
     case O_BREAK:
       if (strcmp(optarg, "ignore-ttl") != 0) {
         fprintf(stderr, "reload-peer: --break: unknown rule '%s' (ignore-ttl)\n", optarg);
@@ -205,6 +250,35 @@ int main(int argc, char **argv) {
   signal(SIGUSR1, on_signal);
   signal(SIGPIPE, SIG_IGN);
   if (rl_node_start(node) != 0) return 1;
+  if (sip_port >= 0) {
+    rl_sip_proxy_options so;
+    memset(&so, 0, sizeof so);
+    so.node = node;
+    so.addr = o.listen_addr;
+    so.addr_len = o.listen_len;
+    if (so.addr.ss_family == AF_INET6)
+      ((struct sockaddr_in6 *)&so.addr)->sin6_port = htons((uint16_t)sip_port);
+    else
+      ((struct sockaddr_in *)&so.addr)->sin_port = htons((uint16_t)sip_port);
+    for (size_t i = 0; i < nsip_cred; i++) {
+      char path[4096], *comma;
+      snprintf(path, sizeof path, "%s", sip_cred_arg[i]);
+      comma = strchr(path, ',');
+      *comma = 0;
+      if (rl_credentials_load(path, comma + 1, NULL, 0, &sip_cred[i], &se) != 0) {
+        fprintf(stderr, "reload-peer: --sip-cred %s: %s\n", sip_cred_arg[i], se.text);
+        return 1;
+      }
+      so.users[so.nusers++] = sip_cred[i];
+    }
+    so.log = o.log;
+    so.verbosity = verbosity;
+    sip = rl_sip_proxy_new(&so, why, sizeof why);
+    if (!sip) {
+      fprintf(stderr, "reload-peer: SIP: %s\n", why);
+      return 1;
+    }
+  }
   if (port_file) {
     struct sockaddr_storage ss;
     socklen_t len;
@@ -224,11 +298,12 @@ int main(int argc, char **argv) {
     }
     if (g_stop == 1) {
       g_stop = 2;
+      if (sip) rl_sip_proxy_unregister_all(sip);
       rl_node_leave(node);
     }
     if (g_stop == 2 && rl_node_left(node)) break;
     if (g_status || (status_file && rl_node_now(node) - last_status >= 1000)) {
-      char *js = rl_node_status_json(node);
+      char *js = status_json(node, sip);
       last_status = rl_node_now(node);
       if (js) {
         if (status_file)
@@ -241,13 +316,15 @@ int main(int argc, char **argv) {
     }
   }
   if (status_file) {
-    char *js = rl_node_status_json(node);
+    char *js = status_json(node, sip);
     if (js) {
       write_file_atomic(status_file, js);
       free(js);
     }
   }
+  rl_sip_proxy_free(sip);
   rl_node_free(node);
+  for (size_t i = 0; i < nsip_cred; i++) rl_credentials_free(sip_cred[i]);
   rl_credentials_free(cred);
   rl_config_document_free(&doc);
   free(config_bytes);

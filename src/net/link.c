@@ -719,6 +719,13 @@ static int queue_data(rl_link *l, const uint8_t *msg, size_t len) {
 int rl_link_send(rl_link *l, const uint8_t *msg, size_t len) {
   if (!l || l->state == ST_CLOSING || l->state == ST_DEAD || l->pending_fail) return RL_ERR_IO;
   if (len == 0) return RL_ERR_PARAM; /* length 0 is the keepalive (link.h) */
+  if (l->ctx->p.stream) {
+    if (len > l->out_limit || l->out_len + len > l->out_limit) return RL_ERR_NOMEM;
+    if (out_reserve(l, len) != 0) return RL_ERR_NOMEM;
+    out_append(l, msg, len);
+    l->last_data_ms = l->ctx->now_ms;
+    return 0;
+  }
   return queue_data(l, msg, len);
 }
 
@@ -892,6 +899,18 @@ static void on_oversize(rl_link *l, const rl_frame *f) {
 static int parse_buffered(rl_link *l, uint64_t now) {
   size_t off = 0;
   int r = 0;
+  if (l->ctx->p.stream) {
+    /* No frames: the application gets the bytes as they came. */
+    if (l->state == ST_UP && l->in_len > 0) {
+      size_t n = l->in_len;
+      l->st.bytes_received += n;
+      l->st.frames_received++;
+      l->in_len = 0;
+      l->in_off += n;
+      if (l->ctx->cb.on_message) l->ctx->cb.on_message(l->ctx->user, l, l->in, n);
+    }
+    return l->state == ST_UP ? 0 : -1;
+  }
   while (l->state == ST_UP) {
     rl_frame f;
     int k;
@@ -1094,7 +1113,7 @@ static void tick_link(rl_link *l, uint64_t now) {
     return;
   }
   if (l->state != ST_UP) return;
-  if (l->acked_upto != l->next_seq) {
+  if (!l->ctx->p.stream && l->acked_upto != l->next_seq) {
     /* 6.6.5: the RTO "is not used for retransmissions, but rather as a
      * timeout to indicate when the link SHOULD be removed". The clock of a
      * frame starts when it went out, or when it was queued if it is still
@@ -1122,7 +1141,8 @@ static void tick_link(rl_link *l, uint64_t now) {
       return;
     }
   }
-  if (elapsed(now, l->last_data_ms) >= (l->ctx->p.keepalive_ms ? l->ctx->p.keepalive_ms : 15000) &&
+  if (!l->ctx->p.stream &&
+      elapsed(now, l->last_data_ms) >= (l->ctx->p.keepalive_ms ? l->ctx->p.keepalive_ms : 15000) &&
       queue_data(l, &none, 0) == 0)
     l->st.keepalives_sent++;
   if (l->out_len > 0) (void)do_write(l, now);

@@ -135,6 +135,14 @@ typedef struct rl_link_params {
   uint64_t handshake_timeout_ms;/* TCP connect + TLS handshake; 0: max(fail timeout, 10000) */
   const rl_credentials *cred;   /* our certificate and key (TLS); borrowed */
   const rl_trust *trust;        /* what we accept (TLS); borrowed */
+  /* 1: no framing header. The bytes go through as they are: an
+   * application protocol over a connection set up by AppAttach (6.5.2;
+   * RFC 7904 5.1: SIP over TLS between peers). on_message then gets each
+   * chunk as it was read (message boundaries are the application's);
+   * rl_link_send queues bytes as they are; no acks, no keepalives, no ack
+   * timeout (a queue that does not move still fails the link). TLS and the
+   * certificate check are the same as for overlay links. */
+  int stream;
 } rl_link_params;
 
 /* A context shared by all links of one node. The callbacks and user pointer

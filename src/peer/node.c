@@ -278,7 +278,9 @@ static size_t encode_signed(rl_node *n, uint8_t *buf, const rl_msg_out *m) {
   rl_sec_error e;
   memset(&e, 0, sizeof e);
   rl_writer_init(&w, buf, n->out_cap, NULL);
-  if (rl_msg_encode_signed(&w, m, n->cred, n->extra_certs, n->nextra, &e) != 0 || w.err) {
+  if (rl_msg_encode_signed(&w, m, n->sign_as ? n->sign_as : n->cred, n->extra_certs, n->nextra,
+                           &e) != 0 ||
+      w.err) {
     if (!e.code) e.code = w.err ? w.err : RL_ERR_BUFFER;
     node_sign_fail(n, code_name(m->message_code), &e);
     return 0;
@@ -366,8 +368,30 @@ int rl_node_send_request(rl_node *n, const rl_Destination *dest, size_t ndest, r
 
 int rl_node_request(rl_node *n, const rl_Destination *dest, size_t ndest, rl_MessageCode code,
                     const rl_MessageBody *body, rl_node_answer_fn cb, void *user) {
+  return rl_node_request_as(n, NULL, dest, ndest, code, body, cb, user);
+}
+
+int rl_node_request_as(rl_node *n, const rl_credentials *signer, const rl_Destination *dest,
+                       size_t ndest, rl_MessageCode code, const rl_MessageBody *body,
+                       rl_node_answer_fn cb, void *user) {
   rl_txn *t;
-  int rc = rl_node_send_request(n, dest, ndest, code, body, RL_TXN_APP, &t);
+  int rc;
+  if (signer && (!signer->cert || !rl_cert_has_node_id(signer->cert, n->self.b, n->id_len)))
+    return RL_ERR_PARAM;
+  /* 6.3.4: the certificates needed to verify the values go along. */
+  n->nextra = 0;
+  if (code == RL_MessageCode_store_req) rl_node_extra_certs_store_req(n, &body->store_req);
+  if (signer) {
+    /* The signer's own certificate leads the security block already. */
+    size_t k = 0;
+    for (size_t i = 0; i < n->nextra; i++)
+      if (n->extra_certs[i] != signer->cert) n->extra_certs[k++] = n->extra_certs[i];
+    n->nextra = k;
+    n->sign_as = signer;
+  }
+  rc = rl_node_send_request(n, dest, ndest, code, body, RL_TXN_APP, &t);
+  n->sign_as = NULL;
+  n->nextra = 0;
   if (rc) return rc;
   t->cb = cb;
   t->user = user;
@@ -544,6 +568,16 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
     n->st.dropped++;
     return; /* clients never route (4.2) */
   }
+  if (ttl == 0 && !(n->opt.break_rule && strcmp(n->opt.break_rule, "ignore-ttl") == 0)) {
+    /* 6.3.2: not propagated further; Error_TTL_Exceeded. Checked before
+     * the loop check below: a message that would go back where it came
+     * from is not "destined for the receiving node" either. */
+    n->st.dropped++;
+    if (request && code >= 0)
+      rl_node_reply_error(n, from, fh, RL_ErrorCode_Error_TTL_Exceeded,
+                           "TTL reached 0 at this peer");
+    return;
+  }
   if (to == from && from) {
     /* Back where it came from would loop between the two of us until the
      * TTL runs out: drop it; the originator retransmits (6.2.1) once the
@@ -551,14 +585,6 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
     rl_node_log(n, 2, "drop txid %016llx: next hop is the previous hop",
                 (unsigned long long)fh->transaction_id);
     n->st.dropped++;
-    return;
-  }
-  if (ttl == 0 && !(n->opt.break_rule && strcmp(n->opt.break_rule, "ignore-ttl") == 0)) {
-    /* 6.3.2: not propagated further; Error_TTL_Exceeded. */
-    n->st.dropped++;
-    if (request && code >= 0)
-      rl_node_reply_error(n, from, fh, RL_ErrorCode_Error_TTL_Exceeded,
-                           "TTL reached 0 at this peer");
     return;
   }
   if (request && (crit = critical_option(fh, RL_FORWARD_CRITICAL)) != NULL) {
@@ -598,6 +624,31 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
 static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
                           const rl_ForwardingHeader *fh0);
 
+static int dest_raw_cmp(const void *a, const void *b) {
+  const rl_Destination *x = *(const rl_Destination *const *)a;
+  const rl_Destination *y = *(const rl_Destination *const *)b;
+  if (x->raw.len != y->raw.len) return x->raw.len < y->raw.len ? -1 : 1;
+  return memcmp(x->raw.ptr, y->raw.ptr, x->raw.len);
+}
+
+/* 13.6.5: does the Destination List name an entry twice (the same wire
+ * bytes)? Sorted, so that a list of thousands of 2-byte compressed
+ * entries costs n log n, not n^2; the pointers live in the arena. A list
+ * too long for the arena counts as a duplicate: it is refused, not
+ * routed unchecked. */
+static int dest_list_has_duplicate(rl_node *n, const rl_ForwardingHeader *fh) {
+  size_t k = fh->destination_list_count;
+  const rl_Destination **v;
+  if (k < 2) return 0;
+  v = rl_arena_alloc_array(&n->arena, k, sizeof *v);
+  if (!v) return 1;
+  for (size_t i = 0; i < k; i++) v[i] = &fh->destination_list[i];
+  qsort(v, k, sizeof *v, dest_raw_cmp);
+  for (size_t i = 1; i < k; i++)
+    if (dest_raw_cmp(&v[i - 1], &v[i]) == 0) return 1;
+  return 0;
+}
+
 /* 6.1: examine the Destination List and forward or consume. */
 static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len) {
   rl_ForwardingHeader fh;
@@ -615,6 +666,14 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
     char eb[256];
     rl_node_log(n, 1, "drop a message: forwarding header: %s",
                 rl_errinfo_format(&ctx.err, eb, sizeof eb));
+    n->st.dropped++;
+    return;
+  }
+  if (!(fh.fragment & RL_FRAGMENT_HIGH_BIT)) {
+    /* 6.7: "Because messages MUST be set with the high bit set to 1,
+     * implementations SHOULD discard any message with it set to 0." */
+    rl_node_log(n, 1, "drop txid %016llx: fragment field %08x without its high bit",
+                (unsigned long long)fh.transaction_id, (unsigned)fh.fragment);
     n->st.dropped++;
     return;
   }
@@ -641,6 +700,19 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
       rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_TTL_Exceeded,
                            "TTL %u exceeds the overlay's initial-ttl %u", (unsigned)fh.ttl,
                            (unsigned)n->cfg->initial_ttl);
+    return;
+  }
+  if (dest_list_has_duplicate(n, &fh)) {
+    /* 13.6.5: "implementations SHOULD check the Destination List for
+     * duplicate entries and discard such records with an
+     * Error_Invalid_Message error" (loops as an attack). */
+    n->st.dropped++;
+    if (code >= 0 && is_request_code((rl_MessageCode)code))
+      rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_Invalid_Message,
+                           "the Destination List has an entry twice (RFC 6940 13.6.5)");
+    else
+      rl_node_log(n, 1, "drop txid %016llx: an entry twice in the Destination List",
+                  (unsigned long long)fh.transaction_id);
     return;
   }
   dest = fh.destination_list;
@@ -723,11 +795,22 @@ static void cache_certs(rl_node *n, const rl_SecurityBlock *sb) {
     rl_cert_set_clear(&n->certs);
     rl_cert_set_init(&n->certs);
     rl_cert_set_add(&n->certs, n->cred->cert);
+    for (size_t i = 0; i < n->napp_certs; i++) rl_cert_set_add(&n->certs, n->app_certs[i]);
   }
   rl_cert_set_add_security_block(&n->certs, sb, &e);
 }
 
 static void txn_answer(rl_node *n, rl_txn *t, const rl_node_answer *a);
+
+/* Did decoding fail on a select's type that has no case (6.3.1.1)? The
+ * codec reports RL_ERR_BAD_SELECTOR for a defined value without a case,
+ * RL_ERR_BAD_ENUM for a value the enum does not define -- which it also
+ * reports for a Boolean other than 0 or 1, a plain field, not a select:
+ * that one is an ordinary parsing error (Error_Invalid_Message). */
+static int unknown_select_type(const rl_errinfo *e) {
+  if (e->code == RL_ERR_BAD_SELECTOR) return 1;
+  return e->code == RL_ERR_BAD_ENUM && !(e->reason && strstr(e->reason, "Boolean"));
+}
 
 static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
                           const rl_ForwardingHeader *fh0) {
@@ -769,6 +852,14 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
     code = peek_code(&h2, whole, whole_len);
     if (code < 0 || !is_request_code((rl_MessageCode)code)) {
       rl_node_log(n, 1, "drop an answer that does not decode: %s", eb);
+      n->st.dropped++;
+      return;
+    }
+    if (unknown_select_type(&ctx.err)) {
+      /* 6.3.1.1: "any unknown type SHOULD be treated as a parsing error,
+       * and the whole message SHOULD be discarded with no response." */
+      rl_node_log(n, 1, "drop %s txid %016llx: %s", code_name(code),
+                  (unsigned long long)h2.transaction_id, eb);
       n->st.dropped++;
       return;
     }
@@ -1391,10 +1482,30 @@ static void run_timers(rl_node *n) {
   rl_link_ctx_tick(n->links, now);
 }
 
+void rl_node_set_app(rl_node *n, const rl_node_app *app) {
+  if (app)
+    n->app = *app;
+  else
+    memset(&n->app, 0, sizeof n->app);
+}
+
+void rl_node_set_sip_port(rl_node *n, uint16_t port) { n->opt.sip_port = port; }
+
+const rl_trust *rl_node_trust(const rl_node *n) { return n->trust; }
+
+rl_link_mode rl_node_link_mode(const rl_node *n) { return n->opt.link_mode; }
+
+int rl_node_add_certificate(rl_node *n, rl_cert *cert) {
+  if (n->napp_certs >= RL_NODE_MAX_APP_CERTS) return RL_ERR_NOMEM;
+  if (rl_cert_set_add(&n->certs, cert) != 0) return RL_ERR_NOMEM;
+  n->app_certs[n->napp_certs++] = cert;
+  return 0;
+}
+
 int rl_node_run_once(rl_node *n, int timeout_ms) {
-  struct pollfd pfd[RL_NODE_MAX_CONNS + 1];
+  struct pollfd pfd[RL_NODE_MAX_CONNS + 1 + RL_NODE_MAX_APP_FDS];
   rl_link *lk[RL_NODE_MAX_CONNS + 1];
-  size_t np = 0, nl, i;
+  size_t np = 0, nl, i, napp = 0;
   rl_link *all[RL_NODE_MAX_CONNS + 8];
   if (n->listen_fd >= 0) {
     pfd[np].fd = n->listen_fd;
@@ -1403,13 +1514,18 @@ int rl_node_run_once(rl_node *n, int timeout_ms) {
     lk[np++] = NULL;
   }
   nl = rl_link_ctx_links(n->links, all, sizeof all / sizeof all[0]);
-  for (i = 0; i < nl && np < sizeof pfd / sizeof pfd[0]; i++) {
+  for (i = 0; i < nl && np < sizeof lk / sizeof lk[0]; i++) {
     pfd[np].fd = rl_link_fd(all[i]);
     pfd[np].events = rl_link_poll_events(all[i]);
     pfd[np].revents = 0;
     lk[np++] = all[i];
   }
-  if (poll(pfd, np, timeout_ms) < 0 && errno != EINTR) return RL_ERR_IO;
+  if (n->app.fill) {
+    napp = n->app.fill(n->app.user, pfd + np, RL_NODE_MAX_APP_FDS);
+    for (i = 0; i < napp; i++) pfd[np + i].revents = 0;
+  }
+  if (poll(pfd, np + napp, timeout_ms) < 0 && errno != EINTR) return RL_ERR_IO;
+  if (n->app.handle) n->app.handle(n->app.user, pfd + np, napp, mono_ms());
   for (i = 0; i < np; i++) {
     if (!pfd[i].revents) continue;
     if (!lk[i]) {

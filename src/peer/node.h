@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -125,6 +126,16 @@ typedef void (*rl_node_answer_fn)(void *user, const rl_node_answer *a);
 int rl_node_request(rl_node *n, const rl_Destination *dest, size_t ndest, rl_MessageCode code,
                     const rl_MessageBody *body, rl_node_answer_fn cb, void *user);
 
+/* The same, with the message signed by signer instead of the node's own
+ * credentials: a user's certificate that carries this node's Node-ID
+ * (RFC 6940 7.3: "in a non-replica store, both the signer of the
+ * StoredValue and the signer of the StoreReq MUST conform to the policy",
+ * e.g. USER-NODE-MATCH for a SIP registration a peer stores for its
+ * user). RL_ERR_PARAM when signer's certificate lacks our Node-ID. */
+int rl_node_request_as(rl_node *n, const rl_credentials *signer, const rl_Destination *dest,
+                       size_t ndest, rl_MessageCode code, const rl_MessageBody *body,
+                       rl_node_answer_fn cb, void *user);
+
 /* 7.1: check a fetched value's signature against the certificates the
  * node has seen (those of the answer's security block included) and the
  * overlay's trust. Returns 0, or an rl_err with the reason in why. */
@@ -140,6 +151,10 @@ const uint8_t *rl_node_id(const rl_node *n, size_t *len);
 const rl_credentials *rl_node_credentials(const rl_node *n);
 const rl_overlay_config *rl_node_config(const rl_node *n);
 const rl_params *rl_node_params(const rl_node *n);
+/* The overlay's trust (root certificates, self-signed rules) and the
+ * link mode: what the node's links use, for an application's own links. */
+const rl_trust *rl_node_trust(const rl_node *n);
+rl_link_mode rl_node_link_mode(const rl_node *n);
 /* The address a peer listens on (after rl_node_start). */
 int rl_node_listen_addr(const rl_node *n, struct sockaddr_storage *out, socklen_t *len);
 
@@ -156,6 +171,32 @@ void rl_node_get_status(const rl_node *n, rl_node_status *out);
  * successor lists, fingers, storage, counters): the status dump of
  * reload-peer (SIGUSR1 and --status-file). Caller frees. */
 char *rl_node_status_json(const rl_node *n);
+
+/* The application's own sockets, polled with the node's in
+ * rl_node_run_once (the SIP usage: its UDP/TCP ports and SIP links).
+ * fill() puts up to max pollfds into pfd and returns how many; handle()
+ * gets them back after poll() (revents set), and is also the
+ * application's clock tick (called every turn). */
+#define RL_NODE_MAX_APP_FDS 160
+typedef struct rl_node_app {
+  size_t (*fill)(void *user, struct pollfd *pfd, size_t max);
+  void (*handle)(void *user, struct pollfd *pfd, size_t n, uint64_t now_ms);
+  void *user;
+} rl_node_app;
+void rl_node_set_app(rl_node *n, const rl_node_app *app);
+
+/* The port AppAttach offers for application 5060 (SIP, RFC 7904 5.1);
+ * 0: none. Replaces options.sip_port (the SIP usage knows it only once
+ * its listening socket is bound). */
+void rl_node_set_sip_port(rl_node *n, uint16_t port);
+
+/* A certificate the application signs stored values with (a user's
+ * credential, e.g. RFC 7904's USER-NODE-MATCH registrations): signers are
+ * looked up in it, and a StoreReq sent with rl_node_request carries it in
+ * its security block (6.3.4) when one of its values is signed with it.
+ * At most RL_NODE_MAX_APP_CERTS. 0 or RL_ERR_NOMEM. */
+#define RL_NODE_MAX_APP_CERTS 32
+int rl_node_add_certificate(rl_node *n, rl_cert *cert);
 
 /* The chord state, for the status file and tests. */
 struct rl_chord *rl_node_chord(rl_node *n);

@@ -103,7 +103,7 @@ static void extra_certs_for(rl_node *n, const rl_StoredData *vals, size_t nv) {
   }
 }
 
-static void extra_certs_store_req(rl_node *n, const rl_StoreReq *r) {
+void rl_node_extra_certs_store_req(rl_node *n, const rl_StoreReq *r) {
   for (size_t i = 0; i < r->kind_data_count; i++)
     extra_certs_for(n, r->kind_data[i].values, r->kind_data[i].values_count);
 }
@@ -119,7 +119,7 @@ static void store_copy(rl_node *n, const uint8_t *peer, rl_StoreReq *req, int re
   b.store_req = *req;
   rl_dest_node(&d, peer, n->id_len);
   n->nextra = 0;
-  extra_certs_store_req(n, req);
+  rl_node_extra_certs_store_req(n, req);
   rl_node_send_request(n, &d, 1, RL_MessageCode_store_req, &b, RL_TXN_STORE_COPY, NULL);
   n->nextra = 0;
 }
@@ -535,9 +535,26 @@ void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
                            "joining_peer_id is not the signer's Node-ID");
       return;
     }
+    if (!c || !c->bound || memcmp(c->id.b, who->node_id, n->id_len) != 0) {
+      /* 6.4.2.1: "receiving peers MUST verify that any JoinReq they
+       * receive arrives from a transport channel that is bound to the
+       * Node-ID to be assumed by the Joining Node." */
+      rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
+                           "JoinReq did not come over the joining peer's own link");
+      return;
+    }
     rl_chord_on_join_req(n->chord, who->node_id, &in->join_req, &answer);
-    if (answer)
-      rl_node_reply_error(n, c, fh, answer, "Join refused");
+    if (answer == RL_ErrorCode_Error_Forbidden)
+      /* 6.4.2.1: "joins may be executed only between nodes which are
+       * directly adjacent"; a Joining Node attaches first (10.5 step 2,
+       * and 11.4: over its bootstrap link, an Attach for its Node-ID + 1). */
+      rl_node_reply_error(n, c, fh, answer,
+                           "Join refused: no Attach from the joining node on this link "
+                           "(RFC 6940 10.5, 11.4)");
+    else if (answer)
+      rl_node_reply_error(n, c, fh, answer,
+                           "Join refused: this peer is not the Admitting Peer for the "
+                           "joining Node-ID (RFC 6940 10.5)");
     else
       rl_node_reply(n, c, m, RL_MessageCode_join_ans, &b);
     return;

@@ -163,6 +163,14 @@ struct rl_node {
    * signers of the stored values it contains (6.3.4). */
   rl_cert *extra_certs[32];
   size_t nextra;
+  /* The application's sockets (rl_node_set_app) and the certificates it
+   * signs stored values with (rl_node_add_certificate): kept in certs
+   * when the cache starts over. */
+  rl_node_app app;
+  /* rl_node_request_as: who signs the message being sent (NULL: cred). */
+  const rl_credentials *sign_as;
+  rl_cert *app_certs[RL_NODE_MAX_APP_CERTS];
+  size_t napp_certs;
 
   struct {
     uint8_t *bytes;
@@ -237,6 +245,8 @@ int rl_node_verify_stored(void *user, rl_bytes resource_id, rl_KindId kind,
                           const rl_StoredData *value, uint64_t now, rl_signer *signer);
 /* Section 8: store our certificate under the certificate Kinds. */
 void rl_node_publish_certificates(rl_node *n);
+/* n->extra_certs: the certificates of the signers of r's values. */
+void rl_node_extra_certs_store_req(rl_node *n, const rl_StoreReq *r);
 /* Store copies of the range (after, upto] to peer (replica_number: 0 for a
  * handover, else the replica's number). */
 void rl_node_store_range(rl_node *n, const uint8_t *peer, const uint8_t *after,

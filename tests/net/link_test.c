@@ -122,7 +122,13 @@ typedef struct side {
   size_t ov_len, ov_announced;
   uint8_t ov_hdr[64];
   size_t nmsg_at_close;
+  /* Stream mode: every byte received, in order. */
+  uint8_t acc[70000];
+  size_t acc_len;
 } side;
+
+/* Contexts made by side_init are stream links (link.h, params.stream). */
+static int g_stream;
 
 static side sa, sb, sc;
 
@@ -163,6 +169,10 @@ static void cb_message(void *user, rl_link *l, const uint8_t *msg, size_t len) {
   size_t n = s->nmsg++;
   memcpy(s->last, msg, len < sizeof s->last ? len : sizeof s->last);
   s->last_len = len;
+  if (s->acc_len + len <= sizeof s->acc) {
+    memcpy(s->acc + s->acc_len, msg, len);
+    s->acc_len += len;
+  }
   if (!s->raw) {
     uint32_t idx = len >= 4 ? (uint32_t)msg[0] << 24 | (uint32_t)msg[1] << 16 |
                                   (uint32_t)msg[2] << 8 | msg[3]
@@ -232,6 +242,7 @@ static void side_init(side *s, rl_link_mode mode, const rl_credentials *cred, si
   p.keepalive_ms = keepalive_ms;
   p.cred = cred;
   p.trust = trust;
+  p.stream = g_stream;
   s->ctx = rl_link_ctx_new(&p, &cbs, s, why, sizeof why);
   ck_assert_msg(s->ctx != NULL, "%s", why);
   s->lfd = -1;
@@ -299,6 +310,7 @@ static int both_up(void) { return sa.ups >= 1 && sb.ups >= 1; }
 static int a_closed(void) { return sa.closes >= 1; }
 static int b_closed(void) { return sb.closes >= 1; }
 static int both_closed(void) { return sa.closes >= 1 && sb.closes >= 1; }
+static int idle_never(void) { return 0; }
 
 static rl_link *connect_a_to_b(void) {
   rl_link *l = rl_link_connect(sa.ctx, (struct sockaddr *)&sb.addr, sizeof sb.addr);
@@ -411,6 +423,50 @@ START_TEST(tls_exchange_and_identities) {
   ck_assert_str_eq(sa.detail, "closed locally");
   ck_assert_int_eq(sb.why, RL_LINK_FAIL_EOF);
   ck_assert_msg(strstr(sb.detail, "close_notify") != NULL, "%s", sb.detail);
+  side_free(&sa);
+  side_free(&sb);
+}
+END_TEST
+
+/* Stream links (AppAttach, RFC 7904 5.1): the same TLS and certificate
+ * check, the bytes through as they are, no acks or keepalives. */
+static size_t stream_want;
+static int b_has_stream(void) { return sb.acc_len >= stream_want && sa.acc_len >= 5; }
+
+START_TEST(stream_link_passes_bytes_unframed) {
+  rl_link *al;
+  rl_link_stats x;
+  static uint8_t big[60000];
+  const char *sip = "MESSAGE sip:bob@link.test SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+  g_stream = 1;
+  side_init(&sa, RL_LINK_TLS, cred_a, 1000, 0, 50, 0);
+  side_init(&sb, RL_LINK_TLS, cred_b, 1000, 0, 50, 1);
+  sa.raw = sb.raw = 1;
+  g_stream = 0;
+  al = connect_a_to_b();
+  ck_assert(pump(both_up, 5000));
+  ck_assert(rl_cert_has_node_id(rl_link_peer_cert(al), ids[1], 16));
+  for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 31 + 7);
+  ck_assert_int_eq(rl_link_send(al, (const uint8_t *)sip, strlen(sip)), 0);
+  /* Larger than max_message_size: a stream has no messages to limit. */
+  ck_assert_int_eq(rl_link_send(al, big, sizeof big), 0);
+  ck_assert_int_eq(rl_link_send(al, NULL, 0), RL_ERR_PARAM);
+  ck_assert_int_eq(rl_link_send(sb.up ? sb.up : al, (const uint8_t *)"hello", 5), 0);
+  stream_want = strlen(sip) + sizeof big;
+  ck_assert_msg(pump(b_has_stream, 5000), "b has %zu of %zu bytes", sb.acc_len, stream_want);
+  ck_assert_uint_eq(sb.acc_len, stream_want);
+  ck_assert(memcmp(sb.acc, sip, strlen(sip)) == 0);
+  ck_assert(memcmp(sb.acc + strlen(sip), big, sizeof big) == 0);
+  ck_assert_uint_eq(sa.acc_len, 5);
+  ck_assert(memcmp(sa.acc, "hello", 5) == 0);
+  /* Idle for longer than the keepalive period: nothing is sent. */
+  ck_assert(!pump(idle_never, 300));
+  rl_link_get_stats(al, &x);
+  ck_assert_uint_eq(x.keepalives_sent, 0);
+  ck_assert_uint_eq(x.acks_received, 0);
+  ck_assert_uint_eq(x.unacked, 0);
+  ck_assert_uint_eq(sa.acc_len, 5);
+  ck_assert_int_eq(sa.closes + sb.closes, 0);
   side_free(&sa);
   side_free(&sb);
 }
@@ -933,6 +989,7 @@ int main(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, tls_exchange_and_identities);
   tcase_add_test(tc, insecure_exchange);
+  tcase_add_test(tc, stream_link_passes_bytes_unframed);
   tcase_add_test(tc, foreign_ca_refused_by_server);
   tcase_add_test(tc, foreign_ca_refused_by_client);
   tcase_add_test(tc, oversize_answered_then_closed);
