@@ -144,8 +144,11 @@ static void sp_log(rl_sip_proxy *p, int level, const char *fmt, ...)
 static void sp_log(rl_sip_proxy *p, int level, const char *fmt, ...) {
   va_list ap;
   FILE *f = p->o.log ? p->o.log : stderr;
+  struct timeval tv;
   if (level > p->o.verbosity) return;
-  fprintf(f, "sip: ");
+  /* Wall-clock time: lines of several peers merge into one ladder. */
+  gettimeofday(&tv, NULL);
+  fprintf(f, "%lld.%06d sip: ", (long long)tv.tv_sec, (int)tv.tv_usec);
   va_start(ap, fmt);
   vfprintf(f, fmt, ap);
   va_end(ap);
