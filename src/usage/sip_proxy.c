@@ -131,6 +131,7 @@ struct rl_sip_proxy {
   rl_arena arena;
   char out[SP_MSG_MAX + 2048];
   char dgram[65536];
+  char fix[SP_MSG_MAX + 64]; /* a message with a stand-in Request-Line */
   rl_sip_header hdr[96];
   rl_sip_proxy_stats st;
   unsigned rnd;
@@ -275,6 +276,27 @@ static void log_msg(rl_sip_proxy *p, const char *dir, const sp_hop *h, const cha
   sp_log(p, 1, "%s %s: %.*s", dir, ht, first_line_len(m, len), m);
 }
 
+/* A response when the request's To does not parse (so no tag can be
+ * added): the Status-Line and the request's Via, From, To, Call-ID and
+ * CSeq lines as they are (8.2.6.2; 21.4.1: 400 for a malformed request). */
+static void respond_raw(rl_sip_proxy *p, const rl_sip_msg *req, const sp_hop *to, int status,
+                        const char *reason) {
+  rl_writer w;
+  rl_writer_init(&w, (uint8_t *)p->out, sizeof p->out, NULL);
+  rl_sip_write_status_line(&w, status, reason);
+  for (size_t k = 0; k < req->nhdr; k++) {
+    rl_sip_hdr_kind kd = req->hdr[k].kind;
+    if (kd == RL_SIP_HDR_VIA || kd == RL_SIP_HDR_FROM || kd == RL_SIP_HDR_TO ||
+        kd == RL_SIP_HDR_CALL_ID || kd == RL_SIP_HDR_CSEQ)
+      rl_sip_put_str(&w, req->hdr[k].line);
+  }
+  rl_sip_write_header_cstr(&w, "Server", "reload-peer");
+  rl_sip_write_body(&w, NULL, NULL, 0);
+  if (w.err) return;
+  log_msg(p, "->", to, p->out, w.len);
+  (void)send_to(p, to, p->out, w.len);
+}
+
 /* A response of our own to the request req (8.2.6), sent to hop. */
 static void respond(rl_sip_proxy *p, const rl_sip_msg *req, const sp_hop *to, int status,
                     const char *reason, const char *extra_hdrs, sp_txn *t) {
@@ -287,7 +309,10 @@ static void respond(rl_sip_proxy *p, const rl_sip_msg *req, const sp_hop *to, in
     totag.len = strlen(tag);
   }
   rl_writer_init(&w, (uint8_t *)p->out, sizeof p->out, NULL);
-  if (rl_sip_write_response(&w, req, status, reason, totag) != 0) return;
+  if (rl_sip_write_response(&w, req, status, reason, totag) != 0) {
+    if (status >= 400) respond_raw(p, req, to, status, reason);
+    return;
+  }
   rl_sip_write_header_cstr(&w, "Server", "reload-peer");
   if (extra_hdrs) rl_sip_put_cstr(&w, extra_hdrs);
   rl_sip_write_body(&w, NULL, NULL, 0);
@@ -1167,6 +1192,16 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
     do_register(p, m, t);
     return;
   }
+  /* 16.3 step 3: a request that may not be forwarded ends here, before
+   * any lookup. */
+  {
+    long mf = rl_sip_msg_find(m, RL_SIP_HDR_MAX_FORWARDS, 0);
+    unsigned hops = 70;
+    if (mf >= 0 && rl_sip_max_forwards_parse(m->hdr[mf].value, &hops, &err) == 0 && hops == 0) {
+      txn_respond(p, t, 483, "Too Many Hops");
+      return;
+    }
+  }
   /* Where the target leads. */
   {
     rl_sip_str gr;
@@ -1308,6 +1343,21 @@ static void handle_message(rl_sip_proxy *p, const char *buf, size_t len, const s
       rl_sip_err e2;
       if (rl_sip_msg_validate(&m, &e2) == 0) respond(p, &m, from, err.status ? err.status : 400,
                                                      err.reason, NULL, NULL);
+    } else if (err.offset < (size_t)first_line_len(buf, len) && len > 4 && memcmp(buf, "SIP/", 4) != 0) {
+      /* The Request-Line is bad: the headers may still say where to
+       * answer. Parse them behind a stand-in Request-Line. */
+      static const char stand_in[] = "OPTIONS sip:invalid SIP/2.0";
+      size_t fl = (size_t)first_line_len(buf, len);
+      if (sizeof stand_in - 1 + len - fl <= sizeof p->fix) {
+        rl_sip_msg m2;
+        rl_sip_err e2;
+        memcpy(p->fix, stand_in, sizeof stand_in - 1);
+        memcpy(p->fix + sizeof stand_in - 1, buf + fl, len - fl);
+        rl_sip_msg_init(&m2, p->hdr, sizeof p->hdr / sizeof p->hdr[0]);
+        if (rl_sip_msg_parse(&m2, p->fix, sizeof stand_in - 1 + len - fl, &o, &e2) == 0 &&
+            rl_sip_msg_find(&m2, RL_SIP_HDR_VIA, 0) >= 0 && rl_sip_msg_find(&m2, RL_SIP_HDR_CSEQ, 0) >= 0)
+          respond_raw(p, &m2, from, 400, err.reason);
+      }
     }
     return;
   }
