@@ -9,6 +9,7 @@
 
 #include "build.h"
 #include "codec/message.h"
+#include "net/frame.h"
 #include "peer/fragment.h"
 #include "runtime/error.h"
 #include "scen_match.h"
@@ -226,9 +227,9 @@ static void explain_matchers(run *x, const rl_scen_block *b, const char *title) 
 
 /* The explanation of a failure: where, which requirements (with the
  * RFC's words), what was sent and what came back. */
-static void explain(run *x, const received *got, const rl_scen_block *expected) {
+/* Where, and which requirements with the RFC's words. */
+static void explain_head(run *x) {
   const rl_scen_step *s = x->step;
-  if (!s) return;
   sb_printf(&x->details, "  at %s:%d:%d\n", s->loc.file, s->loc.line, s->loc.col);
   sb_printf(&x->details, "  requirement%s checked:\n", x->sc->nreqs == 1 ? "" : "s");
   for (size_t i = 0; i < x->sc->nreqs; i++) {
@@ -239,6 +240,11 @@ static void explain(run *x, const received *got, const rl_scen_block *expected) 
     else
       sb_printf(&x->details, "    %s\n", x->sc->reqs[i].id);
   }
+}
+
+static void explain(run *x, const received *got, const rl_scen_block *expected) {
+  if (!x->step) return;
+  explain_head(x);
   if (x->sent) {
     char *t = rl_conf_tree_text(x->sent, 4);
     sb_printf(&x->details, "  sent (%s:%d):\n%s", x->sent_loc.file, x->sent_loc.line,
@@ -363,6 +369,31 @@ static int send_fragments(run *x, conn *c, const rl_scen_step *s, const uint8_t 
   return r;
 }
 
+/* send ... frame sequence N [length L]: a data frame of the scenario's
+ * making (6.6.2) around msg, written on the stream beside the link's own
+ * frames. L (default: msg's length) may announce more bytes than follow,
+ * for an oversized frame (6.6: the answer may come "before the peer
+ * receives the complete message"). */
+static int send_framed(run *x, conn *c, const rl_scen_step *s, const uint8_t *msg, size_t len,
+                       char *why, size_t whylen) {
+  rl_conf_transport *T = x->R->t;
+  uint8_t *buf;
+  int r;
+  if (len > RL_FRAME_MSG_MAX) {
+    snprintf(why, whylen, "the message (%zu bytes) is longer than a frame holds (2^24-1)", len);
+    return RL_ERR_PARAM;
+  }
+  if (!(buf = malloc(RL_FRAME_DATA_HDR + len))) {
+    snprintf(why, whylen, "out of memory");
+    return RL_ERR_NOMEM;
+  }
+  rl_frame_data_header(buf, s->frame_seq, s->has_frame_len ? s->frame_len : (uint32_t)len);
+  memcpy(buf + RL_FRAME_DATA_HDR, msg, len);
+  r = T->ops->send_stream(T->self, c->name, buf, RL_FRAME_DATA_HDR + len, why, whylen);
+  free(buf);
+  return r;
+}
+
 static int do_send(run *x, const rl_scen_step *s, int reply) {
   rl_conf_runner *R = x->R;
   conn *c = get_conn(x, s->conn);
@@ -371,6 +402,8 @@ static int do_send(run *x, const rl_scen_step *s, int reply) {
   char why[768];
   int r;
   if (!c) return -1;
+  if (s->framed && (!R->t->ops->link_info || !R->t->ops->send_stream))
+    return skip(x, "the %s transport has no framing to write frames into", R->t->ops->name);
   if (reply) {
     if (!x->have_last || !x->last.ok)
       return scenario_error(x, "reply: no request received yet (use expect-message first)");
@@ -410,6 +443,8 @@ static int do_send(run *x, const rl_scen_step *s, int reply) {
   }
   if (s->frag_max)
     r = send_fragments(x, c, s, m.bytes, m.len, why, sizeof why);
+  else if (s->framed)
+    r = send_framed(x, c, s, m.bytes, m.len, why, sizeof why);
   else
     r = R->t->ops->send(R->t->self, c->name, m.bytes, m.len, why, sizeof why);
   rl_conf_built_free(&m);
@@ -647,6 +682,107 @@ static int do_expect_nothing(run *x, const rl_scen_step *s) {
   return 0;
 }
 
+/* ---- the link layer: acks (RFC 6940 6.6.2) ---- */
+
+/* The link's figures as JSON, for the matchers of expect-acked. */
+static json_t *link_json(const rl_conf_link_info *i) {
+  json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "frames_sent",
+                        (json_int_t)i->frames_sent, "unacked", (json_int_t)i->unacked,
+                        "acks_received", (json_int_t)i->acks_received, "frames_received",
+                        (json_int_t)i->frames_received, "acks_sent", (json_int_t)i->acks_sent,
+                        "data_out_of_sequence", (json_int_t)i->data_out_of_sequence,
+                        "rtt_samples", (json_int_t)i->rtt_samples, "srtt_ms",
+                        (json_int_t)i->srtt_ms, "rto_ms", (json_int_t)i->rto_ms, "closed",
+                        i->closed);
+  if (o && i->acks_received)
+    json_object_set_new(o, "last_ack", json_pack("{s:I,s:I}", "ack_sequence",
+                                                 (json_int_t)i->last_ack_sequence, "received",
+                                                 (json_int_t)i->last_ack_received));
+  if (o && i->frames_received)
+    json_object_set_new(o, "last_data_sequence", json_integer(i->last_data_sequence));
+  return o;
+}
+
+/* A link-level failure: the frames and acks, not the last message (its
+ * place is named). */
+static void explain_link(run *x, const rl_conf_link_info *i, const rl_scen_block *expected) {
+  explain_head(x);
+  if (x->sent || x->sent_hex)
+    sb_printf(&x->details, "  the last message sent: %s:%d\n", x->sent_loc.file, x->sent_loc.line);
+  explain_matchers(x, expected, "expected");
+  sb_printf(&x->details,
+            "  link (%s):\n    our data frames: %llu sent, %u not acked\n"
+            "    acks received: %llu",
+            x->R->t->ops->name, (unsigned long long)i->frames_sent, (unsigned)i->unacked,
+            (unsigned long long)i->acks_received);
+  if (i->acks_received)
+    sb_printf(&x->details, " (the last: ack_sequence %lu, received 0x%08lx)",
+              (unsigned long)i->last_ack_sequence, (unsigned long)i->last_ack_received);
+  sb_printf(&x->details, "\n    the target's data frames: %llu (acked by us: %llu)",
+            (unsigned long long)i->frames_received, (unsigned long long)i->acks_sent);
+  if (i->frames_received)
+    sb_printf(&x->details, ", the last numbered %lu, %llu out of sequence",
+              (unsigned long)i->last_data_sequence, (unsigned long long)i->data_out_of_sequence);
+  sb_printf(&x->details, "\n");
+  if (i->closed) sb_printf(&x->details, "    closed: %s\n", i->detail);
+}
+
+/* expect-acked: wait until every data frame of ours on the link is acked
+ * (and at least one ack came) and the block holds over the link's
+ * figures (link_json). The transport's clock runs while we wait, so acks
+ * and messages keep arriving (messages are kept for later expects). */
+static int do_expect_acked(run *x, const rl_scen_step *s) {
+  rl_conf_transport *T = x->R->t;
+  conn *c;
+  uint64_t ms = step_timeout(x, s), start;
+  rl_conf_link_info info;
+  char why[512], t[32];
+  int h = 0;
+  if (!T->ops->link_info)
+    return skip(x, "the %s transport has no link layer to see acks in (--link tls or tcp)",
+                T->ops->name);
+  if (!(c = get_conn(x, s->conn))) return -1;
+  start = T->ops->now_ms(T->self);
+  snprintf(why, sizeof why, "no ack yet");
+  for (;;) {
+    uint64_t el;
+    json_t *j;
+    if (T->ops->link_info(T->self, c->name, &info, why, sizeof why) != 0)
+      return fail(x, "expect-acked: %s", why);
+    if (info.unacked == 0 && info.acks_received > 0) {
+      if (!(j = link_json(&info))) return fail(x, "out of memory");
+      h = rl_conf_block_holds(&s->block, j, &x->env, NULL, why, sizeof why);
+      json_decref(j);
+      if (h == 1) return 0;
+      if (h < 0) {
+        x->scenario_error = 1;
+        return fail(x, "scenario error: %s", why);
+      }
+    }
+    el = T->ops->now_ms(T->self) - start;
+    if (el >= ms || info.closed) break;
+    T->ops->sleep_ms(T->self, ms - el < 20 ? ms - el : 20);
+  }
+  fmt_ms(ms, t, sizeof t);
+  explain_link(x, &info, &s->block);
+  if (info.unacked || info.acks_received == 0) {
+    char after[240];
+    if (info.closed)
+      snprintf(after, sizeof after, "before the connection was closed (%s)", info.detail);
+    else
+      snprintf(after, sizeof after, "within %s", t);
+    if (info.unacked)
+      return fail(x, "%u of our %llu data frames not acked %s (%llu acks received)",
+                  (unsigned)info.unacked, (unsigned long long)info.frames_sent, after,
+                  (unsigned long long)info.acks_received);
+    return fail(x, "no ack received %s", after);
+  }
+  if (info.closed)
+    return fail(x, "the acks do not match, and the connection was closed (%s): %s", info.detail,
+                why);
+  return fail(x, "the acks do not match within %s: %s", t, why);
+}
+
 static int do_step(run *x, const rl_scen_step *s) {
   char why[512];
   int code = 0;
@@ -675,19 +811,21 @@ static int do_step(run *x, const rl_scen_step *s) {
       if (x->conns[i].open && strcmp(x->conns[i].name, s->conn) == 0) close_conn(x, &x->conns[i]);
     return 0;
   case RL_SCEN_CONNECT: return do_connect(x, s);
+  case RL_SCEN_EXPECT_ACKED: return do_expect_acked(x, s);
   }
   return scenario_error(x, "unknown step");
 }
 
 /* The options skip-if conditions look at. */
 static json_t *options_json(const rl_conf_runner *R) {
-  json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:s,s:b,s:b,s:I}", "link", R->s.link ? R->s.link : "",
-                        "transport", R->t->ops->name, "signatures",
+  json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:s,s:b,s:b,s:b,s:I}", "link",
+                        R->s.link ? R->s.link : "", "transport", R->t->ops->name, "signatures",
                         R->s.verify_signatures ? "verify" : "report", "node_id_length",
                         (int)R->s.node_id_len, "overlay", R->s.overlay_name ? R->s.overlay_name : "",
                         "credentials", R->s.have_credentials, "stream",
-                        R->t->ops->send_stream != NULL, "max_message_size",
-                        (json_int_t)R->s.max_message_size);
+                        R->t->ops->send_stream != NULL, "framing",
+                        R->t->ops->link_info != NULL && R->t->ops->send_stream != NULL,
+                        "max_message_size", (json_int_t)R->s.max_message_size);
   if (o && R->s.target_node_id) json_object_set_new(o, "target_node_id", json_string(R->s.target_node_id));
   if (o && R->s.vars) json_object_update(o, (json_t *)R->s.vars);
   if (o) json_object_set_new(o, "initial_ttl", json_integer(R->s.initial_ttl));
@@ -869,6 +1007,7 @@ int rl_conf_check_templates(rl_conf_runner *R, const rl_scenario *sc, char *why,
       break;
     case RL_SCEN_SEND_RAW:
     case RL_SCEN_SEND_STREAM: json_object_set_new(x.env.vars, "txid", json_string("1")); break;
+    case RL_SCEN_EXPECT_ACKED: r = check_block_values(&x, &s->block, why, whylen); break;
     case RL_SCEN_EXPECT:
     case RL_SCEN_EXPECT_MESSAGE:
     case RL_SCEN_EXPECT_NOTHING:

@@ -769,6 +769,31 @@ static int step(parser *P, rl_scen_step *s, int responder) {
         advance(P);
       }
     }
+    if (is_word(&P->tok, "frame")) {
+      int line, col;
+      uint64_t v;
+      if (responder || s->kind == RL_SCEN_REPLY)
+        fail_at(P, P->tok.line, P->tok.col, "only a send writes frames of its own");
+      if (s->frag_max) fail_at(P, P->tok.line, P->tok.col, "a send takes fragment or frame, not both");
+      advance(P);
+      s->framed = 1;
+      if (!is_word(&P->tok, "sequence")) fail_tok(P, "'sequence'");
+      advance(P);
+      line = P->tok.line;
+      col = P->tok.col;
+      v = number_u64(P, "a sequence number");
+      if (v > 0xffffffffu) fail_at(P, line, col, "a sequence number is 32 bits (6.6.2)");
+      s->frame_seq = (uint32_t)v;
+      if (is_word(&P->tok, "length")) {
+        advance(P);
+        line = P->tok.line;
+        col = P->tok.col;
+        v = number_u64(P, "a length in bytes");
+        if (v > 0xffffffu) fail_at(P, line, col, "a frame's length is 24 bits (6.6.2)");
+        s->has_frame_len = 1;
+        s->frame_len = (uint32_t)v;
+      }
+    }
     return 1;
   }
   if (is_word(t, "send-raw") || is_word(t, "send-stream")) {
@@ -809,6 +834,19 @@ static int step(parser *P, rl_scen_step *s, int responder) {
     within_opt(P, s);
     if (s->kind == RL_SCEN_EXPECT_MESSAGE) where_opt(P, s);
     block(P, &s->block);
+    return 1;
+  }
+  if (is_word(t, "expect-acked")) {
+    s->kind = RL_SCEN_EXPECT_ACKED;
+    advance(P);
+    s->conn = conn_opt(P);
+    within_opt(P, s);
+    if (is(P, RL_SCEN_T_LBRACE)) {
+      block(P, &s->block);
+      if (s->block.ncap)
+        fail_at(P, s->block.cap[0].loc.line, s->block.cap[0].loc.col,
+                "no captures in expect-acked (it looks at the link, not a message)");
+    }
     return 1;
   }
   if (is_word(t, "expect-close") || is_word(t, "expect-nothing")) {
@@ -948,7 +986,8 @@ static void scenario_file(parser *P, rl_scenario *sc) {
         if (is_word(&P->tok, headers[k]))
           fail_at(P, P->tok.line, P->tok.col, "header lines come before the first step");
       fail_tok(P, "a step (send, reply, send-raw, send-stream, expect, expect-message, "
-                  "expect-close, expect-nothing, capture, let, sleep, close)");
+                  "expect-close, expect-nothing, expect-acked, capture, let, sleep, close, "
+                  "connect)");
     }
   }
   if (!sc->nsteps) fail_tok(P, "a step");

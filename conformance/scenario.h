@@ -117,7 +117,8 @@ typedef enum rl_scen_step_kind {
   RL_SCEN_LET,            /* let NAME = VALUE */
   RL_SCEN_SLEEP,          /* sleep D */
   RL_SCEN_CLOSE,          /* close [@conn] */
-  RL_SCEN_CONNECT         /* connect [@conn] credentials WORD */
+  RL_SCEN_CONNECT,        /* connect [@conn] credentials WORD */
+  RL_SCEN_EXPECT_ACKED    /* expect-acked [@conn] [within D] [{..}]: link-layer acks */
 } rl_scen_step_kind;
 
 typedef struct rl_scen_step {
@@ -132,13 +133,21 @@ typedef struct rl_scen_step {
    * 0: whole. */
   size_t frag_max;
   int frag_reversed;
+  /* SEND: frame sequence N [length N]: written as a data frame of our
+   * own making (RFC 6940 6.6.2) with this sequence number and announced
+   * length (has_frame_len; else the message's), outside the link's
+   * numbering. */
+  int framed;
+  uint32_t frame_seq;
+  int has_frame_len;
+  uint32_t frame_len;
   const char *credentials; /* CONNECT: what the connection presents ("other-ca") */
   uint8_t *bytes;        /* SEND_RAW, SEND_STREAM */
   size_t nbytes;
   uint64_t within_ms;    /* EXPECT_*: 0 = the per-test timeout; SLEEP: the time */
   rl_scen_block where;   /* EXPECT_MESSAGE, EXPECT_NOTHING: which messages count */
   int has_where;
-  rl_scen_block block;   /* EXPECT, EXPECT_MESSAGE */
+  rl_scen_block block;   /* EXPECT, EXPECT_MESSAGE, EXPECT_ACKED (over the link's figures) */
   rl_scen_capture cap;   /* CAPTURE; LET uses cap.name */
 } rl_scen_step;
 

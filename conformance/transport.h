@@ -4,7 +4,7 @@
  * the first one; a `multi` scenario names others: send @b ...). A
  * transport carries them: the network transport (TLS or TCP with the
  * framing header of RFC 6940 6.6.2, or bare TCP) is built on
- * src/net/link.h; the loopback transport (transport_fake.h) answers from
+ * src/net/link.h; the loopback transport (transport_loopback.h) answers from
  * a responder script, for the suite's own tests.
  *
  * Every operation returns 0 or a negative rl_err with a reason in why.
@@ -31,6 +31,26 @@ typedef struct rl_conf_event {
   char detail[200];
 } rl_conf_event;
 
+/* What the link layer of a connection saw (transports with the framing
+ * header, RFC 6940 6.6.2): the data frames the runner's link numbered and
+ * sent, and the target's acks and data frames. Bytes written with
+ * send_stream are not frames of ours: not in frames_sent or unacked, but
+ * the target's acks of them are in acks_received and last_ack. */
+typedef struct rl_conf_link_info {
+  uint64_t frames_sent;     /* our data frames */
+  uint32_t unacked;         /* of them, not acked yet */
+  uint64_t acks_received;   /* ack frames from the target, any sequence */
+  uint64_t frames_received; /* the target's data frames (empty ones too) */
+  uint64_t acks_sent;
+  uint32_t last_ack_sequence, last_ack_received; /* when acks_received > 0 */
+  uint32_t last_data_sequence;                   /* when frames_received > 0 */
+  uint64_t data_out_of_sequence; /* target's data frames not numbered 0, 1, 2, ... */
+  uint64_t rtt_samples;
+  uint32_t srtt_ms, rto_ms;
+  int closed;          /* the link is gone: these are its last figures */
+  char detail[200];    /* how it closed */
+} rl_conf_link_info;
+
 typedef struct rl_conf_transport_ops {
   const char *name; /* "loopback", "tls", "tcp", "tcp-unframed" */
   /* Connect conn for a scenario of this role (client, joining peer,
@@ -40,8 +60,9 @@ typedef struct rl_conf_transport_ops {
   int (*send)(void *self, const char *conn, const uint8_t *msg, size_t len, char *why,
               size_t whylen);
   /* Write bytes on the stream as they are, bypassing the framing (for
-   * framing tests). NULL when the transport cannot: such steps are
-   * skipped with that reason. */
+   * framing tests: on a framed link they go inside TLS, between whole
+   * frames). NULL when the transport cannot: such steps are skipped with
+   * that reason. */
   int (*send_stream)(void *self, const char *conn, const uint8_t *bytes, size_t len, char *why,
                      size_t whylen);
   /* The next event on conn, waiting at most timeout_ms. Messages that
@@ -64,6 +85,11 @@ typedef struct rl_conf_transport_ops {
    * are skipped with that reason. */
   int (*open_as)(void *self, const char *conn, rl_scen_role role, const char *credentials,
                  char *why, size_t whylen);
+  /* The link layer's figures for conn (open, or closed since it was
+   * opened). NULL when the transport has no framing (tcp-unframed,
+   * loopback): expect-acked steps and `send ... frame` are skipped. */
+  int (*link_info)(void *self, const char *conn, rl_conf_link_info *out, char *why,
+                   size_t whylen);
 } rl_conf_transport_ops;
 
 typedef struct rl_conf_transport {

@@ -37,6 +37,8 @@ typedef struct conn {
   int fd;           /* tcp-unframed; -1 otherwise or once closed */
   int up, closed;
   char detail[200]; /* how it closed */
+  rl_link_stats st; /* framed kinds: the link's figures when it closed */
+  int have_st;
   msg *head, *tail;
   uint8_t *rbuf;    /* tcp-unframed: bytes of a message not complete yet */
   size_t rlen;
@@ -134,6 +136,8 @@ static void on_closed(void *user, rl_link *l, rl_link_fail f, const char *detail
   conn *c = rl_link_get_user(l);
   (void)user;
   if (!c) return;
+  rl_link_get_stats(l, &c->st); /* for expect-acked after the close */
+  c->have_st = 1;
   c->l = NULL;
   if (!c->closed) mark_closed(c, rl_link_fail_name(f), detail);
 }
@@ -448,8 +452,54 @@ static int t_recv(void *self, const char *name, uint64_t timeout_ms, rl_conf_eve
 
 static int t_send_stream(void *self, const char *name, const uint8_t *b, size_t len, char *why,
                          size_t whylen) {
+  lt *T = self;
+  conn *c = find(T, name);
+  int r;
   /* Unframed, the stream is the messages: raw bytes go out as they are. */
-  return t_send(self, name, b, len, why, whylen);
+  if (T->cfg.kind == RL_CONF_LINK_TCP_UNFRAMED) return t_send(self, name, b, len, why, whylen);
+  if (!c || c->closed) {
+    why_set(why, whylen, "the connection is closed%s%s", c ? ": " : "", c ? c->detail : "");
+    return RL_ERR_IO;
+  }
+  /* Framed: between whole frames of the link, inside TLS (6.6.2 tests). */
+  r = rl_link_send_unframed(c->l, b, len);
+  if (r != 0) {
+    why_set(why, whylen, "the link refused the bytes (%s)%s", rl_strerror(r), "");
+    return r;
+  }
+  pump(T, 0);
+  return 0;
+}
+
+static int t_link_info(void *self, const char *name, rl_conf_link_info *out, char *why,
+                       size_t whylen) {
+  lt *T = self;
+  conn *c = find(T, name);
+  rl_link_stats st;
+  memset(out, 0, sizeof *out);
+  if (!c || (!c->l && !c->have_st)) {
+    why_set(why, whylen, "connection @%s is not open%s", name, "");
+    return RL_ERR_STATE;
+  }
+  if (c->l)
+    rl_link_get_stats(c->l, &st);
+  else
+    st = c->st;
+  out->frames_sent = st.frames_sent;
+  out->unacked = st.unacked;
+  out->acks_received = st.acks_received;
+  out->frames_received = st.frames_received;
+  out->acks_sent = st.acks_sent;
+  out->last_ack_sequence = st.last_ack_sequence;
+  out->last_ack_received = st.last_ack_received;
+  out->last_data_sequence = st.last_data_sequence;
+  out->data_out_of_sequence = st.data_out_of_sequence;
+  out->rtt_samples = st.rtt_samples;
+  out->srtt_ms = st.srtt_ms;
+  out->rto_ms = st.rto_ms;
+  out->closed = c->closed;
+  snprintf(out->detail, sizeof out->detail, "%s", c->closed ? c->detail : "");
+  return 0;
 }
 
 static void t_close(void *self, const char *name) {
@@ -479,14 +529,17 @@ static void t_destroy(void *self) {
   free(T);
 }
 
-static const rl_conf_transport_ops tls_ops = {"tls",   t_open,  t_send,  NULL,     t_recv,
-                                              t_close, t_now,   t_sleep, t_destroy, t_open_as};
+static const rl_conf_transport_ops tls_ops = {
+    "tls", t_open, t_send, t_send_stream, t_recv, t_close, t_now, t_sleep, t_destroy, t_open_as,
+    t_link_info};
 /* Without TLS there is no certificate to present: no open_as. */
-static const rl_conf_transport_ops tcp_ops = {"tcp",   t_open,  t_send,  NULL,     t_recv,
-                                              t_close, t_now,   t_sleep, t_destroy, NULL};
+static const rl_conf_transport_ops tcp_ops = {
+    "tcp", t_open, t_send, t_send_stream, t_recv, t_close, t_now, t_sleep, t_destroy, NULL,
+    t_link_info};
+/* No framing: no frames to count. */
 static const rl_conf_transport_ops unframed_ops = {
     "tcp-unframed", t_open, t_send, t_send_stream, t_recv, t_close, t_now, t_sleep, t_destroy,
-    NULL};
+    NULL, NULL};
 
 /* HOST:PORT or [HOST]:PORT to an address (the first getaddrinfo gives). */
 static int resolve(lt *T, const char *target, char *why, size_t whylen) {

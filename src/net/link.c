@@ -716,17 +716,26 @@ static int queue_data(rl_link *l, const uint8_t *msg, size_t len) {
   return 0;
 }
 
+/* Bytes as they are (stream links; rl_link_send_unframed). */
+static int queue_bytes(rl_link *l, const uint8_t *p, size_t len) {
+  if (len > l->out_limit || l->out_len + len > l->out_limit) return RL_ERR_NOMEM;
+  if (out_reserve(l, len) != 0) return RL_ERR_NOMEM;
+  out_append(l, p, len);
+  l->last_data_ms = l->ctx->now_ms;
+  return 0;
+}
+
 int rl_link_send(rl_link *l, const uint8_t *msg, size_t len) {
   if (!l || l->state == ST_CLOSING || l->state == ST_DEAD || l->pending_fail) return RL_ERR_IO;
   if (len == 0) return RL_ERR_PARAM; /* length 0 is the keepalive (link.h) */
-  if (l->ctx->p.stream) {
-    if (len > l->out_limit || l->out_len + len > l->out_limit) return RL_ERR_NOMEM;
-    if (out_reserve(l, len) != 0) return RL_ERR_NOMEM;
-    out_append(l, msg, len);
-    l->last_data_ms = l->ctx->now_ms;
-    return 0;
-  }
+  if (l->ctx->p.stream) return queue_bytes(l, msg, len);
   return queue_data(l, msg, len);
+}
+
+int rl_link_send_unframed(rl_link *l, const uint8_t *bytes, size_t len) {
+  if (!l || l->state == ST_CLOSING || l->state == ST_DEAD || l->pending_fail) return RL_ERR_IO;
+  if (len == 0) return RL_ERR_PARAM;
+  return queue_bytes(l, bytes, len);
 }
 
 /* Bytes up to written_pos reached the socket: stamp their records. */
@@ -845,6 +854,8 @@ static int on_ack(rl_link *l, const rl_frame *f, uint64_t now) {
   uint32_t d = f->sequence - l->acked_upto;
   uint32_t written = l->first_unwritten - l->acked_upto;
   l->st.acks_received++;
+  l->st.last_ack_sequence = f->sequence;
+  l->st.last_ack_received = f->received;
   /* An ack for a frame that is out (written, not yet acked) gives an RTT
    * sample (6.6.3.1, 6.6.5); on a reliable stream it also acks every
    * earlier frame. Acks of older frames (duplicates) or of frames not sent
@@ -869,6 +880,11 @@ static int on_data(rl_link *l, const rl_frame *f) {
   }
   out_append(l, ack, sizeof ack);
   l->st.acks_sent++;
+  /* 6.6.2: numbered from 0, one more each frame (only counted: a gap or
+   * a repeat harms nothing here, the stream is reliable). */
+  if (f->sequence != (l->st.frames_received ? l->st.last_data_sequence + 1u : 0u))
+    l->st.data_out_of_sequence++;
+  l->st.last_data_sequence = f->sequence;
   l->st.frames_received++;
   if (f->msg_len == 0) {
     l->st.keepalives_received++;

@@ -186,6 +186,17 @@ void rl_link_handle(rl_link *l, short revents, uint64_t now_ms);
  * the handshake. Never calls back. */
 int rl_link_send(rl_link *l, const uint8_t *msg, size_t len);
 
+/* Queue bytes to go out as they are, outside the framing: frames of the
+ * caller's making, broken ones, half of one -- for testing how another
+ * implementation reads frames (the conformance suite), never for
+ * messages. The link does not number them, wait for their acks or count
+ * them in frames_sent; an ack the far end sends for a data frame written
+ * this way is counted (acks_received, last_ack_*) but acks none of ours,
+ * as long as its sequence number is not one of the link's own (pick
+ * numbers far from them). Returns like rl_link_send (RL_ERR_PARAM for len
+ * 0). Never calls back. */
+int rl_link_send_unframed(rl_link *l, const uint8_t *bytes, size_t len);
+
 /* Keepalives and failure timeouts, for every link of the context. */
 void rl_link_ctx_tick(rl_link_ctx *ctx, uint64_t now_ms);
 
@@ -226,6 +237,17 @@ typedef struct rl_link_stats {
   uint64_t keepalives_sent, keepalives_received;
   uint32_t unacked;                    /* data frames not acked yet */
   size_t out_pending;                  /* bytes queued, not written yet */
+  /* What the far end's frames said, for testing another implementation
+   * (the conformance suite): the last ack received, as it came, whether
+   * or not it acked a frame of ours (valid when acks_received > 0); the
+   * sequence of the last data frame received (valid when frames_received
+   * > 0) and how many data frames did not carry the number after the one
+   * before (the first one: not 0). 6.6.2: "Initially, the value is zero,
+   * and it increments by exactly one for each message sent over that
+   * connection." Stream links: all 0. */
+  uint32_t last_ack_sequence, last_ack_received;
+  uint32_t last_data_sequence;
+  uint64_t data_out_of_sequence;
 } rl_link_stats;
 void rl_link_get_stats(const rl_link *l, rl_link_stats *out);
 

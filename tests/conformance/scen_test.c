@@ -239,6 +239,46 @@ START_TEST(parser_reads_fragments_and_connect) {
 }
 END_TEST
 
+/* expect-acked [@c] [within D] [{...}] and send ... frame sequence N
+ * [length N] (6.6.2). */
+START_TEST(parser_reads_acks_and_frames) {
+  const rl_scen_step *s;
+  ck_assert_msg(parse(HEADER "send { } mutate { set32 16 70000 } frame sequence 0x10 length 70000\n"
+                             "expect-acked @b within 2s { last_ack.received in [6, 3] }\n"
+                             "send { } frame sequence 4294967295\nexpect-acked\n") == 0,
+                "%s", err);
+  ck_assert_uint_eq(sc.nsteps, 4);
+  s = &sc.steps[0];
+  ck_assert_uint_eq(s->nmut, 1);
+  ck_assert_int_eq(s->framed, 1);
+  ck_assert_uint_eq(s->frame_seq, 16);
+  ck_assert_int_eq(s->has_frame_len, 1);
+  ck_assert_uint_eq(s->frame_len, 70000);
+  s = &sc.steps[1];
+  ck_assert_int_eq(s->kind, RL_SCEN_EXPECT_ACKED);
+  ck_assert_str_eq(s->conn, "b");
+  ck_assert_uint_eq(s->within_ms, 2000);
+  ck_assert_uint_eq(s->block.nm, 1);
+  ck_assert_uint_eq(sc.steps[2].frame_seq, 4294967295u);
+  ck_assert_int_eq(sc.steps[2].has_frame_len, 0);
+  ck_assert_int_eq(sc.steps[3].kind, RL_SCEN_EXPECT_ACKED);
+  ck_assert_uint_eq(sc.steps[3].block.nm, 0);
+  parse_fails(HEADER "send { } frame 7\n", "t.scen:5:16: expected 'sequence'");
+  parse_fails(HEADER "send { } frame sequence 0x100000000\n",
+              "t.scen:5:25: a sequence number is 32 bits (6.6.2)");
+  parse_fails(HEADER "send { } frame sequence 1 length 0x1000000\n",
+              "t.scen:5:34: a frame's length is 24 bits (6.6.2)");
+  parse_fails(HEADER "send { } fragment 600 frame sequence 1\n",
+              "t.scen:5:23: a send takes fragment or frame, not both");
+  parse_fails(HEADER "reply { } frame sequence 1\n", "t.scen:5:11: only a send writes frames");
+  parse_fails("responder\non { a == 1 } { send { } frame sequence 1 }\n",
+              "t.scen:2:26: only a send writes frames");
+  parse_fails(HEADER "expect-acked { capture a = b }\n",
+              "t.scen:5:16: no captures in expect-acked");
+  parse_fails("responder\non { a == 1 } { expect-acked }\n", "t.scen:2:17: expected a responder step");
+}
+END_TEST
+
 START_TEST(parser_limits_nesting) {
   char text[2048];
   size_t n = (size_t)snprintf(text, sizeof text, HEADER "send ");
@@ -818,6 +858,85 @@ START_TEST(runner_skips_with_reasons) {
 }
 END_TEST
 
+/* expect-acked over a transport with a link layer: the loopback's, with
+ * link figures made up on its virtual clock (the ack of our one data
+ * frame comes at ack_at_ms). */
+static rl_conf_transport_ops acked_ops;
+static const rl_conf_transport_ops *loop_ops;
+static uint64_t ack_at_ms;
+
+static int fake_link_info(void *self, const char *conn, rl_conf_link_info *out, char *why,
+                          size_t whylen) {
+  (void)conn;
+  (void)why;
+  (void)whylen;
+  memset(out, 0, sizeof *out);
+  out->frames_sent = 1;
+  if (loop_ops->now_ms(self) >= ack_at_ms) {
+    out->acks_received = 1;
+    out->last_ack_sequence = 0;
+    out->last_ack_received = 0;
+  } else {
+    out->unacked = 1;
+  }
+  return 0;
+}
+
+START_TEST(runner_waits_for_acks) {
+  runfix x;
+  rl_conf_result res;
+  runfix_init(&x, 1);
+  /* The loopback alone has no link layer. */
+  run_text(&x, HEADER PING_STEP(100) "expect-acked\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_SKIP);
+  ck_assert_str_eq(res.reason,
+                   "the loopback transport has no link layer to see acks in (--link tls or tcp)");
+  rl_conf_result_free(&res);
+  run_text(&x, HEADER "send { " PING " } frame sequence 5\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_SKIP);
+  ck_assert_str_eq(res.reason, "the loopback transport has no framing to write frames into");
+  rl_conf_result_free(&res);
+  run_text(&x, HEADER "skip-if framing == false because \"no framing\"\n" PING_STEP(100), &res);
+  ck_assert_int_eq(res.status, RL_CONF_SKIP);
+  rl_conf_result_free(&res);
+  loop_ops = x.T.ops;
+  acked_ops = *x.T.ops;
+  acked_ops.link_info = fake_link_info;
+  x.T.ops = &acked_ops;
+  /* The ack comes after 300 ms: the step waits for it. */
+  ack_at_ms = x.T.ops->now_ms(x.T.self) + 300;
+  run_text(&x, HEADER PING_STEP(100) "expect-acked within 1s { last_ack.ack_sequence == 0 }\n", &res);
+  ck_assert_msg(res.status == RL_CONF_PASS, "%s", res.reason);
+  ck_assert_uint_ge(res.ms, 300);
+  ck_assert_uint_lt(res.ms, 1000);
+  rl_conf_result_free(&res);
+  /* It does not come in time. */
+  ack_at_ms = x.T.ops->now_ms(x.T.self) + 5000;
+  run_text(&x, HEADER PING_STEP(100) "expect-acked within 1s\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_FAIL);
+  ck_assert_str_eq(res.reason, "1 of our 1 data frames not acked within 1s (0 acks received)");
+  ck_assert_ptr_nonnull(strstr(res.details, "  at t.scen:6:1\n"));
+  ck_assert_ptr_nonnull(strstr(res.details, "  the last message sent: t.scen:5\n"));
+  ck_assert_ptr_nonnull(strstr(res.details, "  link (loopback):\n    our data frames: 1 sent, 1 not acked\n    acks received: 0\n"));
+  rl_conf_result_free(&res);
+  /* It comes, but says something else. */
+  ack_at_ms = 0;
+  run_text(&x, HEADER PING_STEP(100) "expect-acked within 1s { last_ack.ack_sequence == 1 }\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_FAIL);
+  ck_assert_str_eq(res.reason, "the acks do not match within 1s: last_ack.ack_sequence is 0, expected == 1");
+  ck_assert_ptr_nonnull(strstr(res.details, "  expected:\n    last_ack.ack_sequence == 1\n"));
+  ck_assert_ptr_nonnull(strstr(res.details, "acks received: 1 (the last: ack_sequence 0, received 0x00000000)"));
+  rl_conf_result_free(&res);
+  /* A matcher that cannot be evaluated is the scenario's error. */
+  run_text(&x, HEADER PING_STEP(100) "expect-acked { last_ack.ack_sequence < \"x\" }\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_FAIL);
+  ck_assert(res.scenario_error);
+  rl_conf_result_free(&res);
+  x.T.ops = loop_ops;
+  runfix_free(&x);
+}
+END_TEST
+
 START_TEST(runner_reports_scenario_errors) {
   runfix x;
   rl_conf_result res;
@@ -971,6 +1090,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, parser_reads_a_scenario);
   tcase_add_test(tc, parser_errors_name_line_and_column);
   tcase_add_test(tc, parser_reads_fragments_and_connect);
+  tcase_add_test(tc, parser_reads_acks_and_frames);
   tcase_add_test(tc, parser_limits_nesting);
   tcase_add_test(tc, parser_reads_a_responder);
   suite_add_tcase(s, tc);
@@ -998,6 +1118,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, runner_times_out_on_the_virtual_clock);
   tcase_add_test(tc, runner_keeps_other_messages_for_later);
   tcase_add_test(tc, runner_skips_with_reasons);
+  tcase_add_test(tc, runner_waits_for_acks);
   tcase_add_test(tc, runner_reports_scenario_errors);
   tcase_add_test(tc, tap_report);
   tcase_add_test(tc, junit_report_is_well_formed_xml);

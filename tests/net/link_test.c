@@ -612,6 +612,88 @@ START_TEST(bad_frame_type) {
 }
 END_TEST
 
+/* The far end's frames as the stats show them (last ack, data frame
+ * numbering), and bytes written outside the framing, inside TLS
+ * (rl_link_send_unframed): for the conformance suite's framing tests. */
+static uint64_t b_keepalives_want, a_acks_want;
+static int unframed_seen(void) {
+  rl_link_stats x, y;
+  if (!sa.up || !sb.up) return 0;
+  rl_link_get_stats(sa.up, &x);
+  rl_link_get_stats(sb.up, &y);
+  return y.keepalives_received >= b_keepalives_want && x.acks_received >= a_acks_want;
+}
+
+START_TEST(unframed_bytes_and_ack_fields) {
+  /* An empty data frame numbered 100, an ack of a frame never sent (80),
+   * then a frame of type 130. */
+  static const uint8_t empty100[] = {0x80, 0, 0, 0, 100, 0, 0, 0};
+  static const uint8_t stray_ack[] = {0x81, 0, 0, 0, 80, 0xff, 0xff, 0xff, 0xff};
+  static const uint8_t bad_type[] = {130, 0, 0, 0, 0};
+  rl_link *al, *bl;
+  rl_link_stats x, y;
+  side_init(&sa, RL_LINK_TLS, cred_b, MAXMSG, 0, 0, 0);
+  side_init(&sb, RL_LINK_TLS, cred_b, MAXMSG, 0, 0, 1);
+  al = connect_a_to_b();
+  ck_assert_msg(pump(both_up, 5000), "not up: a %s, b %s", sa.detail, sb.detail);
+  bl = sb.up;
+  for (uint32_t i = 0; i < 3; i++) ck_assert_int_eq(send_msg(al, i, 40), 0);
+  ck_assert(pump(acks_done, 3000));
+  rl_link_get_stats(al, &x);
+  rl_link_get_stats(bl, &y);
+  /* Ack of frame 2; frames 1 and 0 are bits 1 and 2 of its mask. */
+  ck_assert_uint_eq(x.acks_received, 3);
+  ck_assert_uint_eq(x.last_ack_sequence, 2);
+  ck_assert_uint_eq(x.last_ack_received, 0x6);
+  ck_assert_uint_eq(y.frames_received, 3);
+  ck_assert_uint_eq(y.last_data_sequence, 2);
+  ck_assert_uint_eq(y.data_out_of_sequence, 0);
+  /* Nothing to send is refused; the empty frame goes through TLS and is
+   * acked like any data frame, with its own number. */
+  ck_assert_int_eq(rl_link_send_unframed(al, empty100, 0), RL_ERR_PARAM);
+  ck_assert_int_eq(rl_link_send_unframed(al, empty100, sizeof empty100), 0);
+  b_keepalives_want = 1;
+  a_acks_want = 4;
+  ck_assert(pump(unframed_seen, 3000));
+  rl_link_get_stats(al, &x);
+  rl_link_get_stats(bl, &y);
+  ck_assert_uint_eq(y.keepalives_received, 1);
+  ck_assert_uint_eq(y.last_data_sequence, 100);
+  ck_assert_uint_eq(y.data_out_of_sequence, 1);
+  ck_assert_uint_eq(x.last_ack_sequence, 100);
+  ck_assert_uint_eq(x.last_ack_received, 0); /* 0..2 are not above 100-32 */
+  ck_assert_uint_eq(x.frames_sent, 3);       /* not numbered by the link */
+  ck_assert_uint_eq(x.unacked, 0);
+  ck_assert_uint_eq(x.rtt_samples, 3);       /* and acked nothing of ours */
+  /* An ack of a frame B never sent: counted, ignored; the link works. */
+  ck_assert_int_eq(rl_link_send_unframed(al, stray_ack, sizeof stray_ack), 0);
+  ck_assert_int_eq(send_msg(al, 3, 40), 0);
+  a_acks_want = 5;
+  ck_assert(pump(unframed_seen, 3000));
+  ck_assert(pump(acks_done, 3000));
+  rl_link_get_stats(bl, &y);
+  rl_link_get_stats(al, &x);
+  ck_assert_uint_eq(y.acks_received, 1);
+  ck_assert_uint_eq(y.last_ack_sequence, 80);
+  ck_assert_uint_eq(y.last_ack_received, 0xffffffffu);
+  ck_assert_uint_eq(y.unacked, 0);
+  ck_assert_uint_eq(y.rtt_samples, 0);
+  ck_assert_uint_eq(x.last_ack_sequence, 3);
+  ck_assert_uint_eq(sb.nmsg, 4);
+  ck_assert_uint_eq(sb.bad, 0);
+  /* A frame type 6.6.2 does not define: B gives up on the stream. */
+  ck_assert_int_eq(rl_link_send_unframed(al, bad_type, sizeof bad_type), 0);
+  ck_assert(pump(b_closed, 3000));
+  ck_assert_int_eq(sb.why, RL_LINK_FAIL_FRAMING);
+  ck_assert_msg(strstr(sb.detail, "frame type 130") != NULL, "%s", sb.detail);
+  rl_link_close(al);
+  ck_assert_int_eq(rl_link_send_unframed(al, empty100, sizeof empty100), RL_ERR_IO);
+  ck_assert(pump(a_closed, 3000));
+  side_free(&sa);
+  side_free(&sb);
+}
+END_TEST
+
 START_TEST(eof_reported) {
   static const uint8_t part[] = {0x80, 0, 0, 0, 0, 0, 0, 9, 'a'};
   int fd;
@@ -994,6 +1076,7 @@ int main(void) {
   tcase_add_test(tc, foreign_ca_refused_by_client);
   tcase_add_test(tc, oversize_answered_then_closed);
   tcase_add_test(tc, bad_frame_type);
+  tcase_add_test(tc, unframed_bytes_and_ack_fields);
   tcase_add_test(tc, eof_reported);
   tcase_add_test(tc, tls_eof_when_peer_goes);
   tcase_add_test(tc, connect_refused);
