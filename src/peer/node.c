@@ -429,6 +429,7 @@ static void conn_dest(rl_node *n, const rl_conn *c, rl_Destination *d) {
 static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl_MessageCode code,
                        const rl_MessageBody *body) {
   rl_Destination prev, *dest = NULL, self_dest;
+  uint8_t wildcard[RL_NODEID_MAX_LEN];
   size_t ndest = 0;
   rl_ForwardingOption *opts = NULL;
   size_t nopts = 0;
@@ -438,10 +439,27 @@ static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl
   /* Answers are built while the request's decode lives in the arena: take
    * the scratch end of it for the lists. */
   rl_arena *a = &n->arena;
-  if (c) {
-    if (!c->bound) return RL_ERR_STATE;
+  if (c && c->bound) {
     conn_dest(n, c, &prev);
     rc = rl_msg_response_destinations(fh, &prev, a, &dest, &ndest);
+  } else if (c) {
+    /* A link whose far end has not shown its Node-ID yet: a plain TCP
+     * link before its first verified message (an oversized first message,
+     * 6.6, is refused before its signature arrives). The answer still goes
+     * back over the link it came on (6.2.2: the Via List reversed, then
+     * the previous hop). The previous hop can only be named by the
+     * wildcard Node-ID, which "A peer is always responsible for" and which
+     * "is never forwarded; it is consumed locally" (6.1.1, 6.1.2): right
+     * when the request started there (empty Via List). Otherwise the
+     * reversed Via List alone: the previous hop routes it on to the first
+     * entry, the node it took the request from. */
+    rc = rl_msg_response_destinations(fh, NULL, a, &dest, &ndest);
+    if (rc == 0 && ndest == 0) {
+      memset(wildcard, 0xff, n->id_len);
+      rl_dest_node(&self_dest, wildcard, n->id_len);
+      dest = &self_dest;
+      ndest = 1;
+    }
   } else {
     /* Our own request, answered by ourselves. */
     rc = rl_msg_response_destinations(fh, NULL, a, &dest, &ndest);
@@ -1110,9 +1128,10 @@ static void on_oversize(void *user, rl_link *l, const uint8_t *hdr, size_t hdr_l
     rl_cursor_init(&cur, hdr, hdr_len);
     if (rl_ForwardingHeader_decode(&cur, &ctx, &fh) != 0) return;
   }
-  if (c->bound)
-    rl_node_reply_error(n, c, &fh, RL_ErrorCode_Error_Message_Too_Large,
-                         "message of %zu bytes exceeds max-message-size %zu", announced, n->max_msg);
+  /* Bound to a Node-ID or not (a plain TCP link whose first message this
+   * is): the answer goes back over this link (answer_with). */
+  rl_node_reply_error(n, c, &fh, RL_ErrorCode_Error_Message_Too_Large,
+                       "message of %zu bytes exceeds max-message-size %zu", announced, n->max_msg);
 }
 
 static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *detail) {

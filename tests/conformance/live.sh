@@ -4,12 +4,14 @@
 # (tools/reload-overlay) whose configuration has a sequence number (so
 # that the configuration_sequence tests have something to check), and
 # reload-conform --target on peer 1 over TLS with alice's credentials.
-# Every test must PASS, or SKIP with a reason. Then peer-join as a peer
-# just before peer 1 on the ring (peer 1 is its Admitting Peer). Then
-# the suite is tested too: a peer started with --break ignore-ttl joins
-# the overlay, and the TTL test must FAIL against it, in the RFC's words,
-# while the tests around it still pass and another peer of the same
-# overlay passes it. About a minute (the waits of the "no answer" tests).
+# Every test must PASS, or SKIP with a reason. Then peer-join and
+# peer-join-leave as a peer just before peer 1 on the ring (peer 1 is its
+# Admitting Peer). Then the suite is tested too: a peer started with
+# --break ignore-ttl joins the overlay, and the TTL test must FAIL against
+# it, in the RFC's words, while the tests around it still pass and another
+# peer of the same overlay passes it. Last, oversize-message over --link
+# tcp against a peer started with --insecure-tcp. About a minute (the
+# waits of the "no answer" tests).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/conformance/lib.sh"
 need_conform
 BIN=$(cd "$top_builddir" && pwd)
@@ -75,9 +77,9 @@ port=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
   { echo "$0: reload-ca failed" >&2; exit 99; }
 start
 
-# Every scenario but peer-join, which needs a joining peer's Node-ID that
-# peer 1 admits (below).
-ls "$SCEN"/*.scen | grep -v '/peer-join\.scen$' >"$TMP/scens"
+# Every scenario but peer-join and peer-join-leave, which need a joining
+# peer's Node-ID that peer 1 admits (below).
+ls "$SCEN"/*.scen | grep -vE '/peer-join(-leave)?\.scen$' >"$TMP/scens"
 # shellcheck disable=SC2046
 conform 1 "$TMP/out" $(cat "$TMP/scens")
 st=$?
@@ -97,17 +99,23 @@ check "exit status 0 (nothing failed)" test "$st" -eq 0
 contains "the final line" "$TMP/out" " passed, "
 
 # Join (10.5) as a peer whose Node-ID is just before peer 1's: peer 1 is
-# its Admitting Peer.
+# its Admitting Peer. Then join again and leave (6.4.2.2, 10.9).
 p1=$(jq -r .node_id "$OV/peer1.json")
 jid=$(prev_id "$p1")
 "$CA" issue --dir "$OV/ca" --user joiner@overlay.test --node-id "$jid" --out joiner --bits 2048 \
   >/dev/null || fail "reload-ca issue joiner"
 "$CONFORM" --no-progress --requirements "$TABLE" --target "127.0.0.1:$(cat "$OV/peer1.port")" \
   --overlay overlay.test --ca "$OV/ca/ca.crt" --cert "$OV/ca/joiner.crt" --key "$OV/ca/joiner.key" \
-  --target-node-id "$p1" --config-seq 1 --timeout 10 "$SCEN/peer-join.scen" >"$TMP/join" 2>&1
-check "peer-join passes (exit 0)" test $? -eq 0
+  --target-node-id "$p1" --config-seq 1 --timeout 10 "$SCEN/peer-join.scen" \
+  "$SCEN/peer-join-leave.scen" >"$TMP/join" 2>&1
+check "peer-join and peer-join-leave pass (exit 0)" test $? -eq 0
 grep -E '^(PASS|FAIL|SKIP)  ' "$TMP/join"
-contains "peer-join" "$TMP/join" "PASS  peer-join"
+for t in peer-join peer-join-leave; do
+  contains "$t" "$TMP/join" "PASS  $t  "
+done
+for t in $(grep -E '^FAIL  ' "$TMP/join" | awk '{print $2}'); do
+  sed -n "/^FAIL  $t /,/^[A-Z][A-Z]*  /p" "$TMP/join" | head -60
+done
 
 # The suite is tested too: a fourth peer that forwards TTL-0 messages
 # (the others are fine: it is the one the messages go to).
@@ -126,4 +134,37 @@ contains "the rest still passes" "$TMP/broken" "PASS  ping-basic"
 conform 2 "$TMP/control" --timeout 3 "$SCEN/fwd-ttl-exhausted.scen"
 check "fwd-ttl-exhausted passes against peer 2 (no --break)" test $? -eq 0
 contains "the control passes" "$TMP/control" "PASS  fwd-ttl-exhausted"
+
+# --link tcp against a peer started with --insecure-tcp, alone in its
+# overlay: an oversized FIRST message, on a link not yet bound to a
+# Node-ID (its signature never arrives), still gets Error_Message_Too_Large
+# back over that link before it closes (6.6).
+"$CA" issue --dir "$OV/ca" --user plain@overlay.test --out plain --bits 2048 >/dev/null ||
+  fail "reload-ca issue plain"
+"$BIN/reload-peer" --config "$TMP/overlay.xml" --cert "$OV/ca/plain.crt" --key "$OV/ca/plain.key" \
+  --insecure-tcp --first --bootstrap 127.0.0.1:1 --port-file "$TMP/plain.port" \
+  --status-file "$TMP/plain.json" --log "$TMP/plain.log" 2>/dev/null &
+plain=$!
+i=0
+while [ "$i" -lt 100 ] && ! jq -e .joined "$TMP/plain.json" >/dev/null 2>&1; do
+  sleep 0.1
+  i=$((i + 1))
+done
+if jq -e .joined "$TMP/plain.json" >/dev/null 2>&1; then
+  "$CONFORM" --no-progress --requirements "$TABLE" --link tcp \
+    --target "127.0.0.1:$(cat "$TMP/plain.port")" --overlay overlay.test \
+    --ca "$OV/ca/ca.crt" --cert "$OV/alice.crt" --key "$OV/alice.key" \
+    --target-node-id "$(jq -r .node_id "$TMP/plain.json")" --config-seq 1 --timeout 10 \
+    "$SCEN/oversize-message.scen" "$SCEN/ping-basic.scen" >"$TMP/plain" 2>&1
+  check "--link tcp: oversize-message and ping-basic pass (exit 0)" test $? -eq 0
+  echo "== --link tcp against --insecure-tcp:"
+  grep -E '^(PASS|FAIL|SKIP)  ' "$TMP/plain"
+  contains "oversize-message over --link tcp" "$TMP/plain" "PASS  oversize-message  "
+  grep -A30 '^FAIL  ' "$TMP/plain" | head -40
+else
+  fail "the --insecure-tcp peer did not start"
+  tail -n 15 "$TMP/plain.log"
+fi
+kill "$plain" 2>/dev/null
+wait "$plain" 2>/dev/null
 finish
