@@ -25,11 +25,12 @@
 #include "runtime/writer.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_msg.h"
+#include "sip/sip_util.h"
 #include "sip/sip_write.h"
 #include "usage/sip_reg.h"
 
 #define SP_MAX_CONNS 64
-#define SP_MAX_TXNS 64
+#define SP_MAX_TXNS 256
 #define SP_MAX_BINDINGS 64
 #define SP_MAX_TARGETS 8
 #define SP_MSG_MAX 16384      /* the largest SIP message we take */
@@ -38,7 +39,13 @@
 #define SP_T1 500u            /* RFC 3261 17.1.1.1 */
 #define SP_T2 4000u
 #define SP_TXN_TIMEOUT (64u * SP_T1) /* timers B and F */
-#define SP_TXN_LINGER 32000u  /* answered transactions absorb retransmissions this long */
+/* Answered transactions absorb retransmitted requests this long. Shorter
+ * than timers J and L (64*T1) so that a busy proxy's table does not fill
+ * with calls long set up: a response that comes after its transaction is
+ * gone is still sent on by its Via (stateless, 16.11), and a request
+ * retransmitted later is forwarded again with the same branch, which the
+ * next hop recognises as a retransmission. */
+#define SP_TXN_LINGER 8000u
 #define SP_MAX_DEPTH 3        /* 7904 4.2 step 2: AOR -> AOR indirections */
 #define SP_BRANCH_PREFIX "z9hG4bK-rl"
 
@@ -276,6 +283,17 @@ static void log_msg(rl_sip_proxy *p, const char *dir, const sp_hop *h, const cha
   sp_log(p, 1, "%s %s: %.*s", dir, ht, first_line_len(m, len), m);
 }
 
+/* How long an answered transaction stays (17.2): an INVITE answered 2xx
+ * ends at once (RFC 3261 17.2.1; later 2xx and retransmitted INVITEs go
+ * through statelessly, see SP_TXN_LINGER), as does a non-INVITE that came
+ * over a connection (timer J is 0 for reliable transports); the others
+ * absorb retransmissions and the ACK of a non-2xx for SP_TXN_LINGER. */
+static uint64_t linger_after(const sp_txn *t, int status) {
+  if (t->method == RL_SIP_METHOD_INVITE && status >= 200 && status < 300) return 0;
+  if (t->method != RL_SIP_METHOD_INVITE && t->up.kind == HOP_CONN) return 0;
+  return SP_TXN_LINGER;
+}
+
 /* A response when the request's To does not parse (so no tag can be
  * added): the Status-Line and the request's Via, From, To, Call-ID and
  * CSeq lines as they are (8.2.6.2; 21.4.1: 400 for a malformed request). */
@@ -328,7 +346,7 @@ static void respond(rl_sip_proxy *p, const rl_sip_msg *req, const sp_hop *to, in
       t->final_sent = 1;
       t->local_final = 1;
       t->state = TX_ANSWERED;
-      t->linger_until = p->now + SP_TXN_LINGER;
+      t->linger_until = p->now + linger_after(t, status);
     }
   }
   if (status >= 200) p->st.answered_locally++;
@@ -1152,8 +1170,14 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
     for (size_t k = 0; k < via.host.len; k++) h = (h ^ (uint8_t)via.host.p[k]) * 16777619u;
     h ^= (uint32_t)via.port;
     for (size_t k = 0; k < p->id_len; k++) h = (h ^ p->self[k]) * 16777619u;
-    if (m->method == RL_SIP_METHOD_ACK) h ^= 0x5a5a5a5au ^ t->id; /* a 2xx ACK: its own */
-    snprintf(t->out_branch, sizeof t->out_branch, SP_BRANCH_PREFIX "%08x%04x", h, t->id & 0xffff);
+    /* The branch also says where responses go back (the transaction may
+     * be gone when a late 2xx comes): "u" by the next Via, "cIIGGGG" on
+     * connection II of generation GGGG. */
+    if (from->kind == HOP_CONN)
+      snprintf(t->out_branch, sizeof t->out_branch, SP_BRANCH_PREFIX "%08xc%02x%04x", h,
+               (unsigned)from->conn, (unsigned)(from->gen & 0xffff));
+    else
+      snprintf(t->out_branch, sizeof t->out_branch, SP_BRANCH_PREFIX "%08xu", h);
   }
   /* 16.2: a 100 at once for an INVITE (the lookup takes a while). */
   if (m->method == RL_SIP_METHOD_INVITE) respond(p, m, from, 100, "Trying", NULL, t);
@@ -1270,6 +1294,60 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
 /* ------------------------------------------------------------------ */
 /* Responses (16.7)                                                     */
 
+/* A response whose transaction is gone (16.11): on by the branch's note
+ * of where the request came from: a connection, or the next Via (18.2.2:
+ * its received address and rport or port). */
+static void forward_response_stateless(rl_sip_proxy *p, const rl_sip_msg *m, rl_sip_str branch) {
+  size_t pl = strlen(SP_BRANCH_PREFIX) + 8;
+  sp_hop h;
+  rl_writer w;
+  memset(&h, 0, sizeof h);
+  if (branch.len == pl + 7 && branch.p[pl] == 'c') {
+    char num[8];
+    memcpy(num, branch.p + pl + 1, 2);
+    num[2] = 0;
+    h.conn = (int)strtol(num, NULL, 16);
+    memcpy(num, branch.p + pl + 3, 4);
+    num[4] = 0;
+    h.gen = (uint32_t)strtol(num, NULL, 16);
+    h.kind = HOP_CONN;
+    if (h.conn >= SP_MAX_CONNS || !p->conns[h.conn].used ||
+        (p->conns[h.conn].gen & 0xffff) != h.gen) {
+      sp_log(p, 1, "late response: its connection is gone: dropped");
+      return;
+    }
+    h.gen = p->conns[h.conn].gen;
+  } else if (branch.len == pl + 1 && branch.p[pl] == 'u') {
+    long vi = rl_sip_msg_find(m, RL_SIP_HDR_VIA, 0);
+    rl_sip_via v;
+    rl_sip_uri u;
+    size_t pos = 0;
+    int r;
+    rl_sip_err err;
+    /* The second via-parm: in the same header, or the next Via header. */
+    r = rl_sip_via_next(m->hdr[vi].value, &pos, &v, &err);
+    if (r > 0) r = rl_sip_via_next(m->hdr[vi].value, &pos, &v, &err);
+    if (r == 0) {
+      long vn = rl_sip_msg_find(m, RL_SIP_HDR_VIA, (size_t)vi + 1);
+      pos = 0;
+      r = vn >= 0 ? rl_sip_via_next(m->hdr[vn].value, &pos, &v, &err) : 0;
+    }
+    if (r <= 0) return;
+    memset(&u, 0, sizeof u);
+    u.host = v.received.p ? v.received : v.host;
+    u.host_type = rl_sip_host_classify(u.host);
+    u.port = v.rport > 0 ? v.rport : v.port;
+    if (sockaddr_from_uri(&u, &h.addr, &h.alen) != 0) return;
+    h.kind = HOP_UDP;
+  } else {
+    return;
+  }
+  rl_writer_init(&w, (uint8_t *)p->out, sizeof p->out, NULL);
+  if (rl_sip_write_response_forward(&w, m) != 0 || w.err) return;
+  log_msg(p, "-> (stateless)", &h, p->out, w.len);
+  (void)send_to(p, &h, p->out, w.len);
+}
+
 static void handle_response(rl_sip_proxy *p, const rl_sip_msg *m, const sp_hop *from) {
   rl_sip_err err;
   rl_sip_via via;
@@ -1298,7 +1376,7 @@ static void handle_response(rl_sip_proxy *p, const rl_sip_msg *m, const sp_hop *
   if (cs.method == RL_SIP_METHOD_CANCEL) return; /* 16.10: we answered the CANCEL ourselves */
   t = txn_find_out(p, via.branch);
   if (!t) {
-    sp_log(p, 1, "response to no transaction of ours: dropped");
+    forward_response_stateless(p, m, via.branch);
     return;
   }
   t->got_response = 1;
@@ -1317,7 +1395,7 @@ static void handle_response(rl_sip_proxy *p, const rl_sip_msg *m, const sp_hop *
   if (m->status >= 200) {
     t->final_sent = 1;
     t->state = TX_ANSWERED;
-    t->linger_until = p->now + SP_TXN_LINGER;
+    t->linger_until = p->now + linger_after(t, m->status);
   }
 }
 
