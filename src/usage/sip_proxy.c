@@ -872,7 +872,7 @@ static void on_store(void *user, const rl_node_answer *a) {
   sp_txn *t = cb_txn(user);
   rl_sip_proxy *p = t->owner;
   rl_sip_msg m;
-  char hdrs[700];
+  char hdrs[1100];
   sp_binding *b;
   if (t->state != TX_REGISTERING) return;
   p->now = rl_node_now(p->node);
@@ -897,8 +897,20 @@ static void on_store(void *user, const rl_node_answer *a) {
     if (b && b->used && t->reg_expires == 0) b->used = 0;
     respond(p, &m, &t->up, 200, "OK", NULL, t);
   } else {
-    snprintf(hdrs, sizeof hdrs, "Contact: <%s>;expires=%u\r\nExpires: %u\r\n", b->contact,
-             (unsigned)t->reg_expires, (unsigned)t->reg_expires);
+    char gruu[SP_AOR_MAX + 96] = "";
+    rl_sip_err e;
+    long ci = rl_sip_msg_find(&m, RL_SIP_HDR_CONTACT, 0);
+    rl_sip_addr ct;
+    size_t pos = 0;
+    /* RFC 5627 5 / RFC 7904 6: a phone that supports GRUUs and names its
+     * instance gets its RELOAD GRUU: the AOR with our destination list in
+     * "gr"; a request for it comes straight to this peer, no lookup. */
+    if (ci >= 0 && rl_sip_msg_has_token(&m, RL_SIP_HDR_SUPPORTED, "gruu", &e) == 1 &&
+        rl_sip_contact_next(m.hdr[ci].value, &pos, &ct, &e) > 0 && ct.instance.p)
+      snprintf(gruu, sizeof gruu, ";pub-gruu=\"sip:%s;gr=%s\"", t->aor, p->gruu);
+    /* 5627 5.2: no "gruu" in Require or Supported of the response. */
+    snprintf(hdrs, sizeof hdrs, "Contact: <%s>;expires=%u%s\r\nExpires: %u\r\n", b->contact,
+             (unsigned)t->reg_expires, gruu, (unsigned)t->reg_expires);
     respond(p, &m, &t->up, 200, "OK", hdrs, t);
   }
 }
