@@ -300,6 +300,7 @@ static uint64_t linger_after(const sp_txn *t, int status) {
 static void respond_raw(rl_sip_proxy *p, const rl_sip_msg *req, const sp_hop *to, int status,
                         const char *reason) {
   rl_writer w;
+  if (req->method == RL_SIP_METHOD_ACK) return;
   rl_writer_init(&w, (uint8_t *)p->out, sizeof p->out, NULL);
   rl_sip_write_status_line(&w, status, reason);
   for (size_t k = 0; k < req->nhdr; k++) {
@@ -321,6 +322,8 @@ static void respond(rl_sip_proxy *p, const rl_sip_msg *req, const sp_hop *to, in
   rl_writer w;
   char tag[16];
   rl_sip_str totag = {NULL, 0};
+  /* 17: an ACK is never answered (a bad one is dropped). */
+  if (req->method == RL_SIP_METHOD_ACK) return;
   if (status > 100) {
     snprintf(tag, sizeof tag, "rl%08x", sp_rand(p));
     totag.p = tag;
@@ -1162,6 +1165,11 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
   }
   t = txn_new(p);
   if (!t) {
+    /* 17.1.1.3: an ACK is never answered; the table is full: drop it. */
+    if (m->method == RL_SIP_METHOD_ACK) {
+      sp_log(p, 1, "transaction table full: ACK dropped");
+      return;
+    }
     respond(p, m, from, 503, "Service Unavailable (busy)", "Retry-After: 1\r\n", NULL);
     return;
   }
