@@ -1216,6 +1216,19 @@ rl_cert *const *rl_link_peer_chain(const rl_link *l, size_t *n) {
   return l->chain;
 }
 
+int rl_sockaddr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+  }
+  return 0;
+}
+
 const struct sockaddr *rl_link_peer_addr(const rl_link *l, socklen_t *len) {
   if (len) *len = l->peer_len;
   return (const struct sockaddr *)&l->peer;

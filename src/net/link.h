@@ -213,6 +213,9 @@ const rl_cert *rl_link_peer_cert(const rl_link *l);
  * link). */
 rl_cert *const *rl_link_peer_chain(const rl_link *l, size_t *n);
 
+/* 1 when a and b are the same IPv4 or IPv6 address and port. */
+int rl_sockaddr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
 /* The far end's address. */
 const struct sockaddr *rl_link_peer_addr(const rl_link *l, socklen_t *len);
 /* The local address of the link. */

@@ -1336,19 +1336,6 @@ static void bootstrap_addr(const rl_node *n, size_t i, struct sockaddr_storage *
   }
 }
 
-static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
-  if (a->ss_family != b->ss_family) return 0;
-  if (a->ss_family == AF_INET) {
-    const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-  }
-  if (a->ss_family == AF_INET6) {
-    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-  }
-  return 0;
-}
-
 static int bootstrap_in_progress(const rl_node *n) {
   for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
     if (n->conns[i].link && n->conns[i].bootstrap) return 1;
@@ -1364,7 +1351,7 @@ static void try_bootstrap(rl_node *n) {
     socklen_t len;
     rl_conn *c;
     bootstrap_addr(n, n->bootstrap_next++, &ss, &len);
-    if (!n->opt.client && n->listen_len && same_addr(&ss, &n->listen_addr)) continue;
+    if (!n->opt.client && n->listen_len && rl_sockaddr_equal(&ss, &n->listen_addr)) continue;
     c = rl_node_connect(n, (struct sockaddr *)&ss, len);
     if (c) {
       c->bootstrap = 1;

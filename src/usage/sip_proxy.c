@@ -246,19 +246,6 @@ static int sockaddr_from_uri(const rl_sip_uri *u, struct sockaddr_storage *ss, s
   return 0;
 }
 
-static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
-  if (a->ss_family != b->ss_family) return 0;
-  if (a->ss_family == AF_INET) {
-    const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-  }
-  if (a->ss_family == AF_INET6) {
-    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-  }
-  return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Sending                                                              */
 
@@ -426,6 +413,18 @@ static int is_dialog_creating(rl_sip_method m) {
   return m == RL_SIP_METHOD_INVITE || m == RL_SIP_METHOD_SUBSCRIBE || m == RL_SIP_METHOD_REFER;
 }
 
+/* Our via-parm for a request sent to hop (16.6 step 8): the transport and
+ * address the next hop sees, phones our SIP port, peers our TLS port. */
+static void our_via(const rl_sip_proxy *p, const sp_hop *to, const char *branch, char *out,
+                    size_t cap) {
+  int to_peer = to->kind == HOP_CONN && p->conns[to->conn].kind == CONN_PEER;
+  const char *tr = to->kind == HOP_UDP ? "UDP"
+                   : to_peer && rl_node_link_mode(p->node) == RL_LINK_TLS ? "TLS"
+                                                                          : "TCP";
+  snprintf(out, cap, "SIP/2.0/%s %s:%u;branch=%s", tr, p->host,
+           (unsigned)(to_peer ? p->peer_port : p->port), branch);
+}
+
 /* Forward t's request to hop (ruri: a new Request-URI, or NULL). */
 static void forward(rl_sip_proxy *p, sp_txn *t, const sp_hop *to, const char *ruri) {
   rl_sip_msg m;
@@ -447,17 +446,7 @@ static void forward(rl_sip_proxy *p, sp_txn *t, const sp_hop *to, const char *ru
     fw.request_uri.p = ruri;
     fw.request_uri.len = strlen(ruri);
   }
-  {
-    const char *tr = "UDP";
-    if (to->kind == HOP_CONN)
-      tr = p->conns[to->conn].kind == CONN_PEER
-               ? (rl_node_link_mode(p->node) == RL_LINK_TLS ? "TLS" : "TCP")
-               : "TCP";
-    snprintf(via, sizeof via, "SIP/2.0/%s %s:%u;branch=%s", tr, p->host,
-             (unsigned)(to->kind == HOP_CONN && p->conns[to->conn].kind == CONN_PEER ? p->peer_port
-                                                                                     : p->port),
-             t->out_branch);
-  }
+  our_via(p, to, t->out_branch, via, sizeof via);
   fw.via.p = via;
   fw.via.len = strlen(via);
   if (is_dialog_creating(t->method)) {
@@ -1119,16 +1108,7 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
       rl_writer w;
       char v[256];
       memset(&fw, 0, sizeof fw);
-      snprintf(v, sizeof v, "SIP/2.0/%s %s:%u;branch=%s",
-               t->down.kind == HOP_UDP ? "UDP"
-               : p->conns[t->down.conn].kind == CONN_PEER
-                   ? (rl_node_link_mode(p->node) == RL_LINK_TLS ? "TLS" : "TCP")
-                   : "TCP",
-               p->host,
-               (unsigned)(t->down.kind == HOP_CONN && p->conns[t->down.conn].kind == CONN_PEER
-                              ? p->peer_port
-                              : p->port),
-               t->out_branch);
+      our_via(p, &t->down, t->out_branch, v, sizeof v);
       fw.via.p = v;
       fw.via.len = strlen(v);
       if (t->ruri_override[0]) {
@@ -1298,7 +1278,7 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
         socklen_t cl;
         if (!b->used || b->hop.kind != HOP_CONN) continue;
         if (rl_sip_uri_parse(b->contact, strlen(b->contact), &cu, NULL) == 0 &&
-            sockaddr_from_uri(&cu, &cs, &cl) == 0 && same_addr(&cs, &h.addr)) {
+            sockaddr_from_uri(&cu, &cs, &cl) == 0 && rl_sockaddr_equal(&cs, &h.addr)) {
           h = b->hop;
           break;
         }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "peer/msg.h"
 #include "runtime/cursor.h"
 #include "runtime/error.h"
@@ -77,24 +79,16 @@ long rl_sip_gruu_encode(const uint8_t *node_id, size_t id_len, char *out, size_t
   uint8_t raw[4 + RL_NODE_ID_MAX];
   rl_Destination d;
   rl_writer w;
-  size_t o = 0;
   rl_dest_node(&d, node_id, id_len);
   rl_writer_init(&w, raw, sizeof raw, NULL);
   if (rl_Destination_encode(&w, &d) != 0 || w.err) return RL_ERR_BUFFER;
   if ((w.len + 2) / 3 * 4 + 1 > cap) return RL_ERR_BUFFER;
-  for (size_t i = 0; i < w.len; i += 3) {
-    uint32_t v = (uint32_t)raw[i] << 16;
-    size_t k = w.len - i;
-    if (k > 1) v |= (uint32_t)raw[i + 1] << 8;
-    if (k > 2) v |= raw[i + 2];
-    out[o++] = b64[v >> 18 & 63];
-    out[o++] = b64[v >> 12 & 63];
-    /* 6: '~' "is used in place of '='" (a URI parameter cannot hold '='). */
-    out[o++] = k > 1 ? b64[v >> 6 & 63] : '~';
-    out[o++] = k > 2 ? b64[v & 63] : '~';
-  }
-  out[o] = 0;
-  return (long)o;
+  /* EVP_EncodeBlock writes RFC 4648 table 1 base64 and a NUL. */
+  EVP_EncodeBlock((unsigned char *)out, raw, (int)w.len);
+  /* 6: '~' "is used in place of '='" (a URI parameter cannot hold '='). */
+  for (char *c = out; *c; c++)
+    if (*c == '=') *c = '~';
+  return (long)strlen(out);
 }
 
 static int b64_value(char c) {

@@ -472,6 +472,36 @@ START_TEST(stream_link_passes_bytes_unframed) {
 }
 END_TEST
 
+START_TEST(sockaddr_equality) {
+  struct sockaddr_storage a, b;
+  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a, *b6 = (struct sockaddr_in6 *)&b;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  loopback((struct sockaddr_in *)&a, 5060);
+  loopback((struct sockaddr_in *)&b, 5060);
+  ck_assert_int_eq(rl_sockaddr_equal(&a, &b), 1);
+  ((struct sockaddr_in *)&b)->sin_port = htons(5061);
+  ck_assert_int_eq(rl_sockaddr_equal(&a, &b), 0);
+  loopback((struct sockaddr_in *)&b, 5060);
+  ((struct sockaddr_in *)&b)->sin_addr.s_addr = htonl(0x7f000002);
+  ck_assert_int_eq(rl_sockaddr_equal(&a, &b), 0);
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  a6->sin6_family = b6->sin6_family = AF_INET6;
+  a6->sin6_port = b6->sin6_port = htons(5060);
+  a6->sin6_addr.s6_addr[15] = b6->sin6_addr.s6_addr[15] = 1;
+  ck_assert_int_eq(rl_sockaddr_equal(&a, &b), 1);
+  b6->sin6_addr.s6_addr[0] = 0xfe;
+  ck_assert_int_eq(rl_sockaddr_equal(&a, &b), 0);
+  /* Different families, or none, are never equal. */
+  loopback((struct sockaddr_in *)&b, 5060);
+  ck_assert_int_eq(rl_sockaddr_equal(&a, &b), 0);
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  ck_assert_int_eq(rl_sockaddr_equal(&a, &b), 0);
+}
+END_TEST
+
 START_TEST(insecure_exchange) {
   rl_link *al;
   side_init(&sa, RL_LINK_TCP_INSECURE, NULL, MAXMSG, 0, 0, 0);
@@ -1072,6 +1102,7 @@ int main(void) {
   tcase_add_test(tc, tls_exchange_and_identities);
   tcase_add_test(tc, insecure_exchange);
   tcase_add_test(tc, stream_link_passes_bytes_unframed);
+  tcase_add_test(tc, sockaddr_equality);
   tcase_add_test(tc, foreign_ca_refused_by_server);
   tcase_add_test(tc, foreign_ca_refused_by_client);
   tcase_add_test(tc, oversize_answered_then_closed);

@@ -14,19 +14,7 @@ if ! ov start -n 4 --sip --sip-base 0; then
   exit 1
 fi
 check "reload-overlay wait: the ring becomes stable" ov wait --timeout 40
-ports=$("$PYTHON" - <<'PY'
-import random, socket
-got = []
-while len(got) < 2:
-    p = random.randrange(10000, 32000)
-    try:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", p)); s.close()
-    except OSError:
-        continue
-    if p not in got: got.append(p)
-print(*got)
-PY
-)
+ports=$(free_ports 2 | tr '\n' ' ')
 section "alice (peer 1) calls bob (peer 3) and cancels while it rings"
 # shellcheck disable=SC2086
 if "$PYTHON" "$top_srcdir/tests/sip/sip-cancel.py" $ports "$(ov sip-port 1)" "$(ov sip-port 3)" \
