@@ -1697,12 +1697,16 @@ static int bind_udp(const struct sockaddr_storage *a, socklen_t len) {
   return fd;
 }
 
+static uint16_t port_of_addr(const struct sockaddr_storage *ss) {
+  return ss->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)ss)->sin6_port)
+                                   : ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
 static uint16_t port_of(int fd) {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return 0;
-  return ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-                                  : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  return port_of_addr(&ss);
 }
 
 rl_sip_proxy *rl_sip_proxy_new(const rl_sip_proxy_options *o, char *why, size_t whylen) {
@@ -1780,20 +1784,29 @@ rl_sip_proxy *rl_sip_proxy_new(const rl_sip_proxy_options *o, char *why, size_t 
   lp.trust = rl_node_trust(o->node);
   p->peer_ctx = rl_link_ctx_new(&lp, &link_cbs, p, why, whylen);
   if (!p->peer_ctx) goto fail;
-  p->udp_fd = bind_udp(&o->addr, o->addr_len);
-  if (p->udp_fd < 0) {
-    snprintf(why, whylen, "SIP UDP port: %s", strerror(errno));
-    goto fail;
+  /* Phones use one port for UDP and TCP. With port 0 the UDP port the
+   * kernel picks may be taken for TCP (by any connection's local port):
+   * then try another. */
+  for (int attempt = 0;; attempt++) {
+    int any = port_of_addr(&o->addr) == 0;
+    p->udp_fd = bind_udp(&o->addr, o->addr_len);
+    if (p->udp_fd < 0) {
+      snprintf(why, whylen, "SIP UDP port: %s", strerror(errno));
+      goto fail;
+    }
+    p->port = port_of(p->udp_fd);
+    a = o->addr;
+    alen = o->addr_len;
+    if (a.ss_family == AF_INET6)
+      ((struct sockaddr_in6 *)&a)->sin6_port = htons(p->port);
+    else
+      ((struct sockaddr_in *)&a)->sin_port = htons(p->port);
+    p->tcp_fd = rl_link_listen(p->phone_ctx, (struct sockaddr *)&a, alen, why, whylen);
+    if (p->tcp_fd >= 0) break;
+    close(p->udp_fd);
+    p->udp_fd = -1;
+    if (!any || attempt == 20) goto fail;
   }
-  p->port = port_of(p->udp_fd);
-  a = o->addr;
-  alen = o->addr_len;
-  if (a.ss_family == AF_INET6)
-    ((struct sockaddr_in6 *)&a)->sin6_port = htons(p->port);
-  else
-    ((struct sockaddr_in *)&a)->sin_port = htons(p->port);
-  p->tcp_fd = rl_link_listen(p->phone_ctx, (struct sockaddr *)&a, alen, why, whylen);
-  if (p->tcp_fd < 0) goto fail;
   if (a.ss_family == AF_INET6)
     ((struct sockaddr_in6 *)&a)->sin6_port = 0;
   else
