@@ -12,6 +12,8 @@
 # peer of the same overlay passes it. Last, oversize-message over --link
 # tcp against a peer started with --insecure-tcp. About a minute (the
 # waits of the "no answer" tests).
+# One overlay test at a time per build tree (why: tests/lib-serial.sh).
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib-serial.sh"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/conformance/lib.sh"
 need_conform
 BIN=$(cd "$top_builddir" && pwd)

@@ -6,6 +6,8 @@
 # Set RL_KEEP=1 to keep the temporary directory (peer logs) afterwards.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+# One overlay test at a time per build tree (why: tests/lib-serial.sh).
+. "$top_srcdir/tests/lib-serial.sh"
 : "${top_builddir:=.}"
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)

@@ -6,6 +6,8 @@
 # granting more than asked, a 480 where a 404 was due, a request for
 # someone else). Stand-ins play the proxy: registrar.xml, uas-reject.xml.
 # Skipped without sipp.
+# sipp against sipp, no peers: not serialized with the overlay tests.
+RL_SERIAL_LOCKED=none
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/peer/lib-overlay.sh"
 . "$top_srcdir/tests/sip/lib-sip.sh"
 
