@@ -16,15 +16,23 @@ typedef struct viatab_slot {
   uint8_t generation;
   uint64_t saved_ms;
   size_t n;
+} viatab_slot;
+
+/* A slot's saved Via List, apart from its small header: the headers are
+ * written when the table is made (their counters are seeded), the bodies
+ * (3 KiB each) only when a slot is used, so their pages stay unmapped
+ * until then. */
+typedef struct viatab_body {
   rl_Destination via[RL_VIATAB_MAX_ENTRIES];
   uint8_t bytes[RL_VIATAB_MAX_BYTES];
-} viatab_slot;
+} viatab_body;
 
 struct rl_viatab {
   size_t nslots;
   size_t next; /* the slot to use next (round robin) */
   uint64_t lifetime_ms;
   viatab_slot *slot;
+  viatab_body *body;
 };
 
 /* splitmix64: spreads the seed over the slots' counters. */
@@ -41,7 +49,10 @@ rl_viatab *rl_viatab_new(size_t slots, uint64_t lifetime_ms, uint64_t seed) {
   t = calloc(1, sizeof *t);
   if (!t) return NULL;
   t->slot = calloc(slots, sizeof *t->slot);
-  if (!t->slot) {
+  t->body = calloc(slots, sizeof *t->body);
+  if (!t->slot || !t->body) {
+    free(t->slot);
+    free(t->body);
     free(t);
     return NULL;
   }
@@ -55,6 +66,7 @@ rl_viatab *rl_viatab_new(size_t slots, uint64_t lifetime_ms, uint64_t seed) {
 void rl_viatab_free(rl_viatab *t) {
   if (!t) return;
   free(t->slot);
+  free(t->body);
   free(t);
 }
 
@@ -81,6 +93,7 @@ static rl_bytes *id_bytes(rl_Destination *d) {
 int rl_viatab_save(rl_viatab *t, const rl_Destination *via, size_t n, uint64_t now_ms,
                    uint16_t *opaque_id) {
   viatab_slot *s = &t->slot[t->next];
+  viatab_body *body = &t->body[t->next];
   size_t used = 0;
   if (n > RL_VIATAB_MAX_ENTRIES) return RL_ERR_TOO_LARGE;
   for (size_t i = 0; i < n; i++) {
@@ -93,7 +106,7 @@ int rl_viatab_save(rl_viatab *t, const rl_Destination *via, size_t n, uint64_t n
   if (live(t, s, now_ms)) return RL_ERR_NOMEM;
   used = 0;
   for (size_t i = 0; i < n; i++) {
-    rl_Destination *d = &s->via[i];
+    rl_Destination *d = &body->via[i];
     rl_bytes *b;
     *d = via[i];
     /* raw pointed into the caller's message. */
@@ -103,8 +116,8 @@ int rl_viatab_save(rl_viatab *t, const rl_Destination *via, size_t n, uint64_t n
     d->destination_data.raw.len = 0;
     b = id_bytes(d);
     if (b && b->len) {
-      memcpy(s->bytes + used, b->ptr, b->len);
-      b->ptr = s->bytes + used;
+      memcpy(body->bytes + used, b->ptr, b->len);
+      b->ptr = body->bytes + used;
       used += b->len;
     }
   }
@@ -126,7 +139,7 @@ int rl_viatab_lookup(const rl_viatab *t, uint16_t opaque_id, uint64_t now_ms,
   s = &t->slot[index];
   if (!live(t, s, now_ms) || s->generation != ((opaque_id >> GEN_SHIFT) & GEN_MASK))
     return RL_ERR_NOT_FOUND;
-  *via = s->via;
+  *via = t->body[index].via;
   *n = s->n;
   return 0;
 }
