@@ -236,6 +236,29 @@ static int extract_identities(rl_cert *c) {
   return 0;
 }
 
+/* H(prefix || c's DER); no prefix when prefix is NULL. */
+static int hash_der(const rl_cert *c, const EVP_MD *md, const uint8_t *prefix, size_t prefix_len,
+                    uint8_t *out, unsigned int *out_len) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  int ok = ctx && EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
+           (!prefix || EVP_DigestUpdate(ctx, prefix, prefix_len) == 1) &&
+           EVP_DigestUpdate(ctx, c->der, c->der_len) == 1 && EVP_DigestFinal_ex(ctx, out, out_len) == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok ? 0 : RL_SEC_ERR_CRYPTO;
+}
+
+static int cache_hashes(rl_cert *c) {
+  unsigned int n;
+  if (hash_der(c, EVP_sha256(), NULL, 0, c->der_sha256, &n) != 0) return -1;
+  if (c->n_node_ids == 0) return 0;
+  c->node_id_sha256 = calloc(c->n_node_ids, sizeof *c->node_id_sha256);
+  if (!c->node_id_sha256) return -1;
+  for (size_t k = 0; k < c->n_node_ids; k++)
+    if (hash_der(c, EVP_sha256(), c->node_ids[k], c->node_id_len, c->node_id_sha256[k], &n) != 0)
+      return -1;
+  return 0;
+}
+
 int rl_cert_from_x509(X509 *x, rl_cert **out, rl_sec_error *e) {
   rl_cert *c = NULL;
   unsigned char *der = NULL;
@@ -264,7 +287,8 @@ int rl_cert_from_x509(X509 *x, rl_cert **out, rl_sec_error *e) {
   c->der_len = (size_t)len;
   c->self_signed = X509_self_signed(c->x509, 1) == 1;
   ERR_clear_error();
-  if (extract_identities(c) != 0) r = rl_sec_fail(e, RL_ERR_NOMEM, "out of memory");
+  if (extract_identities(c) != 0 || cache_hashes(c) != 0)
+    r = rl_sec_fail(e, RL_ERR_NOMEM, "out of memory");
 done:
   OPENSSL_free(der);
   X509_free(x);
@@ -342,6 +366,7 @@ void rl_cert_free(rl_cert *c) {
   free(c->der);
   free(c->user);
   free(c->node_ids);
+  free(c->node_id_sha256);
   free(c->overlay);
   free(c);
 }
@@ -381,16 +406,22 @@ int rl_cert_check_node_id(const rl_cert *c, const uint8_t *id, size_t len, rl_se
 int rl_cert_hash(const rl_cert *c, rl_HashAlgorithm alg, const uint8_t *node_id, size_t node_id_len,
                  uint8_t *out, size_t *out_len) {
   const EVP_MD *md = rl_hash_md(alg);
-  EVP_MD_CTX *ctx;
   unsigned int n = 0;
-  int ok;
   if (!md) return RL_SEC_ERR_ALGORITHM;
-  ctx = EVP_MD_CTX_new();
-  ok = ctx && EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
-       (!node_id || EVP_DigestUpdate(ctx, node_id, node_id_len) == 1) &&
-       EVP_DigestUpdate(ctx, c->der, c->der_len) == 1 && EVP_DigestFinal_ex(ctx, out, &n) == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!ok) return RL_SEC_ERR_CRYPTO;
+  if (alg == RL_HashAlgorithm_sha256) {
+    if (!node_id) {
+      memcpy(out, c->der_sha256, 32);
+      *out_len = 32;
+      return 0;
+    }
+    for (size_t k = 0; c->node_id_sha256 && k < c->n_node_ids; k++)
+      if (node_id_len == c->node_id_len && memcmp(node_id, c->node_ids[k], node_id_len) == 0) {
+        memcpy(out, c->node_id_sha256[k], 32);
+        *out_len = 32;
+        return 0;
+      }
+  }
+  if (hash_der(c, md, node_id, node_id_len, out, &n) != 0) return RL_SEC_ERR_CRYPTO;
   *out_len = n;
   return 0;
 }

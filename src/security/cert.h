@@ -44,6 +44,11 @@ typedef struct rl_cert {
   size_t node_id_len;          /* length of every Node-ID (0 when none) */
   char *overlay;               /* overlay name of the RELOAD URIs, or NULL */
   int self_signed;             /* issuer = subject and its own key verifies it */
+  /* SHA-256 of the DER, and of each Node-ID || DER (6.3.4 cert_hash and
+   * cert_hash_node_id), made once: every signature check looks for its
+   * signer by these hashes. */
+  uint8_t der_sha256[32];
+  uint8_t (*node_id_sha256)[32];
   char identity_problem[200];  /* why the identities break 11.3, or "" */
   int refs;
 } rl_cert;

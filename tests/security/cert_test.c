@@ -267,6 +267,37 @@ START_TEST(certificate_hashes) {
   EVP_Digest(cat, 16 + c->der_len, want, &wn, EVP_sha1(), NULL);
   ck_assert_uint_eq(n, 20);
   ck_assert_mem_eq(h, want, 20);
+  /* SHA-256 with a Node-ID comes from the hashes made at parse time: each
+   * of the certificate's Node-IDs, and one it does not have (computed). */
+  for (int k = 0; k < 2; k++) {
+    uint8_t other[16];
+    const uint8_t *id = ids[k];
+    if (k == 1) {
+      memcpy(other, ids[1], 16);
+      other[15] ^= 0x5a;
+      id = other;
+    }
+    memcpy(cat, id, 16);
+    ck_assert_int_eq(rl_cert_hash(c, RL_HashAlgorithm_sha256, id, 16, h, &n), 0);
+    EVP_Digest(cat, 16 + c->der_len, want, &wn, EVP_sha256(), NULL);
+    ck_assert_uint_eq(n, 32);
+    ck_assert_mem_eq(h, want, 32);
+  }
+  memcpy(cat, ids[1], 16);
+  ck_assert_int_eq(rl_cert_hash(c, RL_HashAlgorithm_sha256, ids[1], 16, h, &n), 0);
+  EVP_Digest(cat, 16 + c->der_len, want, &wn, EVP_sha256(), NULL);
+  ck_assert_mem_eq(h, want, 32);
+  /* A Node-ID's prefix is not the Node-ID. */
+  ck_assert_int_eq(rl_cert_hash(c, RL_HashAlgorithm_sha256, ids[1], 8, h, &n), 0);
+  {
+    EVP_MD_CTX *x = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(x, EVP_sha256(), NULL);
+    EVP_DigestUpdate(x, ids[1], 8);
+    EVP_DigestUpdate(x, c->der, c->der_len);
+    EVP_DigestFinal_ex(x, want, &wn);
+    EVP_MD_CTX_free(x);
+  }
+  ck_assert_mem_eq(h, want, 32);
   ck_assert_int_eq(rl_cert_hash(c, RL_HashAlgorithm_md5, NULL, 0, h, &n), RL_SEC_ERR_ALGORITHM);
   free(cat);
   rl_cert_free(c);

@@ -139,6 +139,20 @@ START_TEST(message_round_trip) {
   rl_cert_set_init(&set);
   ck_assert_int_eq(rl_cert_set_add_security_block(&set, &s->m.security_block, &e), 0);
   ck_assert_uint_eq(set.n, 1);
+  {
+    /* The same certificates again: found by their bytes, not added, not
+     * parsed; bytes that are not a certificate still fail. */
+    rl_cert *first = set.v[0];
+    uint8_t junk[40];
+    ck_assert_int_eq(rl_cert_set_add_security_block(&set, &s->m.security_block, &e), 0);
+    ck_assert_uint_eq(set.n, 1);
+    ck_assert_ptr_eq(set.v[0], first);
+    memcpy(junk, first->der, sizeof junk);
+    ck_assert_int_eq(rl_cert_set_add_der(&set, junk, sizeof junk, &e), RL_SEC_ERR_CERT_PARSE);
+    ck_assert_uint_eq(set.n, 1);
+    e.code = 0;
+    e.text[0] = 0;
+  }
   ck_assert_msg(rl_verify_message(&s->m, &set, &who, &e) == 0, "%s", e.text);
   ck_assert_str_eq(who.cert->user, "alice@" TEST_OVERLAY);
   ck_assert_uint_eq(who.node_id_len, 16);
