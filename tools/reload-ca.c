@@ -40,11 +40,12 @@
 
 static const char usage_text[] =
     "usage: reload-ca COMMAND [OPTIONS]\n"
-    "  init --dir D --overlay NAME [--days N] [--bits B] [--force]\n"
+    "  init --dir D --overlay NAME [--days N] [--key-type rsa|ec] [--bits B] [--force]\n"
     "  issue --dir D --user U [--nodes N] [--node-id HEX]... [--node-id-length L]\n"
-    "        [--days N] [--bits B] [--key FILE] [--out NAME]\n"
+    "        [--days N] [--key-type rsa|ec] [--bits B] [--key FILE] [--out NAME]\n"
     "  self-signed --dir D --user U [--overlay NAME] [--nodes N] [--digest sha1|sha256]\n"
-    "        [--node-id-length L] [--days N] [--bits B] [--key FILE] [--out NAME]\n"
+    "        [--node-id-length L] [--days N] [--key-type rsa|ec] [--bits B] [--key FILE]\n"
+    "        [--out NAME]\n"
     "  show [--overlay NAME] CERT...\n"
     "  verify (--dir D | --root CERT... | --config FILE) [--overlay NAME]\n"
     "        [--node-id-length L] [--self-signed sha1|sha256] [--node-id HEX] [--at SECONDS]\n"
@@ -59,6 +60,7 @@ static const char usage_text[] =
 
 typedef struct opts {
   const char *dir, *overlay, *user, *out, *key, *config, *digest, *self_signed, *previous;
+  int ec; /* --key-type ec: P-256 keys instead of RSA */
   int nodes, node_id_length, days, bits, force, no_root, sequence;
   long long at;
   const char *node_ids[MAX_LIST];
@@ -108,10 +110,15 @@ static int number(const char *s, long lo, long hi, const char *what, int *out) {
   return 0;
 }
 
+/* A new key of the kind the options ask for. */
+static int new_key(const opts *o, EVP_PKEY **key, rl_sec_error *e) {
+  return o->ec ? rl_key_generate_ec(key, e) : rl_key_generate_rsa(o->bits, key, e);
+}
+
 static int parse_opts(int argc, char **argv, opts *o) {
   enum { O_DIR = 256, O_OVERLAY, O_USER, O_NODES, O_NODE_ID, O_LEN, O_DAYS, O_BITS, O_KEY,
          O_OUT, O_FORCE, O_DIGEST, O_ROOT, O_CONFIG, O_SELF, O_AT, O_BOOT, O_SEQ, O_NOROOT,
-         O_KIND, O_SIGNER, O_PREVIOUS, O_HELP };
+         O_KIND, O_SIGNER, O_PREVIOUS, O_KEY_TYPE, O_HELP };
   static const struct option longopts[] = {
       {"dir", required_argument, NULL, O_DIR},         {"overlay", required_argument, NULL, O_OVERLAY},
       {"user", required_argument, NULL, O_USER},       {"nodes", required_argument, NULL, O_NODES},
@@ -124,6 +131,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"bootstrap", required_argument, NULL, O_BOOT},  {"sequence", required_argument, NULL, O_SEQ},
       {"no-root", no_argument, NULL, O_NOROOT},        {"kind", required_argument, NULL, O_KIND},
       {"signer", required_argument, NULL, O_SIGNER},   {"previous", required_argument, NULL, O_PREVIOUS},
+      {"key-type", required_argument, NULL, O_KEY_TYPE},
       {"help", no_argument, NULL, O_HELP},             {NULL, 0, NULL, 0}};
   int c, r = 0;
   memset(o, 0, sizeof *o);
@@ -159,12 +167,21 @@ static int parse_opts(int argc, char **argv, opts *o) {
     case O_KIND: r = push(o->kinds, &o->n_kinds, optarg, "--kind"); break;
     case O_SIGNER: r = push(o->signers, &o->n_signers, optarg, "--signer"); break;
     case O_PREVIOUS: o->previous = optarg; break;
+    case O_KEY_TYPE:
+      if (strcmp(optarg, "rsa") == 0)
+        o->ec = 0;
+      else if (strcmp(optarg, "ec") == 0)
+        o->ec = 1;
+      else
+        r = fail("--key-type: \"%s\" is neither rsa nor ec", optarg);
+      break;
     case O_HELP: fputs(usage_text, stdout); exit(0);
     default: r = 2; break;
     }
   }
   o->args = argv + optind;
   o->nargs = argc - optind;
+  if (r == 0 && o->ec && o->bits) r = fail("--bits is for RSA keys, not --key-type ec");
   return r;
 }
 
@@ -247,7 +264,7 @@ static int cmd_init(const opts *o) {
   memset(&p, 0, sizeof p);
   p.overlay = o->overlay;
   p.days = o->days ? o->days : 3650;
-  if (rl_key_generate_rsa(o->bits, &key, &e) != 0 || rl_ca_create(key, &p, &ca, &e) != 0 ||
+  if (new_key(o, &key, &e) != 0 || rl_ca_create(key, &p, &ca, &e) != 0 ||
       rl_key_write_file(key_path, key, &e) != 0 || rl_cert_write_file(crt_path, ca, &e) != 0) {
     r = sec_fail(&e);
     goto done;
@@ -308,7 +325,7 @@ static int user_name(const opts *o, const char *overlay, char *buf, size_t size)
 static int subject_key(const opts *o, EVP_PKEY **key, int *is_new) {
   rl_sec_error e = {0, ""};
   *is_new = !o->key;
-  if (o->key ? rl_key_load_file(o->key, key, &e) : rl_key_generate_rsa(o->bits, key, &e))
+  if (o->key ? rl_key_load_file(o->key, key, &e) : new_key(o, key, &e))
     return sec_fail(&e);
   return 0;
 }

@@ -56,7 +56,8 @@ NETNS_ENV = "BENCH_OVERLAY_NETNS"
 # names "node-multiple:I". The workload needs warmup + ops of them.
 # --------------------------------------------------------------------------
 RELOAD_KIND = 4004
-RELOAD_START = ["{overlay}", "start", "-n", "{n}", "--dir", "{dir}"]
+RELOAD_START = ["{overlay}", "start", "-n", "{n}", "--dir", "{dir}",
+                "--update-interval", "{interval}", "--key-type", "{key_type}"]
 RELOAD_WAIT = ["{overlay}", "wait", "--dir", "{dir}", "--timeout", "{timeout}"]
 RELOAD_STATUS = ["{overlay}", "status", "--dir", "{dir}", "--json"]
 RELOAD_STOP = ["{overlay}", "stop", "--dir", "{dir}"]
@@ -472,7 +473,8 @@ def run_reload(a, wl, workdir):
     t0 = time.monotonic()
     try:
         overlay_cmd(a, RELOAD_START, workdir, "start", RELOAD_START_TIMEOUT, n=a.peers,
-                    dir=overlay_dir)
+                    dir=overlay_dir, interval=a.reload_update_interval,
+                    key_type=a.reload_key_type)
         overlay_cmd(a, RELOAD_WAIT, workdir, "wait", RELOAD_WAIT_TIMEOUT + 30, dir=overlay_dir,
                     timeout=RELOAD_WAIT_TIMEOUT)
         pids, addrs = reload_peers(overlay_dir, overlay_cmd(a, RELOAD_STATUS, workdir, "status",
@@ -743,6 +745,10 @@ def main():
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--settle", type=float, default=5.0,
                     help="seconds the dhtnodes get to fill their routing tables")
+    ap.add_argument("--reload-update-interval", type=int, default=1000, metavar="MS",
+                    help="the peers' Chord update interval (reload-overlay --update-interval)")
+    ap.add_argument("--reload-key-type", choices=["rsa", "ec"], default="rsa",
+                    help="the peers' and client's keys: RSA 2048 or P-256 (ECDSA)")
     ap.add_argument("--idle", type=float, default=2.0,
                     help="seconds of idle CPU measured before the workload")
     ap.add_argument("--min-nodes", type=int, default=8,
@@ -779,7 +785,7 @@ def main():
     t0 = time.monotonic()
     wl = Workload(a.ops, a.fetch_rounds, a.warmup, a.value_size, a.getters, a.seed)
     keys = ("peers", "ops", "fetch_rounds", "warmup", "value_size", "getters", "seed",
-            "settle", "min_nodes", "idle", "network")
+            "settle", "min_nodes", "idle", "network", "reload_key_type", "reload_update_interval")
     res = {"config": {k: getattr(a, k) for k in keys},
            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     sides = [("opendht", run_opendht), ("reload", run_reload)]
@@ -811,9 +817,11 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
     res["seconds"] = time.monotonic() - t0
     print(report(res, a))
-    print("(%d peers, %d stores + %d fetches of %d-byte values, %s; %.0f s; %s/results.{tsv,json})"
-          % (a.peers, a.ops, len(wl.fetches), a.value_size, a.network, res["seconds"],
-             a.out_dir))
+    print("(%d peers, %d stores + %d fetches of %d-byte values, %s; reload: %s keys, "
+          "update interval %d ms; %.0f s; %s/results.{tsv,json})"
+          % (a.peers, a.ops, len(wl.fetches), a.value_size, a.network,
+             "RSA 2048" if a.reload_key_type == "rsa" else "P-256", a.reload_update_interval,
+             res["seconds"], a.out_dir))
     # Success means every side that could run ran its whole workload.
     for name in ("opendht", "reload"):
         side = res.get(name)

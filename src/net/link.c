@@ -73,6 +73,7 @@ struct rl_link {
   link_state state;
   int was_up;
   int busy; /* inside handle/tick for this link: no re-entry */
+  int defer_finish; /* in write_through: a failure waits for the next turn */
   struct sockaddr_storage peer;
   socklen_t peer_len;
   void *user;
@@ -240,6 +241,14 @@ static void finish(rl_link *l, rl_link_fail why, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(l->detail, sizeof l->detail, fmt, ap);
     va_end(ap);
+  }
+  if (l->defer_finish) {
+    /* From rl_link_send: its caller may still be using the link. */
+    if (!l->pending_fail) {
+      l->pending_fail = 1;
+      l->pending_why = why;
+    }
+    return;
   }
   l->state = ST_DEAD;
   release_io(l);
@@ -725,11 +734,32 @@ static int queue_bytes(rl_link *l, const uint8_t *p, size_t len) {
   return 0;
 }
 
+static int do_write(rl_link *l, uint64_t now);
+
+/* Write what was just queued at once, unless the link is in a turn of its
+ * own (it writes at the end of it). A message forwarded while another
+ * link is read leaves before that link's acks (6.6.2's "immediately" is
+ * kept: they follow within the same turn) and without waiting for the end
+ * of the turn: the acks are off the forwarding path. A failure is not
+ * acted on here, since the caller may still be using the link: it is
+ * finished at its next event (pending_fail). */
+static void write_through(rl_link *l) {
+  /* Only inside a turn (another link's callbacks): there ctx->now_ms is
+   * the time of this turn, which the written records are stamped with.
+   * Sends from outside a turn go out at the next tick. */
+  if (l->ctx->depth == 0 || l->busy || l->state != ST_UP || l->pending_fail) return;
+  l->defer_finish = 1;
+  (void)do_write(l, l->ctx->now_ms);
+  l->defer_finish = 0;
+}
+
 int rl_link_send(rl_link *l, const uint8_t *msg, size_t len) {
+  int r;
   if (!l || l->state == ST_CLOSING || l->state == ST_DEAD || l->pending_fail) return RL_ERR_IO;
   if (len == 0) return RL_ERR_PARAM; /* length 0 is the keepalive (link.h) */
-  if (l->ctx->p.stream) return queue_bytes(l, msg, len);
-  return queue_data(l, msg, len);
+  r = l->ctx->p.stream ? queue_bytes(l, msg, len) : queue_data(l, msg, len);
+  if (r == 0) write_through(l);
+  return r;
 }
 
 int rl_link_send_unframed(rl_link *l, const uint8_t *bytes, size_t len) {

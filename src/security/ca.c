@@ -26,6 +26,12 @@ int rl_key_generate_rsa(int bits, EVP_PKEY **out, rl_sec_error *e) {
   return 0;
 }
 
+int rl_key_generate_ec(EVP_PKEY **out, rl_sec_error *e) {
+  *out = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+  if (!*out) return rl_sec_fail(e, RL_SEC_ERR_CRYPTO, "cannot generate a P-256 key");
+  return 0;
+}
+
 int rl_key_load_file(const char *path, EVP_PKEY **out, rl_sec_error *e) {
   FILE *f = fopen(path, "rb");
   *out = NULL;

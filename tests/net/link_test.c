@@ -311,6 +311,7 @@ static int a_closed(void) { return sa.closes >= 1; }
 static int b_closed(void) { return sb.closes >= 1; }
 static int both_closed(void) { return sa.closes >= 1 && sb.closes >= 1; }
 static int idle_never(void) { return 0; }
+static int a_two_up(void) { return sa.ups >= 2 || sa.closes >= 1; }
 
 static rl_link *connect_a_to_b(void) {
   rl_link *l = rl_link_connect(sa.ctx, (struct sockaddr *)&sb.addr, sizeof sb.addr);
@@ -618,6 +619,86 @@ static int raw_read(int fd, uint8_t *buf, size_t n, int ms) {
   }
   return 0;
 }
+
+/* A message sent from another link's callback (a peer forwarding what it
+ * just read) is written at once, not at the end of the turn, and a write
+ * that fails there does not close the link under its caller: the close
+ * comes at the link's next event. */
+static rl_link *fwd_to;
+static int fwd_rc, fwd_closes_in_cb;
+static uint64_t fwd_sent_in_cb;
+static void cb_forward(void *user, rl_link *l, const uint8_t *msg, size_t len) {
+  rl_link_stats st;
+  (void)l;
+  cb_message(user, l, msg, len);
+  fwd_rc = rl_link_send(fwd_to, msg, len);
+  rl_link_get_stats(fwd_to, &st);
+  fwd_sent_in_cb = st.bytes_sent;
+  fwd_closes_in_cb = sa.closes;
+}
+static int a_got_one(void) { return sa.nmsg >= 1; }
+
+START_TEST(send_writes_at_once_and_defers_failure) {
+  static const rl_link_callbacks fwd_cbs = {cb_up, cb_forward, cb_oversize, cb_closed};
+  struct sockaddr_in a;
+  socklen_t len = sizeof a;
+  uint8_t buf[64], frame[8 + 40];
+  rl_link_params p;
+  char why[256] = "";
+  rl_link *in, *out;
+  int lfd = socket(AF_INET, SOCK_STREAM, 0), fd_in, fd_out;
+  loopback(&a, 0);
+  ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+  ck_assert_int_eq(listen(lfd, 2), 0);
+  ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+  memset(&sa, 0, sizeof sa);
+  memset(&p, 0, sizeof p);
+  p.mode = RL_LINK_TCP_INSECURE;
+  p.max_message_size = MAXMSG;
+  sa.ctx = rl_link_ctx_new(&p, &fwd_cbs, &sa, why, sizeof why);
+  ck_assert_msg(sa.ctx != NULL, "%s", why);
+  sa.lfd = -1;
+  in = rl_link_connect(sa.ctx, (struct sockaddr *)&a, sizeof a);
+  ck_assert_ptr_nonnull(in);
+  fd_in = accept(lfd, NULL, NULL);
+  out = rl_link_connect(sa.ctx, (struct sockaddr *)&a, sizeof a);
+  ck_assert_ptr_nonnull(out);
+  fd_out = accept(lfd, NULL, NULL);
+  ck_assert_int_ge(fd_in, 0);
+  ck_assert_int_ge(fd_out, 0);
+  ck_assert(pump(a_two_up, 3000));
+  fwd_to = out;
+  /* A data frame in on one link, forwarded on the other from the callback. */
+  memset(frame, 0, sizeof frame);
+  frame[0] = 0x80;
+  frame[7] = 40;
+  make_msg(frame + 8, 0, 40);
+  ck_assert_int_eq(write(fd_in, frame, sizeof frame), (ssize_t)sizeof frame);
+  ck_assert(pump(a_got_one, 3000));
+  ck_assert_int_eq(fwd_rc, 0);
+  ck_assert_uint_eq(fwd_sent_in_cb, 8 + 40);
+  ck_assert_int_eq(raw_read(fd_out, buf, 8 + 40, 1000), 0);
+  ck_assert_mem_eq(buf + 8, frame + 8, 40);
+  /* Writing on the other link now fails (shut down for writing under it:
+   * EPIPE at the next send, with nothing for poll to report first); the
+   * forward is queued, and the link closes only after the callback. */
+  ck_assert_int_eq(shutdown(rl_link_fd(out), SHUT_WR), 0);
+  frame[4] = 1; /* sequence 1 */
+  ck_assert_int_eq(write(fd_in, frame, sizeof frame), (ssize_t)sizeof frame);
+  sa.nmsg = 0;
+  ck_assert(pump(a_got_one, 3000));
+  ck_assert_int_eq(fwd_rc, 0);
+  ck_assert_int_eq(fwd_closes_in_cb, 0);
+  ck_assert(pump(a_closed, 3000));
+  ck_assert_int_eq(sa.closes, 1);
+  ck_assert_int_eq(sa.why, RL_LINK_FAIL_IO);
+  ck_assert_msg(strstr(sa.detail, "send:") != NULL, "%s", sa.detail);
+  side_free(&sa);
+  close(fd_in);
+  close(fd_out);
+  close(lfd);
+}
+END_TEST
 
 START_TEST(bad_frame_type) {
   /* data frame 0 "ping", then a byte 7 at stream offset 12 */
@@ -1118,6 +1199,7 @@ int main(void) {
   tcase_add_test(tc, send_queue_is_bounded);
   tcase_add_test(tc, close_from_callbacks);
   tcase_add_test(tc, close_from_on_up);
+  tcase_add_test(tc, send_writes_at_once_and_defers_failure);
   tcase_add_test(tc, random_streams_do_not_crash);
   tcase_add_test(tc, context_parameters_checked);
   suite_add_tcase(s, tc);

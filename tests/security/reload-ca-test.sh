@@ -199,5 +199,28 @@ refuse "sign-config without --signer" "needs" "$CA" sign-config --dir "$tmp/ca" 
 refuse "sign-config: other overlay" "no configuration for other.example" \
   "$CA" sign-config --dir "$tmp/ca" --config "$tmp/signers.xml" --signer cfg --overlay other.example
 
+# --- P-256 keys (--key-type ec): an EC CA issues EC node certificates;
+# OpenSSL and reload-ca both verify them ---
+expect "init --key-type ec" "$CA" init --dir "$tmp/ecca" --overlay $OV --key-type ec
+expect "issue --key-type ec" "$CA" issue --dir "$tmp/ecca" --user erin --key-type ec
+openssl x509 -in "$tmp/ecca/erin.crt" -noout -text >"$tmp/erin.txt" 2>&1
+has "EC public key" "id-ecPublicKey" "$tmp/erin.txt"
+has "P-256" "prime256v1" "$tmp/erin.txt"
+has "ECDSA signature of the CA" "ecdsa-with-SHA256" "$tmp/erin.txt"
+expect "openssl verify (EC)" openssl verify -CAfile "$tmp/ecca/ca.crt" "$tmp/ecca/erin.crt"
+expect "reload-ca verify (EC)" "$CA" verify --dir "$tmp/ecca" "$tmp/ecca/erin.crt"
+openssl pkey -in "$tmp/ecca/erin.key" -noout -text >"$tmp/erin-key.txt" 2>&1
+has "EC private key" "ASN1 OID: prime256v1" "$tmp/erin-key.txt"
+# An RSA node certificate from the EC CA, and an EC one from the RSA CA.
+expect "issue RSA from the EC CA" "$CA" issue --dir "$tmp/ecca" --user frank
+expect "verify RSA from the EC CA" "$CA" verify --dir "$tmp/ecca" "$tmp/ecca/frank.crt"
+expect "issue EC from the RSA CA" "$CA" issue --dir "$tmp/ca" --user gina --key-type ec
+expect "verify EC from the RSA CA" "$CA" verify --dir "$tmp/ca" "$tmp/ca/gina.crt"
+expect "self-signed --key-type ec" "$CA" self-signed --dir "$tmp/ss-ec" --user hal --overlay $OV \
+  --key-type ec
+refuse "--key-type other" "neither rsa nor ec" "$CA" issue --dir "$tmp/ca" --user x --key-type dsa
+refuse "--bits with ec" "--bits is for RSA keys" "$CA" issue --dir "$tmp/ca" --user x --key-type ec \
+  --bits 2048
+
 echo "reload-ca test: $checks checks, $failed failed"
 [ "$failed" -eq 0 ]
