@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "codec/message.h"
 #include "overlay/hash.h"
@@ -802,6 +803,33 @@ drop:
   rl_node_log(n, 2, "drop txid %016llx (destination list)", (unsigned long long)fh.transaction_id);
 }
 
+int rl_node_trust_check(rl_node *n, const rl_cert *c, rl_sec_error *e) {
+  uint64_t now = mono_ms(), until;
+  int days = 0, secs = 0, r;
+  rl_trust_ok *slot;
+  for (size_t i = 0; i < RL_NODE_TRUST_CACHE; i++) {
+    const rl_trust_ok *t = &n->trust_ok[i];
+    if (t->until_ms > now && memcmp(t->der_sha256, c->der_sha256, 32) == 0) return 0;
+  }
+  r = rl_trust_verify(n->trust, c, NULL, 0, e);
+  if (r != 0) return r;
+  until = now + RL_NODE_TRUST_CACHE_MS;
+  /* Not past notAfter: an expired certificate fails the next check. */
+  if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(c->x509)) != 1) return 0;
+  if (days < 0 || secs < 0) return 0;
+  if (days == 0 && (uint64_t)secs * 1000u < RL_NODE_TRUST_CACHE_MS) until = now + (uint64_t)secs * 1000u;
+  slot = &n->trust_ok[n->trust_ok_next];
+  n->trust_ok_next = (n->trust_ok_next + 1) % RL_NODE_TRUST_CACHE;
+  memcpy(slot->der_sha256, c->der_sha256, 32);
+  slot->until_ms = until;
+  return 0;
+}
+
+void rl_node_trust_changed(rl_node *n) {
+  memset(n->trust_ok, 0, sizeof n->trust_ok);
+  n->trust_ok_next = 0;
+}
+
 /* Keep the certificates of a security block (6.3.4: "certificates ...
  * cached"), within a bound. */
 static void cache_certs(rl_node *n, const rl_SecurityBlock *sb) {
@@ -899,7 +927,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
   cache_certs(n, &m.security_block);
   memset(&e, 0, sizeof e);
   rc = rl_find_signer(&n->certs, &m.security_block.signature.identity, &who, &e);
-  if (rc == 0) rc = rl_trust_verify(n->trust, who.cert, NULL, 0, &e);
+  if (rc == 0) rc = rl_node_trust_check(n, who.cert, &e);
   if (rc == 0) rc = rl_verify_message(&m, &n->certs, &who, &e);
   if (rc != 0) {
     n->st.dropped++;

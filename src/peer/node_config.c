@@ -157,6 +157,7 @@ static int blob_in(const rl_config_blobs *list, const rl_config_blob *b) {
 static void update_trust(rl_node *n, const rl_overlay_config *cur, const rl_overlay_config *nc) {
   rl_sec_error e;
   size_t removed = 0;
+  rl_node_trust_changed(n);
   for (size_t i = 0; i < nc->root_certs.n; i++) {
     if (blob_in(&cur->root_certs, &nc->root_certs.v[i])) continue;
     rl_sec_error_clear(&e);

@@ -35,7 +35,7 @@ int rl_node_verify_stored(void *user, rl_bytes resource_id, rl_KindId kind,
     rl_node_log(n, 1, "stored value of kind %u: %s", (unsigned)kind, e.text);
     return RL_SEC_ERR_SIGNATURE;
   }
-  if (rl_trust_verify(n->trust, who.cert, NULL, 0, &e) != 0) {
+  if (rl_node_trust_check(n, who.cert, &e) != 0) {
     rl_node_log(n, 1, "stored value of kind %u: signer: %s", (unsigned)kind, e.text);
     return RL_SEC_ERR_UNTRUSTED;
   }
@@ -63,7 +63,7 @@ int rl_node_verify_value(rl_node *n, const uint8_t *resource, size_t resource_le
   rl_sec_error e;
   memset(&e, 0, sizeof e);
   if (rl_verify_stored_data(resource, resource_len, kind, value, &n->certs, &who, &e) != 0 ||
-      rl_trust_verify(n->trust, who.cert, NULL, 0, &e) != 0) {
+      rl_node_trust_check(n, who.cert, &e) != 0) {
     snprintf(why, whylen, "%s", e.text[0] ? e.text : rl_strerror(e.code));
     return e.code ? e.code : RL_SEC_ERR_SIGNATURE;
   }

@@ -21,6 +21,11 @@
 #define RL_NODE_MAX_TXNS 1024
 /* Answers kept for retransmitted requests (6.2.1: 15 s). */
 #define RL_NODE_RESP_CACHE 256
+/* Certificates whose chain to the overlay's roots was checked lately
+ * (rl_node_trust_check): each entry is trusted again for a minute at most,
+ * and never past the certificate's notAfter. */
+#define RL_NODE_TRUST_CACHE 64
+#define RL_NODE_TRUST_CACHE_MS 60000
 #define RL_NODE_REQUEST_LIFETIME_MS 15000
 /* Attaches we answered and whose link we wait for (6.5.1). */
 #define RL_NODE_MAX_INBOUND 64
@@ -80,6 +85,11 @@ typedef struct rl_txn {
   void *user;
 } rl_txn;
 
+typedef struct rl_trust_ok {
+  uint8_t der_sha256[32];
+  uint64_t until_ms; /* 0: empty */
+} rl_trust_ok;
+
 typedef struct rl_resp_cache {
   uint64_t txid;
   uint64_t when;
@@ -122,6 +132,8 @@ struct rl_node {
   rl_store_kind *kinds;
   size_t nkinds;
   rl_trust *trust;
+  rl_trust_ok trust_ok[RL_NODE_TRUST_CACHE];
+  size_t trust_ok_next;
   rl_cert_set certs;
   rl_reasm *reasm;
   rl_viatab *viatab;
@@ -201,6 +213,12 @@ struct rl_node {
 
 /* node.c */
 uint64_t rl_node_random(rl_node *n);
+/* rl_trust_verify(n->trust, c) without a chain, remembered for a while
+ * (a chain check costs an RSA or ECDSA verification, and every message
+ * and stored value checks its signer's certificate). */
+int rl_node_trust_check(rl_node *n, const rl_cert *c, rl_sec_error *e);
+/* The trust context changed (a new configuration): forget what it said. */
+void rl_node_trust_changed(rl_node *n);
 void rl_node_log(const rl_node *n, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *rl_node_hex(const uint8_t *id, size_t len, char *buf); /* 2*20+1 bytes */

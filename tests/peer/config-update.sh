@@ -214,4 +214,25 @@ sleep 0.5
 got=$(grep -c "ConfigUpdate with configuration sequence 2 .* sent to $ALICE" "$DIR/peer1.log")
 expect_eq "at most one push a minute to the same node" "$got" 1
 
+# Sequence 3 makes peer 2 a bad-node (11.1). Peers 0 and 1 have checked
+# peer 2's certificate many times (its Updates, every 500 ms) and remember
+# that it was trusted; the new configuration must end that at once: its
+# next messages are refused ("is a bad-node"), not trusted for a while.
+conf v3-unsigned 3 --kind 4100,DICTIONARY,USER-MATCH,8,1024
+sed "s|</configuration>|<bad-node>$ID2</bad-node></configuration>|" "$TMP/v3-unsigned.xml" \
+  > "$TMP/v3-bad.xml"
+check "v3 names peer 2 as a bad-node" grep -q "<bad-node>$ID2</bad-node>" "$TMP/v3-bad.xml"
+sign v3-bad v3 cfgsigner
+expect_answer "sequence 3 (peer 2 a bad-node) accepted by peer 0" \
+  "$(push v3 --config "$TMP/v2.xml")" "ok config_update_ans"
+t0=$(now)
+deadline=$((SECONDS + 10))
+while [ "$SECONDS" -lt "$deadline" ]; do
+  grep -q "$ID2 of peer2@$OVERLAY_NAME is a bad-node" "$DIR/peer0.log" && break
+  sleep 0.2
+done
+check "peer 0 refuses peer 2's messages after the update ($(since "$t0")s)" \
+  grep -q "$ID2 of peer2@$OVERLAY_NAME is a bad-node" "$DIR/peer0.log"
+grep -m 1 "is a bad-node" "$DIR/peer0.log" | sed 's/^/   /'
+
 finish
