@@ -4,7 +4,8 @@
 # ECDSA certificates, every message and stored value signed with ECDSA
 # (SignatureAlgorithm ecdsa, RFC 6940 6.3.4, 7.1), checked by every peer
 # and by the client. The ring forms, and values stored by alice are
-# fetched through every peer with their signatures verified.
+# fetched through every peer with their signatures verified. Then two
+# peers with RSA keys join: both kinds of key in one overlay.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/peer/lib-overlay.sh"
 
 N=6
@@ -46,6 +47,22 @@ for p in $(all_peers); do
   fi
 done
 expect_eq "peers through which a value was missing or wrong" "$nbad" 0
+section "2 peers with RSA keys join the P-256 overlay; the values are fetched through them"
+echo rsa > "$DIR/key-type"
+if ! ov add -n 2 >/dev/null; then fail "reload-overlay add -n 2 (RSA)"; fi
+check "peer $N has an RSA key" sh -c "openssl x509 -in '$DIR/peer$N.crt' -noout -text | grep -q rsaEncryption"
+if wait_ring 60; then pass; echo "ok: ring of $((N + 2)) mixed peers (${RING_SECS}s)"; else fail "mixed ring"; fi
+nbad=0
+for p in $N $((N + 1)); do
+  client_batch "$p" alice "$TMP/fetch.batch" |
+    jq -r 'if .ok then (.kinds[0].values[0].value // "(none)") else "ERROR \(.error)" end' \
+      > "$TMP/got.$p"
+  if ! diff "$TMP/want" "$TMP/got.$p" > "$TMP/diff.$p"; then
+    nbad=$((nbad + 1))
+    sed 's/^/   /' "$TMP/diff.$p"
+  fi
+done
+expect_eq "RSA peers through which a value was missing or wrong" "$nbad" 0
 # Nothing refused for a signature or an algorithm anywhere.
 bad=$(grep -l -i -E "does not verify|signature algorithm|RL_SEC_ERR" "$DIR"/peer*.log | wc -l)
 expect_eq "peer logs with a signature problem" "$bad" 0
