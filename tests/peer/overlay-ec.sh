@@ -36,32 +36,29 @@ expect_eq "stores answered ok" "$(jq -s '[.[] | select(.ok)] | length' "$TMP/sto
 section "fetched through every peer (the client checks each value's ECDSA signature)"
 for i in 1 2 3 4 5 6; do echo "fetch 4004 node-multiple:$i"; done > "$TMP/fetch.batch"
 for i in 1 2 3 4 5 6; do echo "ec$i-$TAG"; done > "$TMP/want"
-nbad=0
-for p in $(all_peers); do
-  client_batch "$p" alice "$TMP/fetch.batch" |
-    jq -r 'if .ok then (.kinds[0].values[0].value // "(none)") else "ERROR \(.error)" end' \
-      > "$TMP/got.$p"
-  if ! diff "$TMP/want" "$TMP/got.$p" > "$TMP/diff.$p"; then
-    nbad=$((nbad + 1))
-    sed 's/^/   /' "$TMP/diff.$p"
-  fi
-done
+# fetch_through PEER...: how many of the peers gave a value missing or wrong.
+fetch_through() {
+  local p nbad=0
+  for p in "$@"; do
+    client_batch "$p" alice "$TMP/fetch.batch" |
+      jq -r 'if .ok then (.kinds[0].values[0].value // "(none)") else "ERROR \(.error)" end' \
+        > "$TMP/got.$p"
+    if ! diff "$TMP/want" "$TMP/got.$p" > "$TMP/diff.$p"; then
+      nbad=$((nbad + 1))
+      sed 's/^/   /' "$TMP/diff.$p" >&2
+    fi
+  done
+  echo "$nbad"
+}
+# shellcheck disable=SC2046
+nbad=$(fetch_through $(all_peers))
 expect_eq "peers through which a value was missing or wrong" "$nbad" 0
 section "2 peers with RSA keys join the P-256 overlay; the values are fetched through them"
 echo rsa > "$DIR/key-type"
 if ! ov add -n 2 >/dev/null; then fail "reload-overlay add -n 2 (RSA)"; fi
 check "peer $N has an RSA key" sh -c "openssl x509 -in '$DIR/peer$N.crt' -noout -text | grep -q rsaEncryption"
 if wait_ring 60; then pass; echo "ok: ring of $((N + 2)) mixed peers (${RING_SECS}s)"; else fail "mixed ring"; fi
-nbad=0
-for p in $N $((N + 1)); do
-  client_batch "$p" alice "$TMP/fetch.batch" |
-    jq -r 'if .ok then (.kinds[0].values[0].value // "(none)") else "ERROR \(.error)" end' \
-      > "$TMP/got.$p"
-  if ! diff "$TMP/want" "$TMP/got.$p" > "$TMP/diff.$p"; then
-    nbad=$((nbad + 1))
-    sed 's/^/   /' "$TMP/diff.$p"
-  fi
-done
+nbad=$(fetch_through "$N" $((N + 1)))
 expect_eq "RSA peers through which a value was missing or wrong" "$nbad" 0
 # Nothing refused for a signature or an algorithm anywhere.
 bad=$(grep -l -i -E "does not verify|signature algorithm|RL_SEC_ERR" "$DIR"/peer*.log | wc -l)
