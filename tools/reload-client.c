@@ -18,10 +18,12 @@
 
 #include <jansson.h>
 
+#include "codec/message.h"
 #include "peer/msg.h"
 #include "peer/node.h"
 #include "peer/ops.h"
 #include "overlay/nodeid.h"
+#include "security/sign.h"
 #include "tools/addr.h"
 
 static rl_node *g_node;
@@ -79,24 +81,23 @@ static json_t *values_json(rl_KindId kind, const rl_StoredData *v, size_t n) {
     const rl_DataValue *dv = NULL;
     char why[400];
     /* 7.1: the value's own signature, by the user or node that stored it. */
-    if (g_fetch_rid) {
+    if (g_fetch_rid && rl_stored_data_is_synthetic(&v[i])) {
+      /* 7.4.2.2: a value the responder has no knowledge of is unsigned;
+       * the answer's own signature (checked already) covers it. */
+      json_object_set_new(o, "signature", json_string("none"));
+      json_object_set_new(o, "signer", json_string("nonexistent value (7.4.2.2)"));
+    } else if (g_fetch_rid) {
       int vr = rl_node_verify_value(g_node, g_fetch_rid, g_fetch_rid_len, kind, &v[i], why, sizeof why);
       json_object_set_new(o, "signature", json_string(vr == 0 ? "valid" : "INVALID"));
       json_object_set_new(o, "signer", json_string(why));
     }
     json_object_set_new(o, "storage_time", json_integer((json_int_t)v[i].storage_time));
     json_object_set_new(o, "lifetime", json_integer(v[i].lifetime));
-    switch (v[i].value.data_model) {
-    case RL_DataModel_single_value: dv = &v[i].value.single_value_entry; break;
-    case RL_DataModel_array:
+    if (v[i].value.data_model == RL_DataModel_array)
       json_object_set_new(o, "index", json_integer(v[i].value.array_entry.index));
-      dv = &v[i].value.array_entry.value;
-      break;
-    case RL_DataModel_dictionary:
+    if (v[i].value.data_model == RL_DataModel_dictionary)
       json_bytes(o, "key", v[i].value.dictionary_entry.key);
-      dv = &v[i].value.dictionary_entry.value;
-      break;
-    }
+    dv = rl_stored_data_value(&v[i].value);
     if (dv) {
       json_object_set_new(o, "exists", json_boolean(dv->exists));
       json_bytes(o, "value", dv->value);

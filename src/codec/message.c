@@ -25,6 +25,15 @@ int rl_message_is_whole(uint32_t fragment) {
   return (fragment & RL_FRAGMENT_LAST) && (fragment & RL_FRAGMENT_OFFSET_MASK) == 0;
 }
 
+const rl_DataValue *rl_stored_data_value(const rl_StoredDataValue *v) {
+  switch (v->data_model) {
+  case RL_DataModel_single_value: return &v->single_value_entry;
+  case RL_DataModel_array: return &v->array_entry.value;
+  case RL_DataModel_dictionary: return &v->dictionary_entry.value;
+  default: return NULL;
+  }
+}
+
 int rl_message_parse(const uint8_t *buf, size_t len, rl_ctx *ctx, rl_Message *out) {
   rl_message_peek h;
   int r = rl_message_peek_header(buf, len, &h);

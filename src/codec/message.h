@@ -47,6 +47,10 @@ int rl_message_is_whole(uint32_t fragment);
  * in the message contents. */
 int rl_message_parse(const uint8_t *buf, size_t len, rl_ctx *ctx, rl_Message *out);
 
+/* The DataValue of a StoredDataValue (7.2): its single_value_entry, or
+ * the value of its array or dictionary entry; NULL for any other model. */
+const rl_DataValue *rl_stored_data_value(const rl_StoredDataValue *v);
+
 /* What a receiver does not understand but must not ignore. */
 typedef struct rl_message_unknowns {
   size_t forward_critical;     /* unknown options with FORWARD_CRITICAL */

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "codec/message.h"
 #include "runtime/error.h"
 #include "runtime/writer.h"
 
@@ -375,6 +376,14 @@ int rl_verify_stored_data(const uint8_t *resource_id, size_t resource_id_len, rl
   if (r == 0) r = verify_with_identity(&sd->signature, &in, certs, who, e);
   free(owned);
   return r;
+}
+
+int rl_stored_data_is_synthetic(const rl_StoredData *sd) {
+  const rl_DataValue *dv = rl_stored_data_value(&sd->value);
+  const rl_Signature *sig = &sd->signature;
+  return dv && !dv->exists && sig->identity.identity_type == RL_SignerIdentityType_none &&
+         sig->algorithm.hash == RL_HashAlgorithm_none &&
+         sig->algorithm.signature == RL_SignatureAlgorithm_anonymous && sig->signature_value.len == 0;
 }
 
 /* ---------------------------------------------------------------------

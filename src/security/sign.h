@@ -105,6 +105,14 @@ int rl_verify_stored_data(const uint8_t *resource_id, size_t resource_id_len, rl
                           const rl_StoredData *sd, const rl_cert_set *certs, rl_signer_info *who,
                           rl_sec_error *e);
 
+/* 7.4.2.2: a Fetch answer represents a value the responder has no
+ * knowledge of by a synthetic StoredData: exists False, identity_type
+ * "none", SignatureAndHashAlgorithm {0, 0} and an empty signature value.
+ * It carries no signature of its own (the answer's covers it). 1 when sd
+ * is exactly that, else 0; a value with exists False and any other
+ * signature is a removed value (7.4.1.3) and must verify as usual. */
+int rl_stored_data_is_synthetic(const rl_StoredData *sd);
+
 /* Sign a byte string that is not a message: a configuration element or a
  * kind element of an overlay configuration document (RFC 6940 11.1: "a
  * binary blob that MUST be signed using the standard SecurityBlock

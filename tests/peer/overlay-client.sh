@@ -51,6 +51,11 @@ section "store and fetch through a client"
 expect_answer "alice stores her single value" "$(answer 1 alice store 4000 "$ALICE" "a-$TAG")" ok
 got=$(client 2 bob fetch 4000 "$ALICE" | jq -r '.kinds[0].values[0] | "\(.value) \(.signature) \(.signer)"')
 expect_eq "bob fetches it: value, signature, signer" "$got" "a-$TAG valid signed by $ALICE"
+# 7.4.2.2: a key nobody stored comes back as a synthetic, unsigned value.
+got=$(client 2 bob fetch 4002 "$ALICE" "key=none-$TAG" |
+  jq -r '.kinds[0].values[0] | "\(.exists) \(.signature) \(.storage_time)"')
+expect_eq "bob fetches a key alice never stored: exists, signature, storage_time" "$got" \
+  "false none 0"
 
 section "USER-MATCH (7.3.1): the user name must hash to the Resource-ID"
 expect_answer "bob stores at his own name" "$(answer 1 bob store 4000 "$BOB" "b-$TAG")" ok

@@ -479,6 +479,48 @@ START_TEST(stored_data_round_trip_and_coverage) {
 }
 END_TEST
 
+/* 7.4.2.2: only exists False with identity none, {0, 0} and an empty
+ * signature value is a synthetic nonexistent value; a removed value
+ * (exists False, signed) and an unsigned value that exists are not. */
+START_TEST(synthetic_nonexistent_value) {
+  uint8_t sigbuf[512];
+  rl_StoredData sd, t;
+  make_stored(&sd, sigbuf);
+  ck_assert_int_eq(rl_stored_data_is_synthetic(&sd), 0);
+  memset(&t, 0, sizeof t);
+  t.value.data_model = RL_DataModel_dictionary;
+  t.signature.algorithm.hash = RL_HashAlgorithm_none;
+  t.signature.algorithm.signature = RL_SignatureAlgorithm_anonymous;
+  t.signature.identity.identity_type = RL_SignerIdentityType_none;
+  ck_assert_int_eq(rl_stored_data_is_synthetic(&t), 1);
+  t.value.data_model = RL_DataModel_array;
+  ck_assert_int_eq(rl_stored_data_is_synthetic(&t), 1);
+  t.value.data_model = RL_DataModel_single_value;
+  ck_assert_int_eq(rl_stored_data_is_synthetic(&t), 1);
+  t.value.single_value_entry.exists = RL_Boolean_true;
+  ck_assert_int_eq(rl_stored_data_is_synthetic(&t), 0);
+  t.value.single_value_entry.exists = RL_Boolean_false;
+  t.signature.signature_value.ptr = sigbuf;
+  t.signature.signature_value.len = 1;
+  ck_assert_int_eq(rl_stored_data_is_synthetic(&t), 0);
+  t.signature.signature_value.len = 0;
+  t.signature.algorithm.hash = RL_HashAlgorithm_sha256;
+  ck_assert_int_eq(rl_stored_data_is_synthetic(&t), 0);
+  t.signature.algorithm.hash = RL_HashAlgorithm_none;
+  t.signature.identity.identity_type = RL_SignerIdentityType_cert_hash;
+  ck_assert_int_eq(rl_stored_data_is_synthetic(&t), 0);
+  /* A removed value keeps its owner's signature (7.4.1.3). */
+  t = sd;
+  t.value.single_value_entry.exists = RL_Boolean_false;
+  ck_assert_int_eq(rl_stored_data_is_synthetic(&t), 0);
+  /* An unknown data model has no DataValue. */
+  memset(&t, 0, sizeof t);
+  t.value.data_model = (rl_DataModel)77;
+  t.signature.identity.identity_type = RL_SignerIdentityType_none;
+  ck_assert_int_eq(rl_stored_data_is_synthetic(&t), 0);
+}
+END_TEST
+
 /* The 7.1 input, built by hand: ResourceId (length byte + bytes), KindId,
  * storage_time, the encoded StoredDataValue, the encoded SignerIdentity. */
 START_TEST(stored_data_signature_input_is_as_specified) {
@@ -562,6 +604,7 @@ int main(void) {
   tcase_add_test(tc, signature_buffer_too_small);
   tcase_add_test(tc, ecdsa_round_trip);
   tcase_add_test(tc, stored_data_round_trip_and_coverage);
+  tcase_add_test(tc, synthetic_nonexistent_value);
   tcase_add_test(tc, stored_data_signature_input_is_as_specified);
   tcase_add_test(tc, stored_data_verifies_after_decode);
   suite_add_tcase(s, tc);
