@@ -44,7 +44,7 @@ static void usage(FILE *f) {
           "                           for debugging and packet captures only\n"
           "  --update-interval MS     Chord stabilization period (default: configuration)\n"
           "  --store-budget BYTES     storage limit (default 64 MiB)\n"
-          "  --status-file FILE       write the status as JSON every second\n"
+          "  --status-file FILE       keep the status there as JSON (rewritten when it changes)\n"
           "  --port-file FILE         write the listening port once listening\n"
           "  --sip-port PORT          SIP for local phones on this port (UDP and TCP, the host\n"
           "                           of --listen; 0: any): REGISTER stores the AOR in the\n"
@@ -107,6 +107,7 @@ int main(int argc, char **argv) {
   size_t nsip_cred = 0;
   rl_sip_proxy *sip = NULL;
   uint64_t last_status = 0;
+  char *last_js = NULL; /* what the status file holds */
   enum { O_CONFIG = 256, O_CERT, O_KEY, O_LISTEN, O_BOOT, O_FIRST, O_OVERLAY, O_INSECURE,
          O_UPDATE, O_BUDGET, O_STATUS, O_PORTFILE, O_SIP, O_SIPCRED, O_BREAK, O_LOG, O_SEED, O_HELP };
   static const struct option longopts[] = {
@@ -305,13 +306,19 @@ int main(int argc, char **argv) {
     if (g_status || (status_file && rl_node_now(node) - last_status >= 1000)) {
       char *js = status_json(node, sip);
       last_status = rl_node_now(node);
-      if (js) {
-        if (status_file)
-          write_file_atomic(status_file, js);
-        else if (g_status)
-          fprintf(o.log ? o.log : stderr, "%s\n", js);
-        free(js);
+      if (js && status_file) {
+        /* Rewritten only when it changed: a file replaced every second by
+         * every peer of an idle overlay costs a rename (and, on a disk
+         * mounted with discard, a synchronous discard) for nothing. */
+        if ((!last_js || strcmp(js, last_js) != 0) && write_file_atomic(status_file, js) == 0) {
+          free(last_js);
+          last_js = js;
+          js = NULL;
+        }
+      } else if (js && g_status) {
+        fprintf(o.log ? o.log : stderr, "%s\n", js);
       }
+      free(js);
       g_status = 0;
     }
   }
@@ -322,6 +329,7 @@ int main(int argc, char **argv) {
       free(js);
     }
   }
+  free(last_js);
   rl_sip_proxy_free(sip);
   rl_node_free(node);
   for (size_t i = 0; i < nsip_cred; i++) rl_credentials_free(sip_cred[i]);
