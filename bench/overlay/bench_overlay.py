@@ -523,10 +523,19 @@ def run_reload(a, wl, workdir):
         fetches = fetches_of(wl.fetches, "fetch")
         s2 = snapshot(pids)
         t_end = time.monotonic()
+        client_ms = children_cpu_ms() - c0
+        extra = {"entry_peers": entry, "store_peer": addrs[0], "idle_cpu_ms_per_s": idle,
+                 "client_cpu_ms": client_ms}
+        # The floor under the peers' memory: a bare OpenSSL endpoint with as
+        # many TLS links as a peer has, measured while the peers still run.
+        try:
+            extra["tls_floor"] = run_tls_floor(a, overlay_dir, workdir,
+                                               average_links(overlay_dir, workdir, a))
+        except BenchError as e:
+            extra["tls_floor_error"] = str(e)
+            log("reload: tls_floor: %s" % e)
         return finish_side("reload", a, wl, pids, s0, s1, s2, stores, fetches,
-                           started_s, t_fetch - t_store, t_end - t_fetch,
-                           {"entry_peers": entry, "store_peer": addrs[0],
-                            "idle_cpu_ms_per_s": idle, "client_cpu_ms": children_cpu_ms() - c0})
+                           started_s, t_fetch - t_store, t_end - t_fetch, extra)
     finally:
         if os.path.isdir(overlay_dir):
             try:
@@ -542,6 +551,64 @@ def run_reload(a, wl, workdir):
                         os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:
                         pass
+
+
+def average_links(overlay_dir, workdir, a):
+    """The peers' average number of open links (reload-overlay status)."""
+    try:
+        status = json.loads(overlay_cmd(a, RELOAD_STATUS, workdir, "status-links", 60,
+                                        dir=overlay_dir))
+    except ValueError:
+        raise BenchError("reload-overlay status --json printed no JSON")
+    if isinstance(status, dict):
+        status = status.get("peers", [])
+    links = [p["links"] for p in status if isinstance(p, dict)
+             and isinstance(p.get("links"), int)]
+    if not links:
+        raise BenchError("reload-overlay status gives no link counts")
+    return max(1, int(round(sum(links) / float(len(links)))))
+
+
+def run_tls_floor(a, overlay_dir, workdir, links):
+    """Memory of bench/overlay/tls_floor (see its header): OpenSSL alone,
+    with `links` mutually authenticated TLS links, every message signed and
+    checked with the overlay's own keys. Its RSS is a floor under any peer
+    built on OpenSSL."""
+    if not a.tls_floor or not os.access(a.tls_floor, os.X_OK):
+        raise BenchError("bench/overlay/tls_floor missing")
+    argv = [a.tls_floor, "--cert", os.path.join(overlay_dir, "peer0.crt"),
+            "--key", os.path.join(overlay_dir, "peer0.key"),
+            "--ca", os.path.join(overlay_dir, "ca", "ca.crt"),
+            "--peer-cert", os.path.join(overlay_dir, "alice.crt"),
+            "--peer-key", os.path.join(overlay_dir, "alice.key"),
+            "--links", str(links), "--messages", "400", "--size", str(a.value_size + 200)]
+    with open(os.path.join(workdir, "tls_floor.stderr"), "w") as err:
+        p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                             text=True)
+    try:
+        line = p.stdout.readline()
+        try:
+            info = json.loads(line)
+        except ValueError:
+            info = {}
+        if not info.get("ok"):
+            p.wait(10)
+            with open(os.path.join(workdir, "tls_floor.stderr")) as f:
+                why = (f.read().strip().splitlines() or ["no output"])[-1]
+            raise BenchError("tls_floor failed (exit %s): %s" % (p.returncode, why))
+        mem = memory(snapshot([p.pid]))
+        p.stdin.write("done\n")
+        p.stdin.flush()
+        if p.wait(10) != 0:
+            raise BenchError("tls_floor exited %d" % p.returncode)
+        info.update(mem)
+        return info
+    except subprocess.TimeoutExpired:
+        raise BenchError("tls_floor did not finish")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 # --------------------------------------------------------------------------
@@ -627,6 +694,15 @@ def rows(res, a):
         target="reload <= OpenDHT / 4",
         met=lambda rv, ov: None if rv is None or ov is None else rv <= ov / 4.0)
     row("RSS per peer, max (MiB)", ("memory", "rss_max_kb"), kb2mib)
+    # Not a peer: OpenSSL alone with a peer's links (bench/overlay/tls_floor.c).
+    # The OpenDHT column is empty; "met" compares it with a quarter of a
+    # dhtnode's RSS: "no" means no peer on OpenSSL can meet the RSS target.
+    floor = kb2mib(g(r, "tls_floor", "rss_avg_kb"))
+    dht_rss = kb2mib(g(o, "memory", "rss_avg_kb"))
+    out.append(("RSS of OpenSSL alone with a peer's links (MiB)", floor,
+                "n/a (reload's floor)" if o is not None else None,
+                "<= OpenDHT / 4, else the RSS target is out of reach",
+                None if floor is None or dht_rss is None else floor <= dht_rss / 4.0))
     row("PSS per peer, average (MiB)", ("memory", "pss_avg_kb"), kb2mib)
     row("USS per peer, average (MiB)", ("memory", "uss_avg_kb"), kb2mib)
     row("CPU per store, all peers (ms)", ("cpu_ms_per_store",))
@@ -745,8 +821,10 @@ def main():
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--settle", type=float, default=5.0,
                     help="seconds the dhtnodes get to fill their routing tables")
-    ap.add_argument("--reload-update-interval", type=int, default=1000, metavar="MS",
-                    help="the peers' Chord update interval (reload-overlay --update-interval)")
+    # 30 s, not reload-overlay's 1 s (the tests' setting): see README.md.
+    ap.add_argument("--reload-update-interval", type=int, default=30000, metavar="MS",
+                    help="the peers' Chord update interval (reload-overlay --update-interval; "
+                         "pings every 2 intervals)")
     ap.add_argument("--reload-key-type", choices=["rsa", "ec"], default="rsa",
                     help="the peers' and client's keys: RSA 2048 or P-256 (ECDSA)")
     ap.add_argument("--idle", type=float, default=2.0,
@@ -760,6 +838,9 @@ def main():
     ap.add_argument("--driver", default=os.path.join(os.getcwd(), "bench/overlay/dht_driver"))
     ap.add_argument("--reload-overlay", default=None)
     ap.add_argument("--reload-client", default=None)
+    ap.add_argument("--tls-floor", default=os.path.join(os.getcwd(), "bench/overlay/tls_floor"),
+                    help="bench/overlay/tls_floor (the OpenSSL memory floor); built by "
+                         "make bench-overlay")
     ap.add_argument("--out-dir", default=os.path.join(os.getcwd(), "bench/overlay"))
     ap.add_argument("--only", choices=["reload", "opendht"], default=None)
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
