@@ -20,6 +20,7 @@ import math
 import os
 import random
 import resource
+import select
 import shutil
 import signal
 import subprocess
@@ -586,6 +587,9 @@ def run_tls_floor(a, overlay_dir, workdir, links):
         p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                              text=True)
     try:
+        # Its report comes after the handshakes and 400 messages: seconds.
+        if not select.select([p.stdout], [], [], 120)[0]:
+            raise BenchError("tls_floor printed nothing in 120 s")
         line = p.stdout.readline()
         try:
             info = json.loads(line)

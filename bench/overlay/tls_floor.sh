@@ -33,7 +33,7 @@ mkfifo "$d/in" || fail "mkfifo"
 pid=$!
 exec 3>"$d/in"
 i=0
-while [ ! -s "$d/out" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -s "$d/out" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 line=$(cat "$d/out")
 echo "tls_floor: $line"
 case "$line" in
