@@ -40,7 +40,7 @@ NETNS_ENV = "BENCH_OVERLAY_NETNS"
 #       (pid in DIR/peerI.pid) and returns;
 #   reload-overlay wait --dir DIR --timeout S  returns 0 once the ring is stable;
 #   reload-overlay status --dir DIR --json     a JSON array, one object a peer,
-#       with "listen" ("127.0.0.1:PORT") and "node_id";
+#       with "listen" ("127.0.0.1:PORT"), "node_id" and "links";
 #   reload-overlay stop --dir DIR              SIGTERM to every peer (Leave).
 #   reload-client --config DIR/overlay.xml --cert DIR/alice.crt
 #       --key DIR/alice.key --peer ADDRESS --json --batch FILE
@@ -107,15 +107,20 @@ def reload_result(obj):
     return out
 
 
-def reload_peers(overlay_dir, status_stdout):
-    """[(pid, "127.0.0.1:PORT")] of the running peers."""
+def reload_status(status_stdout):
+    """The peers' objects of reload-overlay status --json."""
     try:
         status = json.loads(status_stdout)
     except ValueError:
         raise BenchError("reload-overlay status --json printed no JSON")
     if isinstance(status, dict):
         status = status.get("peers", [])
-    addrs = [p["listen"] for p in status if isinstance(p, dict) and p.get("listen")]
+    return [p for p in status if isinstance(p, dict)]
+
+
+def reload_peers(overlay_dir, status_stdout):
+    """[(pid, "127.0.0.1:PORT")] of the running peers."""
+    addrs = [p["listen"] for p in reload_status(status_stdout) if p.get("listen")]
     pids = []
     for name in sorted(os.listdir(overlay_dir)):
         if name.startswith("peer") and name.endswith(".pid"):
@@ -556,15 +561,9 @@ def run_reload(a, wl, workdir):
 
 def average_links(overlay_dir, workdir, a):
     """The peers' average number of open links (reload-overlay status)."""
-    try:
-        status = json.loads(overlay_cmd(a, RELOAD_STATUS, workdir, "status-links", 60,
-                                        dir=overlay_dir))
-    except ValueError:
-        raise BenchError("reload-overlay status --json printed no JSON")
-    if isinstance(status, dict):
-        status = status.get("peers", [])
-    links = [p["links"] for p in status if isinstance(p, dict)
-             and isinstance(p.get("links"), int)]
+    status = reload_status(overlay_cmd(a, RELOAD_STATUS, workdir, "status-links", 60,
+                                       dir=overlay_dir))
+    links = [p["links"] for p in status if isinstance(p.get("links"), int)]
     if not links:
         raise BenchError("reload-overlay status gives no link counts")
     return max(1, int(round(sum(links) / float(len(links)))))
