@@ -29,7 +29,7 @@ static uint32_t remaining_lifetime(const rl_sval *v, uint64_t now) {
  * what is left of it (7.4.1.1: a peer passing on data "MUST adjust the
  * lifetime value downward to reflect the amount of time the value was
  * stored at the peer"). */
-static void build_stored(const rl_sval *v, rl_DataModel model, uint64_t now, rl_StoredData *out) {
+void rl_store_build_stored(const rl_sval *v, rl_DataModel model, uint64_t now, rl_StoredData *out) {
   rl_DataValue *dv;
   rl_Signature *sig = &out->signature;
   memset(out, 0, sizeof *out);
@@ -383,7 +383,7 @@ int rl_store_fetch(const rl_store *s, const rl_FetchReq *req, uint64_t now, rl_a
     }
     for (size_t j = 0; rc == 0 && j < n; j++) {
       if (slots[j].v != NULL)
-        build_stored(slots[j].v, spec->data_model, now, &kr->values[j]);
+        rl_store_build_stored(slots[j].v, spec->data_model, now, &kr->values[j]);
       else
         build_synthetic(&slots[j], spec->data_model, &kr->values[j]);
     }
@@ -585,7 +585,7 @@ static int export_res(const rl_store *s, const rl_sres *r, const rl_KindId *kind
       goto done;
     }
     for (size_t j = 0; j < k->n; j++) {
-      if (rl_sval_live(k->vals[j], now)) build_stored(k->vals[j], k->model, now, &kd->values[kd->values_count++]);
+      if (rl_sval_live(k->vals[j], now)) rl_store_build_stored(k->vals[j], k->model, now, &kd->values[kd->values_count++]);
     }
     out->kind_data_count++;
   }
@@ -639,4 +639,99 @@ int rl_store_export_next(const rl_store *s, const rl_store_range *range, uint64_
     }
   }
   return rc;
+}
+
+size_t rl_store_stored_data_size(const rl_StoredData *sd) {
+  const rl_DataValue *dv;
+  const rl_Signature *sig = &sd->signature;
+  /* length 4, storage_time 8, lifetime 4; StoredDataValue: index 4 or key
+   * 2 + bytes, exists 1, value 4 + bytes; Signature: algorithm 2, identity
+   * type 1 + length 2 + hash algorithm 1 + hash 1 + bytes, value 2 +
+   * bytes. Each variable part is bounded by its length field, so the sum
+   * cannot overflow a size_t. */
+  size_t n = 4 + 8 + 4 + 4 + 1 + 4 + 2 + 1 + 2 + 1 + 1 + 2;
+  switch (sd->value.data_model) {
+  case RL_DataModel_single_value:
+    dv = &sd->value.single_value_entry;
+    break;
+  case RL_DataModel_array:
+    dv = &sd->value.array_entry.value;
+    break;
+  default:
+    dv = &sd->value.dictionary_entry.value;
+    n += 2 + sd->value.dictionary_entry.key.len;
+    break;
+  }
+  n += dv->value.len + sig->signature_value.len;
+  switch (sig->identity.identity_type) {
+  case RL_SignerIdentityType_cert_hash:
+    n += sig->identity.identity.cert_hash.certificate_hash.len;
+    break;
+  case RL_SignerIdentityType_cert_hash_node_id:
+    n += sig->identity.identity.cert_hash_node_id.certificate_node_id_hash.len;
+    break;
+  case RL_SignerIdentityType_none:
+    break;
+  default:
+    n += sig->identity.identity.unknown.len;
+    break;
+  }
+  return n;
+}
+
+/* The live values of k from index *from, as many as `budget` bytes take
+ * (one at least when `force`), appended to kd (room for all of k's
+ * values). Returns the bytes taken. */
+static size_t part_values(const rl_skind *k, uint64_t now, size_t *from, size_t budget, int force,
+                          rl_StoreKindData *kd) {
+  size_t used = 0;
+  for (; *from < k->n; (*from)++) {
+    rl_StoredData sd;
+    size_t sz;
+    if (!rl_sval_live(k->vals[*from], now)) continue;
+    rl_store_build_stored(k->vals[*from], k->model, now, &sd);
+    sz = rl_store_stored_data_size(&sd);
+    if (!(force && kd->values_count == 0) && used + sz > budget) break;
+    kd->values[kd->values_count++] = sd;
+    used += sz;
+  }
+  return used;
+}
+
+int rl_store_export_part(const rl_store *s, const uint8_t *resource_id, uint64_t now,
+                         size_t budget, rl_store_part_pos *pos, rl_arena *arena,
+                         rl_StoreReq *out) {
+  const rl_sres *r = rl_store_res_lookup(s, resource_id);
+  size_t used = 0;
+  memset(out, 0, sizeof *out);
+  if (r == NULL) return 0;
+  out->resource.ptr = r->id;
+  out->resource.len = s->id_len;
+  out->kind_data = rl_arena_alloc_array(arena, r->nkinds ? r->nkinds : 1, sizeof *out->kind_data);
+  if (out->kind_data == NULL) return RL_ERR_ARENA;
+  /* StoreKindData: kind 4, generation 8, values length 4. */
+  for (; pos->kind < r->nkinds; pos->kind++, pos->value = 0) {
+    const rl_skind *k = &r->kinds[pos->kind];
+    rl_StoreKindData *kd = &out->kind_data[out->kind_data_count];
+    if (pos->value >= k->n || !has_live(k, now)) continue;
+    if (out->kind_data_count > 0 && used + 16 > budget) break;
+    memset(kd, 0, sizeof *kd);
+    kd->kind = k->kind;
+    kd->generation_counter = k->generation;
+    kd->values = rl_arena_alloc_array(arena, k->n - pos->value, sizeof *kd->values);
+    if (kd->values == NULL) {
+      memset(out, 0, sizeof *out);
+      return RL_ERR_ARENA;
+    }
+    used += 16;
+    used += part_values(k, now, &pos->value, budget > used ? budget - used : 0,
+                        out->kind_data_count == 0, kd);
+    if (kd->values_count > 0) out->kind_data_count++;
+    if (pos->value < k->n) break; /* the budget is spent */
+  }
+  if (out->kind_data_count == 0) {
+    memset(out, 0, sizeof *out);
+    return 0;
+  }
+  return 1;
 }

@@ -754,6 +754,37 @@ static void txn_commit(store_txn *t, const rl_StoreReq *req) {
   }
 }
 
+/* in->committed (see store.h): the request's values as they will be
+ * stored, built before the commit frees what they replace. A value the
+ * same request replaced again (an index given twice) is left out: the
+ * later one is what is stored. Kinds stay in the request's order, so that
+ * the caller can set their new generation counters after the commit. */
+static int build_committed(const store_txn *t, const rl_StoreReq *req, uint64_t now,
+                           rl_arena *arena, rl_StoreReq *out) {
+  size_t f = 0;
+  memset(out, 0, sizeof *out);
+  out->resource.ptr = t->res->id; /* the request's bytes go away */
+  out->resource.len = req->resource.len;
+  out->kind_data = rl_arena_alloc_array(arena, t->nplans ? t->nplans : 1, sizeof *out->kind_data);
+  if (out->kind_data == NULL) return RL_ERR_ARENA;
+  out->kind_data_count = t->nplans;
+  for (size_t i = 0; i < t->nplans; i++) {
+    const kind_plan *p = &t->plans[i];
+    rl_StoreKindData *kd = &out->kind_data[i];
+    size_t nv = p->kd->values_count;
+    memset(kd, 0, sizeof *kd);
+    kd->kind = p->kd->kind;
+    kd->values = rl_arena_alloc_array(arena, nv ? nv : 1, sizeof *kd->values);
+    if (kd->values == NULL) return RL_ERR_ARENA;
+    for (size_t vi = 0; vi < nv; vi++, f++) {
+      int replaced = 0;
+      for (size_t g = 0; g < t->ngarbage && !replaced; g++) replaced = t->garbage[g] == t->fresh[f];
+      if (!replaced) rl_store_build_stored(t->fresh[f], p->def->data_model, now, &kd->values[kd->values_count++]);
+    }
+  }
+  return 0;
+}
+
 /* Error_Generation_Counter_Too_Low (7.4.1.2): "The error_info in the
  * ErrorResponse MUST be a StoreAns response containing the correct
  * generation counter for each Kind and the replica list, which will be
@@ -928,9 +959,17 @@ int rl_store_store(rl_store *s, const rl_StoreReq *req, const rl_store_input *in
     rc = RL_ERR_ARENA;
     goto done;
   }
+  if (in->committed != NULL) {
+    rc = build_committed(&t, req, in->now, arena, in->committed);
+    if (rc != 0) goto done;
+  }
   txn_commit(&t, req);
   t.nfresh = 0; /* owned by the store now */
   ans->kind_responses_count = t.nplans;
+  if (in->committed != NULL) {
+    for (size_t i = 0; i < in->committed->kind_data_count; i++)
+      in->committed->kind_data[i].generation_counter = t.plans[i].rec->generation;
+  }
   for (size_t i = 0; i < t.nplans; i++) {
     /* 7.4.1.2: "the current value of the generation counter for each
      * Kind-ID, as well as a list of the peers where the data will be

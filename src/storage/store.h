@@ -114,6 +114,15 @@ typedef struct rl_store_input {
    * copied by pointer into the answer. */
   const rl_NodeId *replicas;
   size_t replicas_count;
+  /* When not NULL, a successful store fills it with what changed, as a
+   * replica needs it (10.4): a StoreReq for the same Resource-ID with the
+   * request's values as they are now stored (array appends at their
+   * resolved index, lifetimes counted from now) and each Kind's new
+   * generation counter (7.4.1.1: replicas "MUST set the generation
+   * counter to match"). replica_number is left 0 for the caller to set.
+   * Built in the caller's arena and pointing into the store, like the
+   * answers (see Memory above). */
+  rl_StoreReq *committed;
 } rl_store_input;
 
 /* Store (7.4.1). The caller has already checked what depends on the
@@ -204,6 +213,28 @@ size_t rl_store_expire(rl_store *s, uint64_t now);
  * RL_ERR_ARENA. */
 int rl_store_export(const rl_store *s, const uint8_t *resource_id, const rl_KindId *kinds,
                     size_t kinds_count, uint64_t now, rl_arena *arena, rl_StoreReq *out);
+
+/* Export one Resource-ID in parts (10.4, 10.7.3, 10.9): replication and
+ * handover of a resource of any size, each part a StoreReq whose values
+ * take at most `budget` encoded bytes (a part holds at least one value,
+ * whatever its size), so that the message carrying it stays within
+ * max-message-size. Start with a zeroed position; each call fills *out
+ * with the next part, every Kind with its generation counter, and
+ * advances *pos. The store may change between calls (a value stored
+ * meanwhile at a position already passed goes with the next export).
+ * Returns 1 when *out is filled, 0 when the resource has no more live
+ * values, RL_ERR_ARENA. */
+typedef struct rl_store_part_pos {
+  size_t kind;   /* index among the resource's Kinds */
+  size_t value;  /* index among that Kind's values */
+} rl_store_part_pos;
+
+int rl_store_export_part(const rl_store *s, const uint8_t *resource_id, uint64_t now,
+                         size_t budget, rl_store_part_pos *pos, rl_arena *arena,
+                         rl_StoreReq *out);
+
+/* An upper bound of the encoded size of one StoredData (7). */
+size_t rl_store_stored_data_size(const rl_StoredData *sd);
 
 /* Iterating over the Resource-IDs of a range, clockwise from range->after.
  * Start with a zeroed cursor. The store may change between calls. */

@@ -75,6 +75,10 @@ static inline rl_bytes rl_sval_value(const rl_sval *v) {
   return b;
 }
 
+/* A StoredData for a stored value, pointing into the store, with the
+ * remaining lifetime (query.c). */
+void rl_store_build_stored(const rl_sval *v, rl_DataModel model, uint64_t now, rl_StoredData *out);
+
 /* memcmp of two Resource-IDs of the store's length. */
 int rl_store_idcmp(const rl_store *s, const uint8_t *a, const uint8_t *b);
 

@@ -147,6 +147,7 @@ void fx_setup(void) {
 }
 
 void fx_teardown(void) {
+  fx_committed = NULL;
   rl_store_free(fx_store);
   fx_store = NULL;
 }
@@ -280,6 +281,8 @@ static void check_error(int rc, const rl_ErrorResponse *err) {
 
 /* Hand a decoded request to the store, then overwrite the request's
  * bytes and check the answer. */
+rl_StoreReq *fx_committed;
+
 static int store_decoded(const rl_StoreReq *got, int msg_signer, uint64_t now) {
   rl_store_input in;
   rl_ErrorResponse err;
@@ -289,6 +292,7 @@ static int store_decoded(const rl_StoreReq *got, int msg_signer, uint64_t now) {
   in.message_signer = msg_signer >= 0 ? &signers[msg_signer].s : NULL;
   in.replicas = replicas;
   in.replicas_count = 2;
+  in.committed = fx_committed;
   rl_arena_reset(&fx_ans);
   rc = rl_store_store(fx_store, got, &in, &fx_ans, &fx_sans, &err);
   /* The request's buffers are gone once it is processed. */

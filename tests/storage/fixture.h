@@ -52,6 +52,8 @@ extern rl_StatAns fx_tans;
 extern rl_FindAns fx_dans;
 extern rl_ErrorResponse fx_err;    /* as decoded from the wire */
 extern int fx_verify_calls;
+/* When set, stores fill it (rl_store_input.committed), in fx_ans. */
+extern rl_StoreReq *fx_committed;
 extern int fx_roundtrip;           /* 0: hand the struct as built (for malformed ones) */
 
 void fx_setup(void);

@@ -920,6 +920,140 @@ START_TEST(export_as_replica_7_4_1_1) {
 }
 END_TEST
 
+/* 10.4 replication by value: a successful store reports what changed, as a
+ * replica needs it: the stored values (an append at its resolved index,
+ * the lifetime from now), the new generation, pointing into the store
+ * (the request's bytes are gone); replayed as a replica store elsewhere it
+ * gives the same state. */
+START_TEST(committed_values_10_4) {
+  const uint8_t *rid = fx_rid(ALICE);
+  static uint8_t req_bytes[8192];
+  rl_StoreReq committed;
+  rl_StoredData vals[3];
+  rl_StoreKindData kd;
+  size_t len;
+  ck_assert_int_eq(store1(rid, K_ARRAY, 0, fx_array(5000, 60, 0, "a0", ALICE), ALICE, FX_NOW), 0);
+  vals[0] = fx_array(5001, 60, LAST, "app", ALICE);
+  vals[1] = fx_array(5001, 30, 5, "first", ALICE);
+  vals[2] = fx_array(5002, 30, 5, "again", ALICE); /* index 5 twice: the later one is stored */
+  kd = fx_kd(K_ARRAY, 0, 3, vals);
+  fx_committed = &committed;
+  ck_assert_int_eq(fx_store_req(rid, 0, ALICE, FX_NOW + 2000, 1, &kd), 0);
+  fx_committed = NULL;
+  ck_assert_mem_eq(committed.resource.ptr, rid, 16);
+  ck_assert_uint_eq(committed.replica_number, 0);
+  ck_assert_uint_eq(committed.kind_data_count, 1);
+  ck_assert_uint_eq(committed.kind_data[0].kind, K_ARRAY);
+  ck_assert_uint_eq(committed.kind_data[0].generation_counter, 2);
+  ck_assert_uint_eq(committed.kind_data[0].values_count, 2);
+  ck_assert_uint_eq(committed.kind_data[0].values[0].value.array_entry.index, 1);
+  ck_assert_uint_eq(committed.kind_data[0].values[0].lifetime, 60);
+  ck_assert_uint_eq(committed.kind_data[0].values[1].value.array_entry.index, 5);
+  ck_assert_uint_eq(committed.kind_data[0].values[1].storage_time, 5002);
+  ck_assert_uint_eq(committed.kind_data[0].values[1].value.array_entry.value.value.len, 5);
+  ck_assert_mem_eq(committed.kind_data[0].values[1].value.array_entry.value.value.ptr, "again", 5);
+  /* On the wire as a replica store: accepted, generation taken over. */
+  committed.replica_number = 1;
+  len = fx_encode_store_req(&committed, req_bytes, sizeof req_bytes);
+  fx_reset_store(1u << 20);
+  ck_assert_int_eq(fx_store_wire(req_bytes, len, -1, FX_NOW + 2000), 0);
+  ck_assert_uint_eq(fx_sans.kind_responses[0].generation_counter, 2);
+  /* A refused store reports nothing. */
+  memset(&committed, 0x77, sizeof committed);
+  fx_committed = &committed;
+  vals[0] = fx_array(4000, 60, 5, "old", ALICE);
+  kd = fx_kd(K_ARRAY, 0, 1, vals);
+  ck_assert_int_eq(fx_store_req(rid, 0, ALICE, FX_NOW + 2000, 1, &kd),
+                   RL_ErrorCode_Error_Data_Too_Old);
+  fx_committed = NULL;
+}
+END_TEST
+
+/* 10.4, 10.9: a resource exported in parts of a byte budget: every live
+ * value exactly once, in order, each part within the budget (or a single
+ * value larger than it), every Kind with its generation. */
+START_TEST(export_parts_budget) {
+  const uint8_t *rid = fx_rid(ALICE);
+  static uint64_t mem[8192];
+  static const char *keys[] = {"k0", "k1", "k2", "k3"};
+  rl_arena a;
+  rl_StoreReq out;
+  rl_store_part_pos pos;
+  size_t seen_array = 0, seen_dict = 0, parts = 0;
+  char v[64];
+  for (uint32_t i = 0; i < 8; i++) {
+    snprintf(v, sizeof v, "value-%u-%040u", (unsigned)i, 0u);
+    ck_assert_int_eq(store1(rid, K_ARRAY, 0, fx_array(5000, i == 3 ? 1 : 60, i, v, ALICE), ALICE, FX_NOW), 0);
+  }
+  for (int i = 0; i < 4; i++)
+    ck_assert_int_eq(store1(rid, K_DICT, 0, fx_dict(5000, 60, keys[i], 2, "d", ALICE), ALICE, FX_NOW), 0);
+  ck_assert_int_eq(store1(rid, K_SINGLE, 0, fx_single(5000, 60, "s", ALICE), ALICE, FX_NOW), 0);
+  /* Budget of about two array values: the expired value (index 3) is
+   * left out. */
+  memset(&pos, 0, sizeof pos);
+  for (;;) {
+    size_t bytes = 0;
+    rl_arena_init(&a, mem, sizeof mem);
+    int rc = rl_store_export_part(fx_store, rid, FX_NOW + 2000, 250, &pos, &a, &out);
+    ck_assert_int_ge(rc, 0);
+    if (rc == 0) break;
+    parts++;
+    ck_assert_uint_ge(out.kind_data_count, 1);
+    for (size_t k = 0; k < out.kind_data_count; k++) {
+      const rl_StoreKindData *kd = &out.kind_data[k];
+      ck_assert_uint_ge(kd->values_count, 1);
+      ck_assert_uint_ne(kd->generation_counter, 0);
+      bytes += 16;
+      for (size_t j = 0; j < kd->values_count; j++) {
+        bytes += rl_store_stored_data_size(&kd->values[j]);
+        if (kd->kind == K_ARRAY) {
+          uint32_t idx = kd->values[j].value.array_entry.index;
+          ck_assert_uint_eq(idx, seen_array < 3 ? seen_array : seen_array + 1);
+          seen_array++;
+        } else if (kd->kind == K_DICT) {
+          ck_assert_mem_eq(kd->values[j].value.dictionary_entry.key.ptr, keys[seen_dict], 2);
+          seen_dict++;
+        }
+      }
+    }
+    ck_assert_uint_le(bytes, 250);
+    ck_assert_uint_le(parts, 20);
+  }
+  ck_assert_uint_eq(seen_array, 7);
+  ck_assert_uint_eq(seen_dict, 4);
+  ck_assert_uint_ge(parts, 4);
+  /* A budget smaller than any value: one value a part. */
+  memset(&pos, 0, sizeof pos);
+  parts = 0;
+  rl_arena_init(&a, mem, sizeof mem);
+  while (rl_store_export_part(fx_store, rid, FX_NOW + 2000, 1, &pos, &a, &out) == 1) {
+    ck_assert_uint_eq(out.kind_data_count, 1);
+    ck_assert_uint_eq(out.kind_data[0].values_count, 1);
+    parts++;
+  }
+  ck_assert_uint_eq(parts, 7 + 4 + 1);
+  /* The encoded size bound holds on the wire. */
+  {
+    static uint8_t buf[8192];
+    size_t len, bound = 0;
+    memset(&pos, 0, sizeof pos);
+    rl_arena_init(&a, mem, sizeof mem);
+    ck_assert_int_eq(rl_store_export_part(fx_store, rid, FX_NOW + 2000, 1u << 20, &pos, &a, &out), 1);
+    len = fx_encode_store_req(&out, buf, sizeof buf);
+    for (size_t k = 0; k < out.kind_data_count; k++) {
+      bound += 16;
+      for (size_t j = 0; j < out.kind_data[k].values_count; j++)
+        bound += rl_store_stored_data_size(&out.kind_data[k].values[j]);
+    }
+    ck_assert_uint_le(len, bound + 1 + 16 + 1 + 4);
+    ck_assert_uint_ge(len + 64, bound);
+  }
+  /* Nothing stored there: 0. */
+  memset(&pos, 0, sizeof pos);
+  ck_assert_int_eq(rl_store_export_part(fx_store, fx_rid(BOB), FX_NOW, 100, &pos, &a, &out), 0);
+}
+END_TEST
+
 /* Iterating over a range for replication and handover (10.7.3): clockwise
  * from the start of the range, across zero, skipping expired data. */
 START_TEST(export_next_range) {
@@ -1143,6 +1277,8 @@ int main(void) {
   tcase_add_test(tc, find_7_4_4);
   tcase_add_test(tc, export_as_replica_7_4_1_1);
   tcase_add_test(tc, export_next_range);
+  tcase_add_test(tc, committed_values_10_4);
+  tcase_add_test(tc, export_parts_budget);
   tcase_add_test(tc, kind_table_7_4_5);
   tcase_add_test(tc, malformed_requests);
   tcase_add_test(tc, arena_too_small);
