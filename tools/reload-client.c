@@ -202,6 +202,144 @@ static void on_answer(void *user, const rl_node_answer *a) {
   }
 }
 
+/* ---------- a Fetch too large for one answer, in parts ---------- */
+
+/* The values a Stat found (7.4.3): dictionary keys or array indexes, with
+ * their sizes; keys copied out of the answer's decode. */
+typedef struct stat_list {
+  int done, status;
+  rl_bytes *keys;
+  uint32_t *index, *len;
+  size_t n;
+} stat_list;
+
+static void on_stat(void *user, const rl_node_answer *a) {
+  stat_list *sl = user;
+  const rl_StatKindResponse *k;
+  sl->done = 1;
+  sl->status = a->status;
+  if (a->status != 0 || a->answer->message_contents.message_code != RL_MessageCode_stat_ans ||
+      a->answer->message_contents.message_body.stat_ans.kind_responses_count == 0)
+    return;
+  k = &a->answer->message_contents.message_body.stat_ans.kind_responses[0];
+  sl->keys = calloc(k->values_count + 1, sizeof *sl->keys);
+  sl->index = calloc(k->values_count + 1, sizeof *sl->index);
+  sl->len = calloc(k->values_count + 1, sizeof *sl->len);
+  if (!sl->keys || !sl->index || !sl->len) {
+    sl->status = RL_ERR_NOMEM;
+    return;
+  }
+  for (size_t i = 0; i < k->values_count; i++) {
+    const rl_MetaDataValue *md = &k->values[i].metadata;
+    const rl_MetaData *m = md->data_model == RL_DataModel_array        ? &md->array_entry.value
+                           : md->data_model == RL_DataModel_dictionary ? &md->dictionary_entry.value
+                                                                       : &md->single_value_entry;
+    uint8_t *kc;
+    if (!m->exists) continue;
+    if (md->data_model == RL_DataModel_dictionary) {
+      kc = malloc(md->dictionary_entry.key.len + 1);
+      if (!kc) continue;
+      memcpy(kc, md->dictionary_entry.key.ptr, md->dictionary_entry.key.len);
+      sl->keys[sl->n].ptr = kc;
+      sl->keys[sl->n].len = md->dictionary_entry.key.len;
+    }
+    sl->index[sl->n] = md->data_model == RL_DataModel_array ? md->array_entry.index : 0;
+    sl->len[sl->n++] = m->value_length;
+  }
+}
+
+static void stat_list_free(stat_list *sl) {
+  for (size_t i = 0; i < sl->n; i++) free((void *)sl->keys[i].ptr);
+  free(sl->keys);
+  free(sl->index);
+  free(sl->len);
+}
+
+/* Send and wait for the answer (or the timeout). */
+static int request_wait(const rl_Destination *dest, rl_MessageCode code, const rl_MessageBody *body,
+                        rl_node_answer_fn cb, void *user, int *done) {
+  uint64_t t0 = rl_node_now(g_node);
+  int rc = rl_node_request(g_node, dest, 1, code, body, cb, user);
+  if (rc != 0) return rc;
+  while (!*done && rl_node_now(g_node) - t0 < (uint64_t)g_timeout_ms) rl_node_run_once(g_node, 50);
+  return *done ? 0 : RL_ERR_TIMEOUT;
+}
+
+/* Bytes of values one part asks for: well inside the largest message a
+ * peer builds (the reference peer's is 256 KiB), signatures included. */
+#define FETCH_PART_BYTES (96u * 1024u)
+
+/* A Fetch of a whole dictionary or array answered Error_Response_Too_Large
+ * (6.3.3.1): Stat the same values for their sizes, then Fetch them in
+ * parts that fit, and print one answer with every value ("parts": how
+ * many Fetches). r holds the first answer; it is replaced. */
+static void fetch_in_parts(result *r, const rl_Destination *dest, const uint8_t *rid,
+                           size_t id_len, rl_KindId kind, rl_DataModel model) {
+  static uint8_t mem[1 << 20];
+  rl_arena a;
+  rl_MessageBody body;
+  stat_list sl;
+  json_t *values = json_array(), *first = NULL;
+  size_t i = 0, parts = 0;
+  int rc;
+  memset(&sl, 0, sizeof sl);
+  memset(&body, 0, sizeof body);
+  rl_arena_init(&a, mem, sizeof mem);
+  rc = rl_ops_fetch_req(rid, id_len, kind, model, model == RL_DataModel_array, 0, 0xffffffffu, NULL,
+                        0, &a, &body.fetch_req);
+  g_fetch_rid = NULL;
+  if (rc == 0) rc = request_wait(dest, RL_MessageCode_stat_req, &body, on_stat, &sl, &sl.done);
+  if (rc == 0) rc = sl.status;
+  while (rc == 0 && i < sl.n) {
+    result p;
+    size_t j = i, bytes = 0;
+    /* As many values as FETCH_PART_BYTES take (one at least); an array
+     * part is one run of indexes. */
+    while (j < sl.n && (j == i || bytes + sl.len[j] + 512 <= FETCH_PART_BYTES)) bytes += sl.len[j++] + 512;
+    rl_arena_init(&a, mem, sizeof mem);
+    memset(&body, 0, sizeof body);
+    rc = model == RL_DataModel_array
+             ? rl_ops_fetch_req(rid, id_len, kind, model, 1, sl.index[i], sl.index[j - 1], NULL, 0, &a,
+                                &body.fetch_req)
+             : rl_ops_fetch_req(rid, id_len, kind, model, 0, 0, 0, &sl.keys[i], j - i, &a,
+                                &body.fetch_req);
+    memset(&p, 0, sizeof p);
+    p.out = json_object();
+    g_fetch_rid = rid;
+    g_fetch_rid_len = id_len;
+    if (rc == 0) rc = request_wait(dest, RL_MessageCode_fetch_req, &body, on_answer, &p, &p.done);
+    if (rc == 0) rc = p.status;
+    if (rc == 0) {
+      json_t *k = json_array_get(json_object_get(p.out, "kinds"), 0);
+      json_array_extend(values, json_object_get(k, "values"));
+      if (!first) first = json_incref(p.out);
+    }
+    json_decref(p.out);
+    parts++;
+    i = j;
+  }
+  if (rc != 0) {
+    const char *name = rc > 0 ? rl_ErrorCode_name((rl_ErrorCode)rc) : rl_errname(rc);
+    json_object_set_new(r->out, "parts_error", json_string(name ? name : "unknown"));
+    json_object_set_new(r->out, "parts", json_integer((json_int_t)parts));
+    json_decref(values);
+  } else {
+    json_t *k = first ? json_array_get(json_object_get(first, "kinds"), 0) : NULL;
+    json_t *ko = json_object();
+    json_object_set_new(ko, "kind", json_integer(kind));
+    json_object_set(ko, "generation", k ? json_object_get(k, "generation") : json_integer(0));
+    json_object_set_new(ko, "values", values);
+    json_object_set_new(r->out, "ok", json_true());
+    json_object_del(r->out, "error");
+    json_object_del(r->out, "text");
+    json_object_set_new(r->out, "kinds", json_pack("[o]", ko));
+    json_object_set_new(r->out, "parts", json_integer((json_int_t)parts));
+    r->status = 0;
+  }
+  if (first) json_decref(first);
+  stat_list_free(&sl);
+}
+
 /* Words of one command line. */
 static int split(char *line, char **w, int max) {
   int n = 0;
@@ -253,7 +391,6 @@ static int run_command(int argc, char **argv) {
   /* Referenced by the request body until it is sent: function scope. */
   rl_bytes key = {0};
   const char *cmd;
-  uint64_t t0;
   int rc;
   if (argc < 1) return 0;
   cmd = argv[0];
@@ -380,18 +517,19 @@ static int run_command(int argc, char **argv) {
   }
   g_fetch_rid = code == RL_MessageCode_fetch_req ? rid : NULL;
   g_fetch_rid_len = id_len;
-  rc = rl_node_request(g_node, &dest, 1, code, &body, on_answer, &r);
-  if (rc != 0) {
+  rc = request_wait(&dest, code, &body, on_answer, &r, &r.done);
+  if (rc != 0 && rc != RL_ERR_TIMEOUT) {
     snprintf(why, sizeof why, "cannot send: %s", rl_strerror(rc));
     goto bad;
   }
-  t0 = rl_node_now(g_node);
-  while (!r.done && rl_node_now(g_node) - t0 < (uint64_t)g_timeout_ms) rl_node_run_once(g_node, 50);
   if (!r.done) {
     json_object_set_new(r.out, "ok", json_false());
     json_object_set_new(r.out, "error", json_string("RL_ERR_TIMEOUT"));
     r.status = RL_ERR_TIMEOUT;
   }
+  if (r.status == RL_ErrorCode_Error_Response_Too_Large && code == RL_MessageCode_fetch_req &&
+      (model == RL_DataModel_array || model == RL_DataModel_dictionary) && !key.len)
+    fetch_in_parts(&r, &dest, rid, id_len, kind, model);
   goto print;
 bad:
   json_object_set_new(r.out, "ok", json_false());

@@ -485,6 +485,23 @@ static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl
   m.message_code = code;
   m.body = body;
   len = encode_signed(n, n->out2, &m);
+  if (!len && code != RL_MessageCode_error) {
+    /* An answer larger than the largest message this node builds (a
+     * Fetch of a whole large dictionary, say): never silence. The
+     * requester learns it and can ask for fewer values (reload-client
+     * fetches in parts then). Error_Response_Too_Large is the error for a
+     * response that is too large (6.3.3.1). */
+    rl_MessageBody eb;
+    char text[160];
+    snprintf(text, sizeof text,
+             "the %s does not fit the largest message this peer sends (%zu bytes); "
+             "ask for fewer values", code_name(code), n->out_cap);
+    rl_msg_error_body(&eb, RL_ErrorCode_Error_Response_Too_Large, text);
+    m.message_code = RL_MessageCode_error;
+    m.body = &eb;
+    n->nextra = 0;
+    len = encode_signed(n, n->out2, &m);
+  }
   if (!len) return RL_ERR_BUFFER;
   /* 6.3.2: max_response_length: a response that would exceed it becomes
    * Error_Incompatible_with_Overlay. */
@@ -516,6 +533,11 @@ static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl
 int rl_node_reply(rl_node *n, rl_conn *c, const rl_Message *m, rl_MessageCode code,
                    const rl_MessageBody *body) {
   return answer_with(n, c, &m->forwarding_header, code, body);
+}
+
+int rl_node_reply_header(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh,
+                         rl_MessageCode code, const rl_MessageBody *body) {
+  return answer_with(n, c, fh, code, body);
 }
 
 int rl_node_reply_error(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl_ErrorCode code,
@@ -991,7 +1013,11 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
                            u.critical_extensions);
       return;
     }
+    n->cur_req = whole;
+    n->cur_req_len = whole_len;
     rl_node_handle_request(n, from, &m, &who);
+    n->cur_req = NULL;
+    n->cur_req_len = 0;
     return;
   }
   /* An answer: match it with our transaction (6.2.1). */
@@ -1324,6 +1350,7 @@ void rl_node_free(rl_node *n) {
   if (n->trust) rl_trust_free(n->trust);
   rl_cert_set_clear(&n->certs);
   if (n->reasm) rl_reasm_free(n->reasm);
+  rl_node_repl_free(n);
   if (n->viatab) rl_viatab_free(n->viatab);
   free(n->kinds);
   if (n->cfg_doc_owned) rl_config_document_free(&n->cfg_doc);
@@ -1499,6 +1526,7 @@ static void run_timers(rl_node *n) {
     rl_store_expire(n->store, (uint64_t)time(NULL) * 1000u);
     rl_reasm_expire(n->reasm, now);
   }
+  rl_node_repl_tick(n);
   for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++)
     if (n->inbound[i].used && now > n->inbound[i].until) n->inbound[i].used = 0;
   if (n->bootstrap_retry_ms && now >= n->bootstrap_retry_ms && !bootstrap_in_progress(n) &&
@@ -1511,6 +1539,8 @@ static void run_timers(rl_node *n) {
     int busy = 0;
     for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++)
       if (n->txns[i].used) busy = 1;
+    /* 10.9: the data goes to the new owner before we go. */
+    if (rl_node_repl_handover_pending(n)) busy = 1;
     if (!busy || now >= n->leave_deadline) n->left = 1;
   }
   rl_link_ctx_tick(n->links, now);
@@ -1647,6 +1677,7 @@ void rl_node_get_status(const rl_node *n, rl_node_status *out) {
     out->stored_resources = ss.resources;
     out->stored_values = ss.values;
   }
+  rl_node_repl_counts(n, &out->repl_deferred, &out->repl_jobs);
 }
 
 static void json_ids(char **p, size_t *left, const char *name, const rl_nodeid *ids, size_t k,
@@ -1702,12 +1733,19 @@ char *rl_node_status_json(const rl_node *n) {
   snprintf(p, left,
            "\"fingers\":%zu,\"finger_table_size\":%zu,\"links\":%zu,\"stored_resources\":%zu,"
            "\"stored_values\":%zu,\"estimated_size\":%llu,\"requests_in\":%llu,\"requests_out\":%llu,"
-           "\"forwarded\":%llu,\"answers_in\":%llu,\"errors_out\":%llu,\"dropped\":%llu}",
+           "\"forwarded\":%llu,\"answers_in\":%llu,\"errors_out\":%llu,\"dropped\":%llu,"
+           "\"replication\":{\"answers_waiting\":%zu,\"jobs_pending\":%zu,\"parts_sent\":%llu,"
+           "\"parts_acked\":%llu,\"parts_failed\":%llu,\"retries\":%llu,\"gave_up\":%llu,"
+           "\"answers_partial\":%llu}}",
            st.fingers, st.finger_table_size, st.links, st.stored_resources, st.stored_values,
            (unsigned long long)(n->chord ? rl_chord_estimated_size(n->chord) : 0),
            (unsigned long long)st.requests_in, (unsigned long long)st.requests_out,
            (unsigned long long)st.forwarded, (unsigned long long)st.answers_in,
-           (unsigned long long)st.errors_out, (unsigned long long)st.dropped);
+           (unsigned long long)st.errors_out, (unsigned long long)st.dropped, st.repl_deferred,
+           st.repl_jobs, (unsigned long long)st.repl_parts_sent,
+           (unsigned long long)st.repl_parts_acked, (unsigned long long)st.repl_parts_failed,
+           (unsigned long long)st.repl_retries, (unsigned long long)st.repl_gave_up,
+           (unsigned long long)st.repl_answers_partial);
   return buf;
 }
 

@@ -164,6 +164,13 @@ typedef struct rl_node_status {
   size_t successors, predecessors, fingers, finger_table_size;
   size_t stored_resources, stored_values;
   uint64_t requests_in, requests_out, forwarded, answers_in, errors_out, dropped;
+  /* Replication (10.4): replica StoreReqs sent, answered with success,
+   * failed; rounds retried; resources given up (the peer left the replica
+   * set, a handover tried too often, no room); StoreAns that listed fewer
+   * replicas than the replica set (some had not acknowledged in time). */
+  uint64_t repl_parts_sent, repl_parts_acked, repl_parts_failed, repl_retries, repl_gave_up,
+      repl_answers_partial;
+  size_t repl_deferred, repl_jobs; /* answers waiting for replicas; jobs queued */
 } rl_node_status;
 void rl_node_get_status(const rl_node *n, rl_node_status *out);
 

@@ -307,8 +307,10 @@ void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a) {
     break;
   case RL_TXN_STORE_COPY:
     if (a->status != 0)
-      rl_node_log(n, 1, "replica/handover Store failed: %s",
-                  a->error_text ? a->error_text : "error");
+      rl_node_log(n, 1, "Store failed: %s", a->error_text ? a->error_text : "error");
+    break;
+  case RL_TXN_REPLICA:
+    rl_node_repl_txn_done(n, t, a);
     break;
   case RL_TXN_APP:
     break;

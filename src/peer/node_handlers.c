@@ -108,63 +108,6 @@ void rl_node_extra_certs_store_req(rl_node *n, const rl_StoreReq *r) {
     extra_certs_for(n, r->kind_data[i].values, r->kind_data[i].values_count);
 }
 
-/* ---------- replication and handover ---------- */
-
-/* Send one StoreReq copy to peer. */
-static void store_copy(rl_node *n, const uint8_t *peer, rl_StoreReq *req, int replica_number) {
-  rl_Destination d;
-  rl_MessageBody b;
-  memset(&b, 0, sizeof b);
-  req->replica_number = (uint8_t)replica_number;
-  b.store_req = *req;
-  rl_dest_node(&d, peer, n->id_len);
-  n->nextra = 0;
-  rl_node_extra_certs_store_req(n, req);
-  rl_node_send_request(n, &d, 1, RL_MessageCode_store_req, &b, RL_TXN_STORE_COPY, NULL);
-  n->nextra = 0;
-}
-
-void rl_node_store_range(rl_node *n, const uint8_t *peer, const uint8_t *after,
-                         const uint8_t *upto, int replica_number) {
-  rl_store_range range = {after, upto};
-  rl_store_cursor cur;
-  static uint8_t mem[1u << 20];
-  rl_arena a;
-  rl_StoreReq req;
-  size_t count = 0;
-  char hx[RL_HEXBUF];
-  if (!n->store) return;
-  memset(&cur, 0, sizeof cur);
-  for (;;) {
-    rl_arena_init(&a, mem, sizeof mem);
-    int rc = rl_store_export_next(n->store, &range, wall_ms(), &cur, &a, &req);
-    if (rc <= 0) break;
-    store_copy(n, peer, &req, replica_number);
-    count++;
-  }
-  if (count)
-    rl_node_log(n, 1, "%s %zu resource(s) to %s", replica_number ? "replicated" : "handed over",
-                count, rl_node_hex(peer, n->id_len, hx));
-}
-
-/* After an original store: the replicas (10.4). */
-static void replicate(rl_node *n, const rl_StoreReq *req) {
-  rl_nodeid reps[8];
-  size_t k = rl_chord_replica_set(n->chord, reps, 8);
-  static uint8_t mem[1u << 20];
-  rl_arena a;
-  rl_StoreReq copy;
-  rl_KindId kinds[32];
-  size_t nk = 0;
-  for (size_t i = 0; i < req->kind_data_count && nk < 32; i++) kinds[nk++] = req->kind_data[i].kind;
-  for (size_t i = 0; i < k; i++) {
-    if (memcmp(reps[i].b, n->self.b, n->id_len) == 0) continue;
-    rl_arena_init(&a, mem, sizeof mem);
-    if (rl_store_export(n->store, req->resource.ptr, kinds, nk, wall_ms(), &a, &copy) == 1)
-      store_copy(n, reps[i].b, &copy, (int)i + 1);
-  }
-}
-
 /* ---------- the certificate store usage (section 8) ---------- */
 
 /* 8: a peer stores its certificate in the overlay, under
@@ -249,10 +192,11 @@ static void handle_store(rl_node *n, rl_conn *c, const rl_Message *m, const rl_s
   rl_StoreReq local = *req;
   rl_store_input in;
   rl_signer msig;
-  rl_nodeid reps[8];
-  rl_NodeId rep_ids[8];
+  rl_nodeid reps[RL_NODE_MAX_REPLICAS];
+  rl_NodeId rep_ids[RL_NODE_MAX_REPLICAS];
   size_t nrep, i;
   rl_StoreAns ans;
+  rl_StoreReq committed;
   rl_ErrorResponse err;
   rl_MessageBody b;
   int rc, handover = 0;
@@ -260,6 +204,13 @@ static void handle_store(rl_node *n, rl_conn *c, const rl_Message *m, const rl_s
     rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Invalid_Message,
                          "Resource-ID of %zu bytes; the overlay's are %zu", req->resource.len,
                          n->id_len);
+    return;
+  }
+  if (req->replica_number == 0 && rl_node_repl_is_deferred(n, m->forwarding_header.transaction_id)) {
+    /* 6.2.1: a retransmission of a Store whose answer waits for its
+     * replicas: that answer is the one to this copy too. */
+    rl_node_log(n, 2, "Store txid %016llx: its answer waits for the replicas",
+                (unsigned long long)m->forwarding_header.transaction_id);
     return;
   }
   if (req->replica_number == 0) {
@@ -289,13 +240,14 @@ static void handle_store(rl_node *n, rl_conn *c, const rl_Message *m, const rl_s
   in.now = wall_ms();
   signer_of(n, who, &msig);
   in.message_signer = &msig;
-  nrep = req->replica_number == 0 ? rl_chord_replica_set(n->chord, reps, 8) : 0;
+  nrep = req->replica_number == 0 ? rl_chord_replica_set(n->chord, reps, RL_NODE_MAX_REPLICAS) : 0;
   for (i = 0; i < nrep; i++) {
     rep_ids[i].ptr = reps[i].b;
     rep_ids[i].len = n->id_len;
   }
   in.replicas = rep_ids;
   in.replicas_count = nrep;
+  if (req->replica_number == 0) in.committed = &committed;
   memset(&err, 0, sizeof err);
   rc = rl_store_store(n->store, &local, &in, &n->arena, &ans, &err);
   if (rc != 0) {
@@ -307,10 +259,15 @@ static void handle_store(rl_node *n, rl_conn *c, const rl_Message *m, const rl_s
     answer_store_error(n, c, m, &err);
     return;
   }
+  if (req->replica_number == 0) {
+    /* 10.4: the replicas get what changed; the answer waits for them
+     * (the durability rule, node_repl.c). */
+    rl_node_repl_after_store(n, c, m, &committed, &ans);
+    return;
+  }
   memset(&b, 0, sizeof b);
   b.store_ans = ans;
   rl_node_reply(n, c, m, RL_MessageCode_store_ans, &b);
-  if (req->replica_number == 0) replicate(n, req);
 }
 
 static void handle_fetch_like(rl_node *n, rl_conn *c, const rl_Message *m) {

@@ -41,6 +41,22 @@
 #define RL_NODE_MAX_LEARNED_KINDS 32
 /* Decoding memory for one message. */
 #define RL_NODE_ARENA (1u << 20)
+/* Replication (node_repl.c): original Stores whose answer waits for the
+ * replicas, at most RL_NODE_DEFER_MS; jobs that (re)send whole resources
+ * and ranges; replica StoreReqs in flight from jobs, in all and per job;
+ * transaction slots a new replication leaves free for everything else;
+ * the longest pause between retries; how often a handover is tried. */
+#define RL_NODE_MAX_DEFERRED 256
+#define RL_NODE_DEFER_MS 2000
+#define RL_NODE_MAX_REPL_JOBS 512
+#define RL_NODE_REPL_WINDOW 64
+#define RL_NODE_REPL_JOB_WINDOW 16
+#define RL_NODE_REPL_TXN_RESERVE 256
+#define RL_NODE_REPL_MAX_BACKOFF_MS 30000
+#define RL_NODE_REPL_HANDOVER_TRIES 5
+/* The most replicas a peer keeps (the configuration's replication factor
+ * is clamped to it). */
+#define RL_NODE_MAX_REPLICAS 8
 
 typedef struct rl_conn {
   rl_link *link;
@@ -63,7 +79,8 @@ typedef enum rl_txn_kind {
   RL_TXN_JOIN,
   RL_TXN_PING,
   RL_TXN_LEAVE,
-  RL_TXN_STORE_COPY,   /* replica or handover Store */
+  RL_TXN_STORE_COPY,   /* a Store or ConfigUpdate whose answer only matters in the log */
+  RL_TXN_REPLICA,      /* replica or handover Store (node_repl.c) */
   RL_TXN_PARTITION     /* 10.7.4.4 probe */
 } rl_txn_kind;
 
@@ -83,7 +100,52 @@ typedef struct rl_txn {
   int send_update;
   rl_node_answer_fn cb;
   void *user;
+  /* RL_TXN_REPLICA: the deferred answer (serial) and its replica slot, or
+   * the job (serial); the Resource-ID and the replica_number sent. */
+  uint64_t repl_defer;
+  int repl_slot;
+  uint64_t repl_job;
+  uint8_t repl_resource[RL_NODE_ID_MAX];
+  int repl_number;
 } rl_txn;
+
+/* An original Store whose StoreAns waits for its replicas (node_repl.c). */
+typedef struct rl_deferred_store {
+  uint64_t serial;          /* 0: free */
+  uint64_t txid;
+  uint64_t conn_key;        /* the link it came over; 0: our own request */
+  uint8_t *req;             /* the request, for its forwarding header */
+  size_t req_len;
+  struct {
+    rl_KindId kind;
+    uint64_t generation;
+  } *kinds;
+  size_t nkinds;
+  rl_nodeid replicas[RL_NODE_MAX_REPLICAS];
+  unsigned outstanding[RL_NODE_MAX_REPLICAS]; /* parts not answered yet */
+  uint8_t failed[RL_NODE_MAX_REPLICAS];
+  size_t nreplicas;
+  uint64_t deadline_ms;
+} rl_deferred_store;
+
+/* A resource, or a range of them, to send to a peer in parts, again after
+ * a failure (node_repl.c). */
+typedef struct rl_repl_job {
+  int used;
+  uint64_t serial;
+  rl_nodeid peer;
+  int replica_number;       /* 0: handover */
+  int range;                /* (after, upto] rather than one resource */
+  rl_nodeid after, upto;
+  rl_store_cursor rcur;
+  uint8_t resource[RL_STORE_MAX_ID];
+  int have_resource;
+  rl_store_part_pos pos;
+  int started, done, again;
+  unsigned inflight, failed, attempts;
+  uint64_t next_ms;
+  size_t resources, parts;  /* this round, for the log */
+} rl_repl_job;
 
 typedef struct rl_trust_ok {
   uint8_t der_sha256[32];
@@ -209,6 +271,15 @@ struct rl_node {
     size_t signer_len;
   } learned_kinds[RL_NODE_MAX_LEARNED_KINDS];
   size_t nlearned_kinds;
+
+  /* Replication (node_repl.c); the raw request being handled, for an
+   * answer that is sent later. */
+  rl_deferred_store deferred[RL_NODE_MAX_DEFERRED];
+  rl_repl_job repl_jobs[RL_NODE_MAX_REPL_JOBS];
+  uint64_t repl_serial;
+  size_t repl_inflight;
+  const uint8_t *cur_req;
+  size_t cur_req_len;
 };
 
 /* node.c */
@@ -230,6 +301,9 @@ int rl_node_send_request(rl_node *n, const rl_Destination *dest, size_t ndest, r
 /* Answer the request m that arrived over conn c. */
 int rl_node_reply(rl_node *n, rl_conn *c, const rl_Message *m, rl_MessageCode code,
                    const rl_MessageBody *body);
+/* The same, from the request's forwarding header alone. */
+int rl_node_reply_header(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh,
+                         rl_MessageCode code, const rl_MessageBody *body);
 int rl_node_reply_error(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl_ErrorCode code,
                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int rl_node_reply_unknown_kinds(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh,
@@ -265,9 +339,26 @@ int rl_node_verify_stored(void *user, rl_bytes resource_id, rl_KindId kind,
 void rl_node_publish_certificates(rl_node *n);
 /* n->extra_certs: the certificates of the signers of r's values. */
 void rl_node_extra_certs_store_req(rl_node *n, const rl_StoreReq *r);
-/* Store copies of the range (after, upto] to peer (replica_number: 0 for a
- * handover, else the replica's number). */
+
+/* node_repl.c: replication and handover (10.4, 10.7.3, 10.9).
+ * Send the range (after, upto] to peer (replica_number: 0 for a handover,
+ * else the replica's number), as a job in parts. */
 void rl_node_store_range(rl_node *n, const uint8_t *peer, const uint8_t *after,
                          const uint8_t *upto, int replica_number);
+/* One resource to peer, as a job; attempts > 0: a retry, after backoff. */
+void rl_node_repl_resource(rl_node *n, const uint8_t *peer, const uint8_t *resource,
+                           int replica_number, unsigned attempts);
+/* After an original Store (n->cur_req is the request): replicate what it
+ * changed and answer m with ans once the replicas acknowledged it. */
+void rl_node_repl_after_store(rl_node *n, rl_conn *c, const rl_Message *m,
+                              const rl_StoreReq *committed, const rl_StoreAns *ans);
+/* 1 while an answer to this transaction_id waits for replicas. */
+int rl_node_repl_is_deferred(const rl_node *n, uint64_t txid);
+void rl_node_repl_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a);
+/* Deadlines of deferred answers, jobs due. */
+void rl_node_repl_tick(rl_node *n);
+int rl_node_repl_handover_pending(const rl_node *n);
+void rl_node_repl_counts(const rl_node *n, size_t *deferred, size_t *jobs);
+void rl_node_repl_free(rl_node *n);
 
 #endif
