@@ -828,6 +828,26 @@ static int cfg_value(parse_state *st, rl_overlay_config *cfg, int which, const x
   return r;
 }
 
+/* A foreign element of <configuration> (11.1.1 foreign-elements): ours
+ * (RL_CONFIG_NS_EXT) are read, the others ignored. */
+static int ext_child(parse_state *st, rl_overlay_config *cfg, const xmlNode *c) {
+  char *text;
+  long long v;
+  int r;
+  if (strcmp((const char *)c->ns->href, RL_CONFIG_NS_EXT) != 0) return 0;
+  if (strcmp((const char *)c->name, "replication-factor") != 0)
+    return FAIL(st, c, "<configuration>: unknown element <%s> in namespace " RL_CONFIG_NS_EXT,
+                c->name);
+  r = check_attributes(st, c, NULL);
+  if (r != 0) return r;
+  text = element_text(st, c);
+  if (!text) return st->err->code;
+  r = parse_integer(st, c, "<replication-factor>", text, 2, RL_CONFIG_MAX_REPLICATION_FACTOR, &v);
+  if (r == 0) cfg->replication_factor = (uint32_t)v;
+  free(text);
+  return r;
+}
+
 static int cfg_child(parse_state *st, rl_overlay_config *cfg, const xmlNode *c, long *seen) {
   int which = find_cfg_elem(c);
   int cls = ns_class(c->ns);
@@ -883,7 +903,11 @@ static int parse_configuration(parse_state *st, const xmlNode *n, rl_overlay_con
   }
   if (r == 0) r = check_no_text(st, n);
   for (const xmlNode *c = n->children; r == 0 && c; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE || ns_class(c->ns) == NS_FOREIGN) continue;
+    if (c->type != XML_ELEMENT_NODE) continue;
+    if (ns_class(c->ns) == NS_FOREIGN) {
+      r = ext_child(st, cfg, c);
+      continue;
+    }
     r = cfg_child(st, cfg, c, seen);
   }
   if (r == 0) r = copy_span(st, n, &cfg->configuration_xml);

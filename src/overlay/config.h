@@ -38,6 +38,14 @@
 
 #define RL_CONFIG_NS_BASE "urn:ietf:params:xml:ns:p2p:config-base"
 #define RL_CONFIG_NS_CHORD "urn:ietf:params:xml:ns:p2p:config-chord"
+/* This toolkit's extension elements (11.1: foreign-elements; a node that
+ * does not know them ignores them). */
+#define RL_CONFIG_NS_EXT "urn:x-reload-toolkit:params:config-ext"
+/* ext:replication-factor: how many peers hold each value, the
+ * responsible one included. CHORD-RELOAD's is 3 (10.4: the responsible
+ * peer and its first two successors). */
+#define RL_CONFIG_DEFAULT_REPLICATION_FACTOR 3
+#define RL_CONFIG_MAX_REPLICATION_FACTOR 9
 
 /* Defaults of 11.1 (and 10.7.4.1 for the update interval). */
 #define RL_CONFIG_DEFAULT_NODE_ID_LENGTH 16
@@ -133,6 +141,7 @@ typedef struct rl_overlay_config {
   int32_t chord_ping_interval;   /* seconds */
   int32_t chord_update_interval; /* seconds */
   int chord_reactive;
+  uint32_t replication_factor;   /* ext:replication-factor, 2..9 */
   char *shared_secret;           /* NULL when absent */
   rl_config_strings link_protocols; /* empty: "TLS" applies (see rl_config_link_protocol_allowed) */
   rl_config_blobs kind_signers;     /* Node-IDs */

@@ -59,6 +59,7 @@ void rl_config_init(rl_overlay_config *cfg) {
   cfg->turn_density = RL_CONFIG_DEFAULT_TURN_DENSITY;
   cfg->clients_permitted = 1;
   cfg->chord_update_interval = RL_CONFIG_DEFAULT_CHORD_UPDATE_INTERVAL;
+  cfg->replication_factor = RL_CONFIG_DEFAULT_REPLICATION_FACTOR;
   cfg->chord_reactive = 1;
 }
 
@@ -226,7 +227,8 @@ int rl_config_equal(const rl_overlay_config *a, const rl_overlay_config *b) {
            a->has_chord_ping_interval == b->has_chord_ping_interval &&
            a->chord_ping_interval == b->chord_ping_interval &&
            a->chord_update_interval == b->chord_update_interval &&
-           a->chord_reactive == b->chord_reactive && str_eq(a->shared_secret, b->shared_secret) &&
+           a->chord_reactive == b->chord_reactive &&
+           a->replication_factor == b->replication_factor && str_eq(a->shared_secret, b->shared_secret) &&
            strings_eq(&a->link_protocols, &b->link_protocols) &&
            blobs_eq(&a->kind_signers, &b->kind_signers) &&
            blobs_eq(&a->configuration_signers, &b->configuration_signers) &&

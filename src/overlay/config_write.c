@@ -188,6 +188,8 @@ static int write_config(wr *w, const rl_overlay_config *c) {
   if (c->chord_update_interval != RL_CONFIG_DEFAULT_CHORD_UPDATE_INTERVAL)
     num_elem(w, "chord", "chord-update-interval", c->chord_update_interval);
   if (!c->chord_reactive) bool_elem(w, "chord", "chord-reactive", 0);
+  if (c->replication_factor != RL_CONFIG_DEFAULT_REPLICATION_FACTOR)
+    num_elem(w, "ext", "replication-factor", c->replication_factor);
   if (c->shared_secret) text_elem(w, NULL, "shared-secret", c->shared_secret);
   if (c->max_message_size != RL_CONFIG_DEFAULT_MAX_MESSAGE_SIZE)
     num_elem(w, NULL, "max-message-size", c->max_message_size);
@@ -234,6 +236,7 @@ int rl_config_write(const rl_config_document *doc, char **out, size_t *len) {
     chk(&w, xmlTextWriterStartElementNS(w.w, NULL, (const xmlChar *)"overlay",
                                         (const xmlChar *)RL_CONFIG_NS_BASE));
   attr(&w, "xmlns:chord", RL_CONFIG_NS_CHORD);
+  attr(&w, "xmlns:ext", RL_CONFIG_NS_EXT);
   for (size_t i = 0; r == 0 && i < doc->nconfigs; i++) r = write_config(&w, &doc->configs[i]);
   end(&w);
   if (!w.err) chk(&w, xmlTextWriterEndDocument(w.w));

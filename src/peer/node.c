@@ -1304,6 +1304,13 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
       cc.holddown_ms = o->update_interval_ms * 2;
     }
     cc.request_timeout_ms = (uint64_t)n->cfg->reliability_timer * 5 + 1000;
+    /* 10.4: the responsible peer and `replicas` successors hold each
+     * value; a larger replication factor needs that many successors (and
+     * predecessors, to accept their replica Stores). */
+    cc.replicas = n->cfg->replication_factor > 1 ? n->cfg->replication_factor - 1 : 2;
+    if (cc.replicas > RL_NODE_MAX_REPLICAS) cc.replicas = RL_NODE_MAX_REPLICAS;
+    if (cc.successors < cc.replicas + 1) cc.successors = cc.replicas + 1;
+    if (cc.predecessors < cc.replicas + 1) cc.predecessors = cc.replicas + 1;
     n->chord = rl_chord_new(n->self.b, n->id_len, &cc);
     /* The chord's clock starts now (uptime, 6.4.2.5.2, counts from the
      * join, not from the epoch of the monotonic clock). */

@@ -683,9 +683,9 @@ size_t rl_store_stored_data_size(const rl_StoredData *sd) {
  * (one at least when `force`), appended to kd (room for all of k's
  * values). Returns the bytes taken. */
 static size_t part_values(const rl_skind *k, uint64_t now, size_t *from, size_t budget, int force,
-                          rl_StoreKindData *kd) {
+                          size_t room, rl_StoreKindData *kd) {
   size_t used = 0;
-  for (; *from < k->n; (*from)++) {
+  for (; *from < k->n && kd->values_count < room; (*from)++) {
     rl_StoredData sd;
     size_t sz;
     if (!rl_sval_live(k->vals[*from], now)) continue;
@@ -702,7 +702,7 @@ int rl_store_export_part(const rl_store *s, const uint8_t *resource_id, uint64_t
                          size_t budget, rl_store_part_pos *pos, rl_arena *arena,
                          rl_StoreReq *out) {
   const rl_sres *r = rl_store_res_lookup(s, resource_id);
-  size_t used = 0;
+  size_t used = 0, room;
   memset(out, 0, sizeof *out);
   if (r == NULL) return 0;
   out->resource.ptr = r->id;
@@ -718,14 +718,17 @@ int rl_store_export_part(const rl_store *s, const uint8_t *resource_id, uint64_t
     memset(kd, 0, sizeof *kd);
     kd->kind = k->kind;
     kd->generation_counter = k->generation;
-    kd->values = rl_arena_alloc_array(arena, k->n - pos->value, sizeof *kd->values);
+    /* A part's values are bounded in count too, so that the arena it is
+     * built in need not hold a whole Kind of small values. */
+    room = k->n - pos->value < RL_STORE_PART_MAX_VALUES ? k->n - pos->value : RL_STORE_PART_MAX_VALUES;
+    kd->values = rl_arena_alloc_array(arena, room, sizeof *kd->values);
     if (kd->values == NULL) {
       memset(out, 0, sizeof *out);
       return RL_ERR_ARENA;
     }
     used += 16;
     used += part_values(k, now, &pos->value, budget > used ? budget - used : 0,
-                        out->kind_data_count == 0, kd);
+                        out->kind_data_count == 0, room, kd);
     if (kd->values_count > 0) out->kind_data_count++;
     if (pos->value < k->n) break; /* the budget is spent */
   }
@@ -734,4 +737,28 @@ int rl_store_export_part(const rl_store *s, const uint8_t *resource_id, uint64_t
     return 0;
   }
   return 1;
+}
+
+int rl_store_next_resource(const rl_store *s, const rl_store_range *range, uint64_t now,
+                           rl_store_cursor *cur, uint8_t *out) {
+  int wraps = rl_store_idcmp(s, range->after, range->upto) >= 0;
+  /* The segments as in rl_store_export_next. */
+  while (cur->segment < 2) {
+    const uint8_t *from = cur->started ? cur->last : cur->segment == 0 ? range->after : NULL;
+    const uint8_t *upto = cur->segment == 0 && wraps ? NULL : range->upto;
+    for (size_t i = upper_bound(s, from); i < s->nres; i++) {
+      const rl_sres *r = s->res[i];
+      if (upto != NULL && rl_store_idcmp(s, r->id, upto) > 0) break;
+      for (size_t k = 0; k < r->nkinds; k++) {
+        if (!has_live(&r->kinds[k], now)) continue;
+        memcpy(cur->last, r->id, s->id_len);
+        cur->started = 1;
+        memcpy(out, r->id, s->id_len);
+        return 1;
+      }
+    }
+    cur->segment = cur->segment == 0 && wraps ? 1 : 2;
+    cur->started = 0;
+  }
+  return 0;
 }

@@ -217,13 +217,14 @@ int rl_store_export(const rl_store *s, const uint8_t *resource_id, const rl_Kind
 /* Export one Resource-ID in parts (10.4, 10.7.3, 10.9): replication and
  * handover of a resource of any size, each part a StoreReq whose values
  * take at most `budget` encoded bytes (a part holds at least one value,
- * whatever its size), so that the message carrying it stays within
+ * whatever its size, and at most RL_STORE_PART_MAX_VALUES), so that the message carrying it stays within
  * max-message-size. Start with a zeroed position; each call fills *out
  * with the next part, every Kind with its generation counter, and
  * advances *pos. The store may change between calls (a value stored
  * meanwhile at a position already passed goes with the next export).
  * Returns 1 when *out is filled, 0 when the resource has no more live
  * values, RL_ERR_ARENA. */
+#define RL_STORE_PART_MAX_VALUES 256 /* values in one part at most */
 typedef struct rl_store_part_pos {
   size_t kind;   /* index among the resource's Kinds */
   size_t value;  /* index among that Kind's values */
@@ -248,6 +249,11 @@ typedef struct rl_store_cursor {
  * Returns 1 when *out is filled, 0 at the end, RL_ERR_ARENA. */
 int rl_store_export_next(const rl_store *s, const rl_store_range *range, uint64_t now,
                          rl_store_cursor *cursor, rl_arena *arena, rl_StoreReq *out);
+
+/* The next Resource-ID of the range with live data, written to out
+ * (id_len bytes), without exporting it. Returns 1, or 0 at the end. */
+int rl_store_next_resource(const rl_store *s, const rl_store_range *range, uint64_t now,
+                           rl_store_cursor *cursor, uint8_t *out);
 
 /* Drop every value of the Resource-IDs in range (after a handover, or when
  * this peer stops being a replica). Returns the number of values freed. */

@@ -571,6 +571,46 @@ START_TEST(foreign_content_is_ignored) {
 }
 END_TEST
 
+/* The toolkit's own extension element (RL_CONFIG_NS_EXT): the replication
+ * factor, read, range-checked with a reason, written back, compared. */
+START_TEST(ext_replication_factor) {
+  static const char head[] =
+      "<?xml version='1.0' encoding='utf-8'?>\n"
+      "<overlay xmlns='urn:ietf:params:xml:ns:p2p:config-base'\n"
+      " xmlns:ext='" RL_CONFIG_NS_EXT "'>\n"
+      "<configuration instance-name='o.example'>\n";
+  char text[1024], *out = NULL;
+  size_t n;
+  rl_config_document doc, back;
+  rl_config_error err;
+  snprintf(text, sizeof text, "%s</configuration></overlay>\n", head);
+  ck_assert_msg(parse(text, &doc, &err) == 0, "%s", err.message);
+  ck_assert_uint_eq(doc.configs[0].replication_factor, RL_CONFIG_DEFAULT_REPLICATION_FACTOR);
+  rl_config_document_free(&doc);
+  snprintf(text, sizeof text,
+           "%s<ext:replication-factor> 5 </ext:replication-factor></configuration></overlay>\n", head);
+  ck_assert_msg(parse(text, &doc, &err) == 0, "%s", err.message);
+  ck_assert_uint_eq(doc.configs[0].replication_factor, 5);
+  ck_assert_int_eq(rl_config_write(&doc, &out, &n), 0);
+  ck_assert_msg(strstr(out, "replication-factor>5</"), "%s", out);
+  ck_assert_msg(rl_config_parse(out, n, &back, &err) == 0, "%s\n%s", err.message, out);
+  ck_assert(rl_config_equal(&doc.configs[0], &back.configs[0]));
+  back.configs[0].replication_factor = 3;
+  ck_assert(!rl_config_equal(&doc.configs[0], &back.configs[0]));
+  free(out);
+  rl_config_document_free(&back);
+  rl_config_document_free(&doc);
+  snprintf(text, sizeof text,
+           "%s\n<ext:replication-factor>12</ext:replication-factor></configuration></overlay>\n", head);
+  ck_assert_int_ne(parse(text, &doc, &err), 0);
+  ck_assert_msg(strstr(err.message, "replication-factor") && err.line == 6, "line %ld: %s",
+                (long)err.line, err.message);
+  snprintf(text, sizeof text, "%s<ext:replicas>2</ext:replicas></configuration></overlay>\n", head);
+  ck_assert_int_ne(parse(text, &doc, &err), 0);
+  ck_assert_msg(strstr(err.message, "unknown element <replicas>"), "%s", err.message);
+}
+END_TEST
+
 START_TEST(load_file_errors_name_the_file) {
   rl_config_document doc;
   rl_config_error err;
@@ -646,6 +686,7 @@ int main(void) {
   tcase_add_loop_test(tc, bad_documents_name_line_and_reason, 0,
                       (int)(sizeof bad_docs / sizeof bad_docs[0]));
   tcase_add_test(tc, foreign_content_is_ignored);
+  tcase_add_test(tc, ext_replication_factor);
   tcase_add_test(tc, load_file_errors_name_the_file);
   tcase_add_test(tc, truncations_and_flips_never_crash);
   suite_add_tcase(s, tc);
