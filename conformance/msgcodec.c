@@ -13,6 +13,9 @@
 #include "template.h"
 #include "tree.h"
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #define ARENA_START ((size_t)256 * 1024)
 
 void rl_conf_codec_init(rl_conf_codec *c) {
@@ -414,12 +417,59 @@ static char *indent_lines(const char *s, int indent) {
   return out;
 }
 
-char *rl_conf_tree_text(const json_t *msg, int indent) {
+/* One certificate of a security block as a line: its subject and the
+ * SHA-256 of its DER (6.3.4 cert_hash uses the same digest), instead of a
+ * few hundred bytes of hex that say nothing to a reader. */
+static json_t *cert_brief(const char *hex) {
+  size_t n = strlen(hex) / 2;
+  unsigned char *der = malloc(n ? n : 1), md[32];
+  const unsigned char *p = der;
+  char subject[200] = "?", out[400];
+  X509 *x;
+  if (!der) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    unsigned v;
+    if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
+      free(der);
+      return NULL;
+    }
+    der[i] = (unsigned char)v;
+  }
+  x = d2i_X509(NULL, &p, (long)n);
+  if (x) X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof subject);
+  EVP_Digest(der, n, md, NULL, EVP_sha256(), NULL);
+  snprintf(out, sizeof out, "%s%s, %zu bytes, sha256 %02x%02x%02x%02x%02x%02x%02x%02x...",
+           x ? "X.509 " : "not X.509 DER ", subject, n, md[0], md[1], md[2], md[3], md[4], md[5],
+           md[6], md[7]);
+  X509_free(x);
+  free(der);
+  return json_string(out);
+}
+
+/* msg with every certificate of its security block shortened (a copy). */
+static json_t *certs_shortened(const json_t *msg) {
+  json_t *copy = json_deep_copy(msg);
+  json_t *certs = json_object_get(json_object_get(copy, "security_block"), "certificates");
+  size_t i;
+  json_t *c;
+  json_array_foreach(certs, i, c) {
+    const char *hex = json_string_value(json_object_get(c, "certificate"));
+    json_t *b = hex ? cert_brief(hex) : NULL;
+    if (b) json_object_set_new(c, "certificate", b);
+  }
+  return copy;
+}
+
+char *rl_conf_tree_text(const json_t *msg0, int indent) {
   char *buf = NULL, *r;
   size_t n = 0;
+  json_t *msg = json_is_object(msg0) ? certs_shortened(msg0) : json_incref((json_t *)msg0);
   FILE *f = open_memstream(&buf, &n);
   rl_tree t;
-  if (!f) return NULL;
+  if (!f) {
+    json_decref(msg);
+    return NULL;
+  }
   t.out = f;
   t.decode = NULL;
   t.user = NULL;
@@ -430,6 +480,7 @@ char *rl_conf_tree_text(const json_t *msg, int indent) {
     fprintf(f, "%s\n", s ? s : "?");
     free(s);
   }
+  json_decref(msg);
   if (fclose(f) != 0 || !buf) {
     free(buf);
     return NULL;

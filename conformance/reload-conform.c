@@ -47,7 +47,7 @@ typedef struct opts {
   unsigned long long seed;
   unsigned long kind_single, kind_array, kind_dictionary, kind_unknown;
   const char *user, *target_kind;
-  int verify, list, coverage, verbose, progress, check;
+  int verify, list, coverage, verbose, progress, check, lenient;
   rl_param_set params;
 } opts;
 
@@ -95,6 +95,9 @@ static void usage(FILE *f) {
           "                             are skipped without it)\n"
           "      --verify-signatures    a bad signature on an answer fails the test\n"
           "      --report-signatures    only report it (default)\n"
+          "      --lenient              take an answer with a wrong transaction_id by its\n"
+          "                             connection and message code, so that the test\n"
+          "                             goes on (it still fails, naming the deviation)\n"
           "What to run and report:\n"
           "      --tests PATTERN[,...]  only these test IDs (shell patterns)\n"
           "  -g, --group NAME[,...]     only these groups\n"
@@ -132,7 +135,7 @@ static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigne
 enum {
   O_LINK = 256, O_TRANSPORT, O_NIDLEN, O_CSEQ, O_TTL, O_MAXMSG, O_CA, O_CERT, O_KEY, O_NODEID,
   O_TNODEID, O_VERIFY, O_REPORT, O_TESTS, O_TIMEOUT, O_REQS, O_TAP, O_JUNIT, O_COVERAGE,
-  O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX
+  O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX, O_LENIENT
 };
 
 /* --kind MODEL=ID */
@@ -171,6 +174,7 @@ static int parse_args(opts *o, int argc, char **argv) {
       {"target-node-id", required_argument, NULL, O_TNODEID},
       {"verify-signatures", no_argument, NULL, O_VERIFY},
       {"report-signatures", no_argument, NULL, O_REPORT},
+      {"lenient", no_argument, NULL, O_LENIENT},
       {"tests", required_argument, NULL, O_TESTS},
       {"group", required_argument, NULL, 'g'},
       {"timeout", required_argument, NULL, O_TIMEOUT},
@@ -239,6 +243,7 @@ static int parse_args(opts *o, int argc, char **argv) {
     case O_NODEID: o->node_id = optarg; break;
     case O_TNODEID: o->target_node_id = optarg; break;
     case O_VERIFY: o->verify = 1; break;
+    case O_LENIENT: o->lenient = 1; break;
     case O_REPORT: o->verify = 0; break;
     case O_TESTS: o->tests = optarg; break;
     case 'g': o->groups = optarg; break;
@@ -637,6 +642,7 @@ int main(int argc, char **argv) {
   s.target_node_id = o.target_node_id ? target_hex : NULL;
   s.my_node_id = my_hex;
   s.verify_signatures = o.verify;
+  s.lenient = o.lenient;
   s.have_credentials = cred != NULL;
   s.timeout_ms = (uint64_t)o.timeout_s * 1000;
   s.seed = o.seed;

@@ -46,6 +46,8 @@ typedef struct rl_conf_settings {
   const char *target_node_id;   /* hex, or NULL when not known */
   const char *my_node_id;       /* hex: the Node-ID the runner acts as */
   int verify_signatures;        /* 1: a bad signature fails the test; 0: it is reported */
+  int lenient;                  /* match answers by connection and code when the
+                                   transaction_id is wrong; the test still fails */
   int have_credentials;         /* messages are signed */
   uint64_t timeout_ms;          /* for expect steps without `within` */
   uint64_t seed;                /* random numbers; 0: from /dev/urandom */

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peer/breaks.h"
 #include "peer/node.h"
 #include "usage/sip_proxy.h"
 #include "tools/addr.h"
@@ -51,8 +52,8 @@ static void usage(FILE *f) {
           "                           overlay, calls are routed through it (RFC 7904)\n"
           "  --sip-cred CERT,KEY      a SIP user's credential: certificate with the user's\n"
           "                           AOR and this peer's Node-ID (repeatable)\n"
-          "  --break RULE             deliberately break a rule (conformance suite\n"
-          "                           self-test): ignore-ttl\n"
+          "  --break RULE[,RULE...]   deliberately break rules of RFC 6940, for testing\n"
+          "                           conformance suites (doc/conformance.md lists them)\n"
           "  --log FILE               log here instead of stderr\n"
           "  -v, --verbose            more log (repeatable); -q, --quiet: errors only\n"
           "  --seed N                 fixed random seed (tests)\n");
@@ -175,13 +176,14 @@ int main(int argc, char **argv) {
       }
       sip_cred_arg[nsip_cred++] = optarg;
       break;
-    case O_BREAK:
-      if (strcmp(optarg, "ignore-ttl") != 0) {
-        fprintf(stderr, "reload-peer: --break: unknown rule '%s' (ignore-ttl)\n", optarg);
+    case O_BREAK: {
+      char bad[128];
+      if (rl_breaks_parse(optarg, &o.breaks, bad, sizeof bad) != 0) {
+        fprintf(stderr, "reload-peer: --break: %s (%s)\n", bad, rl_breaks_all());
         return 2;
       }
-      o.break_rule = optarg;
       break;
+    }
     case O_LOG: log_path = optarg; break;
     case O_SEED: o.seed = strtoull(optarg, NULL, 0); break;
     case 'v': verbosity++; break;

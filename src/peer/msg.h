@@ -41,6 +41,7 @@ typedef struct rl_msg_out {
   rl_MessageCode message_code;
   const rl_MessageBody *body;       /* selected by message_code; NULL: an empty body */
   const rl_MessageExtension *extensions; size_t extensions_count;
+  int no_certificates;              /* only for --break no-certificate: an empty list */
 } rl_msg_out;
 
 /* Encode a whole message (6.3), appended to w: the forwarding header

@@ -68,8 +68,10 @@ int rl_msg_encode_signed(rl_writer *w, const rl_msg_out *m, const rl_credentials
   if (r != 0) return r;
 
   certs_pos = rl_writer_reserve(w, 2);
-  put_x509(w, cred->cert);
-  for (size_t i = 0; i < nextra; i++) put_x509(w, extra_certs[i]);
+  if (!m->no_certificates) {
+    put_x509(w, cred->cert);
+    for (size_t i = 0; i < nextra; i++) put_x509(w, extra_certs[i]);
+  }
   rl_writer_fill(w, certs_pos, 2, 0u, 65535u, "certificates");
   rl_Signature_encode(w, &sig);
   rl_writer_patch(w, pos.length, 4, w->len - pos.start, "length");

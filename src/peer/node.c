@@ -471,13 +471,21 @@ static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl
     }
   }
   if (rc) return rc;
+  if (RL_BROKEN(n, RL_BREAK_DEST_NOT_REVERSED) && ndest > 2)
+    for (size_t i = 1, j = ndest - 1; i < j; i++, j--) {
+      rl_Destination t = dest[i];
+      dest[i] = dest[j];
+      dest[j] = t;
+    }
   rc = rl_msg_response_options(fh, a, &opts, &nopts);
   if (rc) return rc;
+  if (RL_BROKEN(n, RL_BREAK_NO_RESPONSE_COPY)) nopts = 0;
   memset(&m, 0, sizeof m);
   m.overlay = n->overlay;
   m.configuration_sequence = n->cfg->has_sequence ? n->cfg->sequence : 0;
   m.ttl = n->cfg->initial_ttl;
-  m.transaction_id = fh->transaction_id;
+  m.transaction_id = RL_BROKEN(n, RL_BREAK_FRESH_TXID) ? rl_node_random(n) : fh->transaction_id;
+  m.no_certificates = RL_BROKEN(n, RL_BREAK_NO_MESSAGE_CERT);
   m.destination_list = dest;
   m.destination_count = ndest;
   m.options = opts;
@@ -505,7 +513,8 @@ static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl
   if (!len) return RL_ERR_BUFFER;
   /* 6.3.2: max_response_length: a response that would exceed it becomes
    * Error_Incompatible_with_Overlay. */
-  if (fh->max_response_length && len > fh->max_response_length && code != RL_MessageCode_error) {
+  if (fh->max_response_length && len > fh->max_response_length && code != RL_MessageCode_error &&
+      !RL_BROKEN(n, RL_BREAK_IGNORE_MAX_RESPONSE)) {
     rl_MessageBody eb;
     char text[96];
     snprintf(text, sizeof text, "response of %zu bytes exceeds max_response_length %u", len,
@@ -524,6 +533,7 @@ static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl
     n->st.errors_out++;
   else
     resp_cache_put(n, fh->transaction_id, n->out2, len);
+  if (RL_BROKEN(n, RL_BREAK_BAD_ANSWER_SIGNATURE)) n->out2[len - 1] ^= 0x01; /* its last byte */
   rl_node_log(n, 2, "answer %s txid %016llx (%zu bytes)", code_name(m.message_code),
               (unsigned long long)fh->transaction_id, len);
   if (!c) return local_enqueue(n, n->out2, len);
@@ -609,13 +619,15 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
     n->st.dropped++;
     return; /* clients never route (4.2) */
   }
-  if (ttl == 0 && !(n->opt.break_rule && strcmp(n->opt.break_rule, "ignore-ttl") == 0)) {
+  if (ttl == 0 && !RL_BROKEN(n, RL_BREAK_IGNORE_TTL)) {
     /* 6.3.2: not propagated further; Error_TTL_Exceeded. Checked before
      * the loop check below: a message that would go back where it came
      * from is not "destined for the receiving node" either. */
     n->st.dropped++;
     if (request && code >= 0)
-      rl_node_reply_error(n, from, fh, RL_ErrorCode_Error_TTL_Exceeded,
+      rl_node_reply_error(n, from, fh,
+                           RL_BROKEN(n, RL_BREAK_WRONG_TTL_ERROR) ? RL_ErrorCode_Error_Not_Found
+                                                                  : RL_ErrorCode_Error_TTL_Exceeded,
                            "TTL reached 0 at this peer");
     return;
   }
@@ -710,7 +722,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
     n->st.dropped++;
     return;
   }
-  if (!(fh.fragment & RL_FRAGMENT_HIGH_BIT)) {
+  if (!(fh.fragment & RL_FRAGMENT_HIGH_BIT) && !RL_BROKEN(n, RL_BREAK_FRAGMENT_LOW_BIT)) {
     /* 6.7: "Because messages MUST be set with the high bit set to 1,
      * implementations SHOULD discard any message with it set to 0." */
     rl_node_log(n, 1, "drop txid %016llx: fragment field %08x without its high bit",
@@ -719,14 +731,14 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
     return;
   }
   code = peek_code(&fh, msg, len);
-  if (fh.overlay != n->overlay) {
+  if (fh.overlay != n->overlay && !RL_BROKEN(n, RL_BREAK_IGNORE_OVERLAY)) {
     /* 6.1, 6.3.2: another overlay: discard. */
     rl_node_log(n, 1, "drop txid %016llx: overlay %08x is not ours (%08x)",
                 (unsigned long long)fh.transaction_id, (unsigned)fh.overlay, (unsigned)n->overlay);
     n->st.dropped++;
     return;
   }
-  if (fh.version != RL_VERSION_1_0) {
+  if (fh.version != RL_VERSION_1_0 && !RL_BROKEN(n, RL_BREAK_IGNORE_VERSION)) {
     /* 6.3.2: "Nodes MUST reject messages with other versions." */
     n->st.dropped++;
     if (code >= 0 && is_request_code((rl_MessageCode)code))
@@ -734,7 +746,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
                            "RELOAD version 0x%02x is not supported (0x0a)", (unsigned)fh.version);
     return;
   }
-  if (fh.ttl > n->cfg->initial_ttl) {
+  if (fh.ttl > n->cfg->initial_ttl && !RL_BROKEN(n, RL_BREAK_TTL_ABOVE_INITIAL)) {
     /* 6.3.2: a TTL above initial-ttl: discard, Error_TTL_Exceeded. */
     n->st.dropped++;
     if (code >= 0 && is_request_code((rl_MessageCode)code))
@@ -743,7 +755,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
                            (unsigned)n->cfg->initial_ttl);
     return;
   }
-  if (dest_list_has_duplicate(n, &fh)) {
+  if (!RL_BROKEN(n, RL_BREAK_DUPLICATE_DEST) && dest_list_has_duplicate(n, &fh)) {
     /* 13.6.5: "implementations SHOULD check the Destination List for
      * duplicate entries and discard such records with an
      * Error_Invalid_Message error" (loops as an attack). */
@@ -937,7 +949,10 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
       rl_KindId kinds[16];
       size_t nk = n->nunknown;
       memcpy(kinds, n->unknown_kinds, nk * sizeof kinds[0]);
-      rl_node_reply_unknown_kinds(n, from, &h2, kinds, nk);
+      if (RL_BROKEN(n, RL_BREAK_WRONG_UNKNOWN_KIND))
+        rl_node_reply_error(n, from, &h2, RL_ErrorCode_Error_Not_Found, "no such kind");
+      else
+        rl_node_reply_unknown_kinds(n, from, &h2, kinds, nk);
       return;
     }
     rl_node_reply_error(n, from, &h2, RL_ErrorCode_Error_Invalid_Message, "%s", eb);
@@ -951,6 +966,9 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
   rc = rl_find_signer(&n->certs, &m.security_block.signature.identity, &who, &e);
   if (rc == 0) rc = rl_node_trust_check(n, who.cert, &e);
   if (rc == 0) rc = rl_verify_message(&m, &n->certs, &who, &e);
+  if (rc != 0 && RL_BROKEN(n, RL_BREAK_ACCEPT_BAD_SIGNATURE) && who.cert &&
+      is_request_code((rl_MessageCode)code))
+    rc = 0;
   if (rc != 0) {
     n->st.dropped++;
     if (is_request_code((rl_MessageCode)code))
@@ -982,7 +1000,8 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
       conn_send(n, from, r->bytes, r->len);
       return;
     }
-    if (n->cfg->has_sequence && m.forwarding_header.configuration_sequence != n->cfg->sequence &&
+    if (n->cfg->has_sequence && !RL_BROKEN(n, RL_BREAK_IGNORE_CONFIG_SEQ) &&
+        m.forwarding_header.configuration_sequence != n->cfg->sequence &&
         !(code == RL_MessageCode_config_update_req &&
           m.forwarding_header.configuration_sequence == 0xffff)) {
       /* 6.3.2.1, modulo arithmetic as in TCP. */
@@ -996,10 +1015,12 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
       /* "if the configuration file in the request is too old, the node
        * MUST generate a ConfigUpdate message to update the requesting
        * node." */
-      if (diff < 0 && who.node_id_len == n->id_len) rl_node_send_config_update(n, who.node_id);
+      if (diff < 0 && who.node_id_len == n->id_len && !RL_BROKEN(n, RL_BREAK_NO_CONFIG_UPDATE))
+        rl_node_send_config_update(n, who.node_id);
       return;
     }
-    if ((crit = critical_option(&m.forwarding_header, RL_DESTINATION_CRITICAL)) != NULL) {
+    if ((crit = critical_option(&m.forwarding_header, RL_DESTINATION_CRITICAL)) != NULL &&
+        !RL_BROKEN(n, RL_BREAK_IGNORE_DEST_CRITICAL)) {
       rl_node_reply_error(n, from, &m.forwarding_header,
                            RL_ErrorCode_Error_Unsupported_Forwarding_Option,
                            "forwarding option type %u is DESTINATION_CRITICAL and not supported",
@@ -1007,7 +1028,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
       return;
     }
     rl_message_unknowns_count(&m, &u);
-    if (u.critical_extensions) {
+    if (u.critical_extensions && !RL_BROKEN(n, RL_BREAK_IGNORE_CRITICAL_EXT)) {
       rl_node_reply_error(n, from, &m.forwarding_header, RL_ErrorCode_Error_Unknown_Extension,
                            "%zu critical message extension(s) not understood",
                            u.critical_extensions);

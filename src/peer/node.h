@@ -58,10 +58,9 @@ typedef struct rl_node_options {
   /* Seed for transaction IDs and the topology's random choices; 0: from
    * the system's random source. */
   uint64_t seed;
-  /* For conformance testing of the suite itself: deliberately break one
-   * rule. "ignore-ttl": forward messages whose TTL is 0 and never answer
-   * Error_TTL_Exceeded. NULL: follow the RFC. */
-  const char *break_rule;
+  /* For testing conformance suites: rules of RFC 6940 deliberately
+   * broken, RL_BREAK_* bits (peer/breaks.h). 0: follow the RFC. */
+  uint32_t breaks;
   /* Application ports offered by AppAttach (6.5.2): application 5060 is
    * SIP (RFC 7904). 0: none (AppAttach is refused with Error_Not_Found). */
   uint16_t sip_port;

@@ -236,6 +236,8 @@ static void handle_store(rl_node *n, rl_conn *c, const rl_Message *m, const rl_s
     return;
   }
   if (handover) local.replica_number = 1;
+  if (RL_BROKEN(n, RL_BREAK_IGNORE_GENERATION) && req->replica_number == 0)
+    for (i = 0; i < req->kind_data_count; i++) local.kind_data[i].generation_counter = 0;
   memset(&in, 0, sizeof in);
   in.now = wall_ms();
   signer_of(n, who, &msig);
@@ -397,6 +399,13 @@ static void handle_probe(rl_node *n, rl_conn *c, const rl_Message *m) {
   rl_MessageBody b;
   rl_store_stats ss;
   rl_store_get_stats(n->store, &ss);
+  if (RL_BROKEN(n, RL_BREAK_PROBE_EXTRA_INFO)) {
+    memset(&info[k], 0, sizeof info[k]);
+    info[k].type = RL_ProbeInformationType_responsible_set;
+    info[k].length = 4;
+    info[k].value.responsible_ppb = rl_chord_responsible_ppb(n->chord);
+    k++;
+  }
   for (size_t i = 0; i < req->requested_info_count && k < 8; i++) {
     rl_ProbeInformation *p = &info[k];
     memset(p, 0, sizeof *p);
@@ -574,6 +583,10 @@ void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
     rl_node_handle_config_update(n, c, m, who);
     return;
   default:
+    if (RL_BROKEN(n, RL_BREAK_ANSWER_UNKNOWN_CODE)) {
+      rl_node_reply(n, c, m, RL_MessageCode_ping_ans, &b);
+      return;
+    }
     rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Invalid_Message,
                          "message code 0x%04x is not supported", (unsigned)code);
     return;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include "overlay/chord.h"
+#include "peer/breaks.h"
 #include "peer/fragment.h"
 #include "peer/msg.h"
 #include "peer/node.h"
@@ -281,6 +282,9 @@ struct rl_node {
   const uint8_t *cur_req;
   size_t cur_req_len;
 };
+
+/* A deliberate deviation (reload-peer --break) is switched on. */
+#define RL_BROKEN(n, b) (((n)->opt.breaks & (uint32_t)(b)) != 0)
 
 /* node.c */
 uint64_t rl_node_random(rl_node *n);
