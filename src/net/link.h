@@ -51,8 +51,10 @@
  * in the far end's buffer); all bounded by RL_LINK_CLOSE_FLUSH_MS. Every
  * other failure closes at once.
  *
- * Memory. Each link allocates, when it is made, a receive buffer of
- * max_message_size + 8 (one frame) + 16 KiB (one TLS record); the send
+ * Memory. Each link allocates, when it comes up (not before: a
+ * connection that never finishes its handshake costs no frame buffer), a
+ * receive buffer of max_message_size + 8 (one frame) + 16 KiB (one TLS
+ * record); the send
  * queue grows by doubling up to RL_LINK_OUT_MAX (or two of the largest
  * frames, if that is more) and the records of unacked frames up to
  * RL_LINK_UNACKED_MAX. Received bytes are never copied or allocated per
@@ -133,6 +135,10 @@ typedef struct rl_link_params {
   uint64_t fail_timeout_ms;     /* unacked data this old fails the link; 0: max(4 RTO, 5000) */
   uint64_t keepalive_ms;        /* idle links send a keepalive; 0: 15000 */
   uint64_t handshake_timeout_ms;/* TCP connect + TLS handshake; 0: max(fail timeout, 10000) */
+  /* Accepted (and adopted incoming) links: the TLS handshake must finish
+   * within this; 0: handshake_timeout_ms. Anyone can open a connection and
+   * say nothing: a short bound gives its resources back soon (13.5). */
+  uint64_t accept_timeout_ms;
   const rl_credentials *cred;   /* our certificate and key (TLS); borrowed */
   const rl_trust *trust;        /* what we accept (TLS); borrowed */
   /* 1: no framing header. The bytes go through as they are: an
