@@ -138,11 +138,18 @@ static int accept_failed(rl_node *n, int err, uint64_t now) {
   }
   /* EMFILE, ENFILE, ENOBUFS, ENOMEM -- and anything else that would
    * repeat at once (EBADF, EINVAL): the listening socket stays readable,
-   * so polling it again would spin. Pause, doubling, and log once. */
+   * so polling it again would spin. Pause, and log once. The pause
+   * doubles while accept(2) fails and nothing else: when connections were
+   * accepted since the last failure, the queue is moving (each batch runs
+   * out of descriptors, its links close, the next batch gets them), and a
+   * long pause would only keep a real node waiting behind the flood. */
+  if (a->accepted) a->pause_ms = 0;
+  a->accepted = 0;
   a->pause_ms = a->pause_ms ? a->pause_ms * 2 : RL_NODE_ACCEPT_PAUSE_MIN_MS;
   if (a->pause_ms > RL_NODE_ACCEPT_PAUSE_MAX_MS) a->pause_ms = RL_NODE_ACCEPT_PAUSE_MAX_MS;
   a->pause_until_ms = now + a->pause_ms;
   a->episode_failures++;
+  a->last_failure_ms = now;
   if (!a->accept_errno) {
     a->accept_errno = err;
     a->episode_ms = now;
@@ -159,12 +166,16 @@ static int accept_failed(rl_node *n, int err, uint64_t now) {
   return 0;
 }
 
+/* The episode is over when accept(2) has not failed for a summary
+ * period: accepting between pauses does not end it (an evicted link gives
+ * a descriptor back, the next accept takes it, the one after fails). */
 static void accept_recovered(rl_node *n, uint64_t now) {
   rl_node_admission *a = &n->adm;
-  if (!a->accept_errno) return;
-  rl_node_log(n, 1, "accept: accepting connections again after %llu ms (%llu failures: %s)",
-              (unsigned long long)(now - a->episode_ms), (unsigned long long)a->episode_failures,
-              strerror(a->accept_errno));
+  if (!a->accept_errno || now - a->last_failure_ms < RL_NODE_ADMIT_LOG_MS) return;
+  rl_node_log(n, 1, "accept: no failure for %u s: the episode is over (%llu failures in %llu ms, "
+              "the first: %s)", (unsigned)(RL_NODE_ADMIT_LOG_MS / 1000),
+              (unsigned long long)a->episode_failures,
+              (unsigned long long)(a->last_failure_ms - a->episode_ms), strerror(a->accept_errno));
   a->accept_errno = 0;
   a->pause_ms = 0;
   a->pause_until_ms = 0;
@@ -186,12 +197,10 @@ void rl_node_accept_ready(rl_node *n, uint64_t now) {
     socklen_t len = sizeof ss;
     int fd = accept4(n->listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      int err = errno;
-      if (err == EAGAIN || err == EWOULDBLOCK) accept_recovered(n, now);
-      if (!accept_failed(n, err, now)) return;
+      if (!accept_failed(n, errno, now)) return;
       continue;
     }
-    accept_recovered(n, now);
+    n->adm.accepted = 1;
     admit_one(n, fd, (struct sockaddr *)&ss, len, now);
   }
 }
@@ -226,6 +235,7 @@ static void give_memory_back(rl_node *n, uint64_t now) {
 void rl_node_accept_tick(rl_node *n, uint64_t now) {
   rl_node_admission *a = &n->adm;
   give_memory_back(n, now);
+  accept_recovered(n, now);
   if (!a->refused && !a->evicted && !a->failed) {
     a->window_ms = 0;
     return;

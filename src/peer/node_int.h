@@ -65,7 +65,9 @@ typedef struct rl_conn {
 /* Admission log: one summary line per period at most. */
 #define RL_NODE_ADMIT_LOG_MS 10000
 /* accept(2) out of descriptors or memory: the listening socket is not
- * polled for a pause that doubles from the first to the last value. */
+ * polled for a pause that doubles from the first to the last value, for
+ * as long as the episode lasts (until accept(2) has not failed for
+ * RL_NODE_ADMIT_LOG_MS). */
 #define RL_NODE_ACCEPT_PAUSE_MIN_MS 100
 #define RL_NODE_ACCEPT_PAUSE_MAX_MS 2000
 
@@ -78,7 +80,8 @@ typedef struct rl_node_admission {
   uint64_t window_ms;           /* start of the summary period (0: none) */
   /* accept(2) failing for want of descriptors or memory: one episode. */
   int accept_errno;             /* 0: accepting normally */
-  uint64_t pause_until_ms, pause_ms, episode_ms, episode_failures;
+  int accepted;                 /* a connection was accepted since the last failure */
+  uint64_t pause_until_ms, pause_ms, episode_ms, episode_failures, last_failure_ms;
   /* Memory given back after bursts of closed links (malloc_trim). */
   uint64_t closed_since_trim, last_close_ms, last_trim_ms;
 } rl_node_admission;
