@@ -10,12 +10,7 @@
 # episode that accept(2) fails; afterwards it accepts again, the ring is
 # right and its status file is still being written.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/peer/lib-overlay.sh"
-
-if ! command -v python3 >/dev/null 2>&1; then
-  echo "SKIP: python3 is not installed (the flood is a python3 script)"
-  exit 77
-fi
-FLOOD="$top_srcdir/tests/peer/flood.py"
+. "$top_srcdir/tests/peer/lib-flood.sh"
 HOLD=12
 TICK=$(getconf CLK_TCK)
 # CPU time of a process so far, in clock ticks (utime + stime).
@@ -56,12 +51,7 @@ expect_eq "peer 3's descriptor limit" "$(awk '$1 == "Max" && $2 == "open" { prin
   "/proc/$P3/limits")" 40
 
 section "flood peer 3: 300 connections held ${HOLD}s"
-python3 "$FLOOD" --port "$(peer_port 3)" --count 300 --partial 20 --hold "$HOLD" \
-  --reopen 50 --ready-file "$TMP/flood.ready" >"$TMP/flood.json" &
-FLOOD_PID=$!
-BG_PIDS="$BG_PIDS $FLOOD_PID"
-FLOOD_T0=$SECONDS
-for _ in $(seq 100); do [ -s "$TMP/flood.ready" ] && break; sleep 0.1; done
+flood_start 3 $HOLD --count 300 --partial 20 --reopen 50
 sleep 1
 c0=$(cpu_ticks "$P3")
 t0=$(now)
@@ -80,12 +70,7 @@ expect_ge "peer 3 logged that accept(2) ran out of descriptors" "$n" 1
 # Pending handshakes time out in 3 s, so an episode lasts about that long.
 expect_le "... once per episode, not once per attempt" "$n" $((HOLD / 2 + 2))
 
-while kill -0 "$FLOOD_PID" 2>/dev/null && [ $((SECONDS - FLOOD_T0)) -le $((HOLD + 10)) ]; do
-  sleep 0.5
-done
-kill "$FLOOD_PID" 2>/dev/null
-wait "$FLOOD_PID" 2>/dev/null
-echo "flood: $(cat "$TMP/flood.json")"
+flood_end
 
 section "after the flood"
 FLOOD_END=$(date +%s)

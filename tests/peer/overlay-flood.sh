@@ -9,12 +9,7 @@
 # bounded number of admission lines; after the flood its memory (RSS)
 # comes back near where it started.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/peer/lib-overlay.sh"
-
-if ! command -v python3 >/dev/null 2>&1; then
-  echo "SKIP: python3 is not installed (the flood is a python3 script)"
-  exit 77
-fi
-FLOOD="$top_srcdir/tests/peer/flood.py"
+. "$top_srcdir/tests/peer/lib-flood.sh"
 HOLD=20
 TAG=$$-$RANDOM
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
@@ -31,12 +26,7 @@ P0=$(peer_pid 0)
 RSS_BEFORE=$(rss_kb "$P0")
 
 section "flood peer 0: 2000 connections held ${HOLD}s"
-python3 "$FLOOD" --port "$(peer_port 0)" --count 2000 --partial 100 --hold "$HOLD" \
-  --reopen 100 --ready-file "$TMP/flood.ready" >"$TMP/flood.json" &
-FLOOD_PID=$!
-BG_PIDS="$BG_PIDS $FLOOD_PID"
-FLOOD_T0=$SECONDS
-for _ in $(seq 100); do [ -s "$TMP/flood.ready" ] && break; sleep 0.1; done
+flood_start 0 $HOLD --count 2000 --partial 100 --reopen 100
 expect_eq "the flood opened its connections" "$(cat "$TMP/flood.ready" 2>/dev/null)" 2000
 sleep 2 # the peer works through the first burst
 RSS_DURING=$(rss_kb "$P0")
@@ -60,13 +50,7 @@ expect_ge "peer 0 evicted flood connections for newcomers" "${st#* }" 100
 RSS_PEAK=$(rss_kb "$P0")
 [ "$RSS_PEAK" -gt "$RSS_DURING" ] && RSS_DURING=$RSS_PEAK
 
-# The flood ends by itself after HOLD seconds (bounded wait, then killed).
-while kill -0 "$FLOOD_PID" 2>/dev/null && [ $((SECONDS - FLOOD_T0)) -le $((HOLD + 10)) ]; do
-  sleep 0.5
-done
-kill "$FLOOD_PID" 2>/dev/null
-wait "$FLOOD_PID" 2>/dev/null
-echo "flood: $(cat "$TMP/flood.json")"
+flood_end
 
 section "after the flood"
 sleep 3 # pending handshakes time out (3 s), memory is given back after 1 s of quiet
