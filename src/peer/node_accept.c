@@ -7,7 +7,6 @@
  * decision evicts or refuses, pausing when accept(2) runs out of
  * descriptors or memory, one summary log line per period instead of one
  * line a connection, and giving memory back after a burst of closes. */
-#define _GNU_SOURCE /* accept4 */
 #include "peer/node_int.h"
 
 #include <errno.h>
@@ -56,7 +55,7 @@ static size_t census(const rl_node *n, rl_admit_entry *e, size_t *idx) {
 /* Close a pending incoming link for a newcomer. Its slot is free at once:
  * the link no longer names the conn, so its on_closed finds none (a
  * pending link has no routing state to undo). */
-static void evict(rl_node *n, rl_conn *c) {
+static void evict(rl_node *n, rl_conn *c, uint64_t now) {
   rl_link *l = c->link;
   rl_link_set_user(l, NULL);
   c->link = NULL;
@@ -64,6 +63,7 @@ static void evict(rl_node *n, rl_conn *c) {
   n->adm.evicted++;
   n->adm.evicted_total++;
   n->adm.closed_since_trim++;
+  n->adm.last_close_ms = now;
 }
 
 static void refuse(rl_node *n, int fd) {
@@ -98,7 +98,7 @@ static void admit_one(rl_node *n, int fd, const struct sockaddr *sa, socklen_t l
     refuse(n, fd);
     return;
   }
-  if (d.verdict == RL_ADMIT_EVICT) evict(n, &n->conns[idx[d.victim]]);
+  if (d.verdict == RL_ADMIT_EVICT) evict(n, &n->conns[idx[d.victim]], now);
   l = rl_link_adopt(n->links, fd, 0);
   if (!l) {
     refuse(n, fd);
@@ -161,7 +161,7 @@ static int accept_failed(rl_node *n, int err, uint64_t now) {
    * for a newcomer that may be a real node. */
   if (err == EMFILE || err == ENFILE) {
     rl_conn *c = oldest_pending(n);
-    if (c) evict(n, c);
+    if (c) evict(n, c, now);
   }
   return 0;
 }
@@ -195,7 +195,9 @@ void rl_node_accept_ready(rl_node *n, uint64_t now) {
   for (int i = 0; i < RL_NODE_ACCEPT_BATCH; i++) {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    int fd = accept4(n->listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    /* Plain accept(2): rl_link_adopt makes the socket non-blocking and
+     * close-on-exec; a refused one is closed at once. */
+    int fd = accept(n->listen_fd, (struct sockaddr *)&ss, &len);
     if (fd < 0) {
       if (!accept_failed(n, errno, now)) return;
       continue;
