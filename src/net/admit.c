@@ -2,6 +2,7 @@
  * of service). */
 #include "net/admit.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -96,4 +97,62 @@ void rl_admit_decide(const rl_admit_limits *l, const rl_admit_entry *e, size_t n
     verdict(out, c.pending ? RL_ADMIT_EVICT : RL_ADMIT_REFUSE, RL_ADMIT_TABLE_FULL, c.oldest);
   else
     verdict(out, RL_ADMIT_ACCEPT, RL_ADMIT_OK, 0);
+}
+
+/* ---------- accept(2) failures ---------- */
+
+rl_accept_action rl_accept_action_of(int err) {
+  switch (err) {
+  case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+  case EWOULDBLOCK:
+#endif
+    return RL_ACCEPT_DONE;
+  case EINTR:
+  case ECONNABORTED: /* the far end gave up while queued */
+  case EPROTO:
+  case EPERM: /* a firewall rule */
+  /* Linux passes on the new connection's network errors: that one is
+   * lost, the next may be fine (accept(2), "Error handling"). */
+  case ENETDOWN:
+  case ENOPROTOOPT:
+  case EHOSTDOWN:
+  case EHOSTUNREACH:
+  case EOPNOTSUPP:
+  case ENETUNREACH:
+    return RL_ACCEPT_NEXT;
+  default:
+    return RL_ACCEPT_PAUSE;
+  }
+}
+
+int rl_accept_pause_fail(rl_accept_pause *p, int err, uint64_t now) {
+  int starts = p->err == 0;
+  if (p->accepted) p->pause_ms = 0;
+  p->accepted = 0;
+  p->pause_ms = p->pause_ms ? p->pause_ms * 2 : RL_ACCEPT_PAUSE_MIN_MS;
+  if (p->pause_ms > RL_ACCEPT_PAUSE_MAX_MS) p->pause_ms = RL_ACCEPT_PAUSE_MAX_MS;
+  p->until_ms = now + p->pause_ms;
+  p->failures++;
+  p->last_ms = now;
+  if (starts) {
+    p->err = err ? err : EIO;
+    p->since_ms = now;
+  }
+  return starts;
+}
+
+void rl_accept_pause_ok(rl_accept_pause *p) { p->accepted = 1; }
+
+int rl_accept_pause_poll(const rl_accept_pause *p, uint64_t now, uint64_t *left_ms) {
+  if (now >= p->until_ms) return 1;
+  *left_ms = p->until_ms - now;
+  return 0;
+}
+
+int rl_accept_pause_over(rl_accept_pause *p, uint64_t now, rl_accept_pause *ended) {
+  if (!p->err || now - p->last_ms < RL_ACCEPT_QUIET_MS) return 0;
+  if (ended) *ended = *p;
+  memset(p, 0, sizeof *p);
+  return 1;
 }

@@ -25,8 +25,8 @@
  *     is full of authenticated and outgoing links (nothing to evict).
  *
  * Pure: no sockets, no clock. The caller describes its table (one entry a
- * link) and gets a verdict; it does the closing. Unit test:
- * tests/net/admit_test.c. */
+ * link) and gets a verdict; it does the closing. The same goes for what to
+ * do when accept(2) fails (below). Unit test: tests/net/admit_test.c. */
 #ifndef RL_NET_ADMIT_H
 #define RL_NET_ADMIT_H
 
@@ -104,5 +104,54 @@ typedef struct rl_admit_decision {
  * victim. Never fails. */
 void rl_admit_decide(const rl_admit_limits *l, const rl_admit_entry *e, size_t n,
                      const rl_admit_addr *from, rl_admit_decision *out);
+
+/* ---------- accept(2) failures ----------
+ *
+ * A listening socket stays readable while connections wait, also when
+ * accept(2) cannot take them: out of descriptors (EMFILE, ENFILE) or
+ * memory (ENOBUFS, ENOMEM). Polling it again at once would spin. The
+ * caller stops polling it for a pause of RL_ACCEPT_PAUSE_MIN_MS, doubling
+ * up to RL_ACCEPT_PAUSE_MAX_MS while accept(2) fails and takes nothing
+ * between failures (when it takes some, the queue is moving: batch after
+ * batch runs out of descriptors, closes, and the next gets them, and a
+ * long pause would only keep real nodes waiting). An episode (one log
+ * line when it starts, one when it ends) lasts until accept(2) has not
+ * failed for RL_ACCEPT_QUIET_MS. */
+#define RL_ACCEPT_PAUSE_MIN_MS 100
+#define RL_ACCEPT_PAUSE_MAX_MS 2000
+#define RL_ACCEPT_QUIET_MS 10000
+
+typedef enum rl_accept_action {
+  RL_ACCEPT_NEXT = 0, /* that connection is lost; accept the next one */
+  RL_ACCEPT_DONE,     /* nothing more waits (EAGAIN) */
+  RL_ACCEPT_PAUSE     /* stop polling the socket: rl_accept_pause_fail */
+} rl_accept_action;
+
+/* What accept(2)'s errno err asks for. ECONNABORTED, EINTR, EPROTO, EPERM
+ * and the network errors Linux passes on from the new connection: next.
+ * EAGAIN: done. Anything else (EMFILE, ENFILE, ENOBUFS, ENOMEM, and errors
+ * that would repeat at once such as EBADF): pause. */
+rl_accept_action rl_accept_action_of(int err);
+
+typedef struct rl_accept_pause {
+  int err;                  /* the episode's first error; 0: no episode */
+  int accepted;             /* accepted one since the last failure */
+  uint64_t until_ms;        /* do not poll before (0: poll) */
+  uint64_t pause_ms;        /* the last pause */
+  uint64_t since_ms, last_ms; /* the episode's first and last failure */
+  uint64_t failures;        /* in the episode */
+} rl_accept_pause;
+
+/* accept(2) failed with err (an RL_ACCEPT_PAUSE error) at now: the next
+ * pause. Returns 1 when this starts an episode (log it). */
+int rl_accept_pause_fail(rl_accept_pause *p, int err, uint64_t now);
+/* accept(2) took a connection. */
+void rl_accept_pause_ok(rl_accept_pause *p);
+/* 1 when the listening socket may be polled at now; else 0 and *left_ms
+ * is how long the pause lasts. */
+int rl_accept_pause_poll(const rl_accept_pause *p, uint64_t now, uint64_t *left_ms);
+/* 1 when an episode is over at now (no failure for RL_ACCEPT_QUIET_MS):
+ * *ended (if not NULL) gets what it was, for the log, and p starts over. */
+int rl_accept_pause_over(rl_accept_pause *p, uint64_t now, rl_accept_pause *ended);
 
 #endif

@@ -117,46 +117,13 @@ static void admit_one(rl_node *n, int fd, const struct sockaddr *sa, socklen_t l
 
 /* accept(2) failed with err. 1: go on accepting, 0: stop this turn. */
 static int accept_failed(rl_node *n, int err, uint64_t now) {
-  rl_node_admission *a = &n->adm;
-  switch (err) {
-  case EINTR:
-  case ECONNABORTED: /* the far end gave up while queued */
-  case EPROTO:
-  case EPERM:        /* a firewall rule */
-  case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN: case EHOSTUNREACH:
-  case EOPNOTSUPP: case ENETUNREACH:
-    /* Linux passes the new connection's network errors: that one is lost,
-     * the next may be fine (accept(2), "Error handling"). */
-    return 1;
-  case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-  case EWOULDBLOCK:
-#endif
-    return 0;
-  default:
-    break;
-  }
-  /* EMFILE, ENFILE, ENOBUFS, ENOMEM -- and anything else that would
-   * repeat at once (EBADF, EINVAL): the listening socket stays readable,
-   * so polling it again would spin. Pause, and log once. The pause
-   * doubles while accept(2) fails and nothing else: when connections were
-   * accepted since the last failure, the queue is moving (each batch runs
-   * out of descriptors, its links close, the next batch gets them), and a
-   * long pause would only keep a real node waiting behind the flood. */
-  if (a->accepted) a->pause_ms = 0;
-  a->accepted = 0;
-  a->pause_ms = a->pause_ms ? a->pause_ms * 2 : RL_NODE_ACCEPT_PAUSE_MIN_MS;
-  if (a->pause_ms > RL_NODE_ACCEPT_PAUSE_MAX_MS) a->pause_ms = RL_NODE_ACCEPT_PAUSE_MAX_MS;
-  a->pause_until_ms = now + a->pause_ms;
-  a->episode_failures++;
-  a->last_failure_ms = now;
-  if (!a->accept_errno) {
-    a->accept_errno = err;
-    a->episode_ms = now;
+  rl_accept_pause *pz = &n->adm.pause;
+  rl_accept_action act = rl_accept_action_of(err);
+  if (act != RL_ACCEPT_PAUSE) return act == RL_ACCEPT_NEXT;
+  if (rl_accept_pause_fail(pz, err, now))
     rl_node_log(n, 0, "accept: %s: not accepting connections for %llu ms at a time (up to %u ms) "
                 "while it lasts; links already up are served", strerror(err),
-                (unsigned long long)a->pause_ms, (unsigned)RL_NODE_ACCEPT_PAUSE_MAX_MS);
-  }
+                (unsigned long long)pz->pause_ms, (unsigned)RL_ACCEPT_PAUSE_MAX_MS);
   /* Out of descriptors: the oldest unfinished handshake gives one back,
    * for a newcomer that may be a real node. */
   if (err == EMFILE || err == ENFILE) {
@@ -166,27 +133,22 @@ static int accept_failed(rl_node *n, int err, uint64_t now) {
   return 0;
 }
 
-/* The episode is over when accept(2) has not failed for a summary
- * period: accepting between pauses does not end it (an evicted link gives
- * a descriptor back, the next accept takes it, the one after fails). */
+/* The episode is over when accept(2) has not failed for a while:
+ * accepting between pauses does not end it (an evicted link gives a
+ * descriptor back, the next accept takes it, the one after fails). */
 static void accept_recovered(rl_node *n, uint64_t now) {
-  rl_node_admission *a = &n->adm;
-  if (!a->accept_errno || now - a->last_failure_ms < RL_NODE_ADMIT_LOG_MS) return;
+  rl_accept_pause e;
+  if (!rl_accept_pause_over(&n->adm.pause, now, &e)) return;
   rl_node_log(n, 1, "accept: no failure for %u s: the episode is over (%llu failures in %llu ms, "
-              "the first: %s)", (unsigned)(RL_NODE_ADMIT_LOG_MS / 1000),
-              (unsigned long long)a->episode_failures,
-              (unsigned long long)(a->last_failure_ms - a->episode_ms), strerror(a->accept_errno));
-  a->accept_errno = 0;
-  a->pause_ms = 0;
-  a->pause_until_ms = 0;
-  a->episode_failures = 0;
+              "the first: %s)", (unsigned)(RL_ACCEPT_QUIET_MS / 1000),
+              (unsigned long long)e.failures, (unsigned long long)(e.last_ms - e.since_ms),
+              strerror(e.err));
 }
 
 int rl_node_accept_poll(rl_node *n, uint64_t now, int *timeout_ms) {
   uint64_t left;
   if (n->listen_fd < 0) return 0;
-  if (now >= n->adm.pause_until_ms) return 1;
-  left = n->adm.pause_until_ms - now;
+  if (rl_accept_pause_poll(&n->adm.pause, now, &left)) return 1;
   if (*timeout_ms < 0 || (uint64_t)*timeout_ms > left) *timeout_ms = (int)left;
   return 0;
 }
@@ -202,7 +164,7 @@ void rl_node_accept_ready(rl_node *n, uint64_t now) {
       if (!accept_failed(n, errno, now)) return;
       continue;
     }
-    n->adm.accepted = 1;
+    rl_accept_pause_ok(&n->adm.pause);
     admit_one(n, fd, (struct sockaddr *)&ss, len, now);
   }
 }

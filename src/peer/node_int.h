@@ -64,12 +64,6 @@ typedef struct rl_conn {
 #define RL_NODE_ACCEPT_BATCH 64
 /* Admission log: one summary line per period at most. */
 #define RL_NODE_ADMIT_LOG_MS 10000
-/* accept(2) out of descriptors or memory: the listening socket is not
- * polled for a pause that doubles from the first to the last value, for
- * as long as the episode lasts (until accept(2) has not failed for
- * RL_NODE_ADMIT_LOG_MS). */
-#define RL_NODE_ACCEPT_PAUSE_MIN_MS 100
-#define RL_NODE_ACCEPT_PAUSE_MAX_MS 2000
 
 /* Admission control and accepting (node_accept.c). */
 typedef struct rl_node_admission {
@@ -78,10 +72,8 @@ typedef struct rl_node_admission {
   uint64_t refused, evicted, failed;
   uint64_t refused_total, evicted_total, failed_total;
   uint64_t window_ms;           /* start of the summary period (0: none) */
-  /* accept(2) failing for want of descriptors or memory: one episode. */
-  int accept_errno;             /* 0: accepting normally */
-  int accepted;                 /* a connection was accepted since the last failure */
-  uint64_t pause_until_ms, pause_ms, episode_ms, episode_failures, last_failure_ms;
+  /* accept(2) failing for want of descriptors or memory (net/admit.h). */
+  rl_accept_pause pause;
   /* Memory given back after bursts of closed links (malloc_trim). */
   uint64_t closed_since_trim, last_close_ms, last_trim_ms;
 } rl_node_admission;

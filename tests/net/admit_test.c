@@ -3,6 +3,7 @@
  * eviction. Pure functions on a described table. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,6 +182,51 @@ START_TEST(flood_simulation) {
 }
 END_TEST
 
+START_TEST(accept_errors) {
+  ck_assert_int_eq(rl_accept_action_of(EAGAIN), RL_ACCEPT_DONE);
+  ck_assert_int_eq(rl_accept_action_of(EWOULDBLOCK), RL_ACCEPT_DONE);
+  ck_assert_int_eq(rl_accept_action_of(ECONNABORTED), RL_ACCEPT_NEXT);
+  ck_assert_int_eq(rl_accept_action_of(EINTR), RL_ACCEPT_NEXT);
+  ck_assert_int_eq(rl_accept_action_of(EPROTO), RL_ACCEPT_NEXT);
+  ck_assert_int_eq(rl_accept_action_of(EMFILE), RL_ACCEPT_PAUSE);
+  ck_assert_int_eq(rl_accept_action_of(ENFILE), RL_ACCEPT_PAUSE);
+  ck_assert_int_eq(rl_accept_action_of(ENOBUFS), RL_ACCEPT_PAUSE);
+  ck_assert_int_eq(rl_accept_action_of(ENOMEM), RL_ACCEPT_PAUSE);
+  ck_assert_int_eq(rl_accept_action_of(EBADF), RL_ACCEPT_PAUSE); /* would repeat at once */
+}
+END_TEST
+
+/* The pause doubles from 100 ms to 2 s while nothing is accepted, starts
+ * over from 100 ms when something was, and one episode is reported once
+ * until 10 s without failure. */
+START_TEST(accept_pause) {
+  rl_accept_pause p, e;
+  uint64_t now = 1000, left = 0, want[] = {100, 200, 400, 800, 1600, 2000, 2000};
+  memset(&p, 0, sizeof p);
+  ck_assert(rl_accept_pause_poll(&p, now, &left));
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    ck_assert_int_eq(rl_accept_pause_fail(&p, EMFILE, now), i == 0);
+    ck_assert_uint_eq(p.pause_ms, want[i]);
+    ck_assert(!rl_accept_pause_poll(&p, now + want[i] - 1, &left));
+    ck_assert_uint_eq(left, 1);
+    now += want[i];
+    ck_assert(rl_accept_pause_poll(&p, now, &left));
+  }
+  rl_accept_pause_ok(&p);
+  ck_assert_int_eq(rl_accept_pause_fail(&p, ENFILE, now), 0); /* same episode */
+  ck_assert_uint_eq(p.pause_ms, 100);
+  ck_assert_int_eq(p.err, EMFILE); /* the first error of the episode */
+  ck_assert(!rl_accept_pause_over(&p, now + RL_ACCEPT_QUIET_MS - 1, &e));
+  ck_assert(rl_accept_pause_over(&p, now + RL_ACCEPT_QUIET_MS, &e));
+  ck_assert_uint_eq(e.failures, 8);
+  ck_assert_uint_eq(e.last_ms - e.since_ms, now - 1000);
+  ck_assert_int_eq(p.err, 0);
+  ck_assert(!rl_accept_pause_over(&p, now + 2 * RL_ACCEPT_QUIET_MS, &e));
+  ck_assert_int_eq(rl_accept_pause_fail(&p, ENOMEM, now), 1); /* a new episode */
+  ck_assert_uint_eq(p.pause_ms, 100);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("net_admit");
   TCase *tc = tcase_create("admit");
@@ -193,6 +239,8 @@ int main(void) {
   tcase_add_test(tc, per_address_limit_evicts_that_address);
   tcase_add_test(tc, reserved_slots_stay_free);
   tcase_add_test(tc, flood_simulation);
+  tcase_add_test(tc, accept_errors);
+  tcase_add_test(tc, accept_pause);
   suite_add_tcase(s, tc);
   sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
