@@ -594,15 +594,20 @@ rl_link *rl_link_accept(rl_link_ctx *ctx, int listen_fd) {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   rl_link *l;
-  int fd = accept(listen_fd, (struct sockaddr *)&ss, &len);
-  if (fd < 0) return NULL;
+  int err, fd = accept(listen_fd, (struct sockaddr *)&ss, &len);
+  if (fd < 0) return NULL; /* errno: accept's */
   if (set_nonblock(fd) != 0) {
+    err = errno;
     close(fd);
+    errno = err;
     return NULL;
   }
   tune_socket(fd);
   l = link_new(ctx, fd, 0, (struct sockaddr *)&ss, len);
-  if (!l) close(fd);
+  if (!l) {
+    close(fd);
+    errno = ENOMEM;
+  }
   return l;
 }
 

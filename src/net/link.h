@@ -166,7 +166,12 @@ int rl_link_listen(rl_link_ctx *ctx, const struct sockaddr *addr, socklen_t addr
                    char *why, size_t whylen);
 
 /* Accept one pending connection on a listening fd (call when it is
- * readable). NULL when there was none (EAGAIN) or it failed at once. */
+ * readable). NULL when there was none (errno EAGAIN) or it failed (errno
+ * says why: accept(2)'s, or ENOMEM). A caller that loops until NULL must
+ * look at errno: EMFILE and ENOBUFS leave the socket readable, and
+ * polling it again at once spins (net/admit.h, rl_accept_action_of, says
+ * what to do). The reference peer accepts with accept(2) and
+ * rl_link_adopt instead, to decide on the address first. */
 rl_link *rl_link_accept(rl_link_ctx *ctx, int listen_fd);
 
 /* Start a connection (non-blocking; on_up or on_closed follows, also when
