@@ -54,21 +54,101 @@ static void usage(FILE *f) {
           "                           AOR and this peer's Node-ID (repeatable)\n"
           "  --break RULE[,RULE...]   deliberately break rules of RFC 6940, for testing\n"
           "                           conformance suites (doc/conformance.md lists them)\n"
+          "  --max-pending N          incoming links whose TLS handshake is not finished, at\n"
+          "                           most (default 64); a newcomer evicts the oldest\n"
+          "  --max-pending-per-addr N ... from one address or IPv6 /64 (default 32)\n"
+          "  --reserve-outgoing N     Connection Table slots incoming links never take (32)\n"
+          "  --reserve-authenticated N  slots unauthenticated links never take (64)\n"
+          "  --pending-timeout MS     an incoming link's handshake must finish within (3000)\n"
           "  --log FILE               log here instead of stderr\n"
           "  -v, --verbose            more log (repeatable); -q, --quiet: errors only\n"
           "  --seed N                 fixed random seed (tests)\n");
 }
 
+/* 0, or -1 with errno set (the temporary file removed). */
 static int write_file_atomic(const char *path, const char *text) {
   char tmp[4096];
   FILE *f;
+  int bad, err;
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   f = fopen(tmp, "w");
   if (!f) return -1;
-  fputs(text, f);
-  fputc('\n', f);
-  if (fclose(f) != 0) return -1;
-  return rename(tmp, path);
+  bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
+  err = errno;
+  if (fclose(f) != 0 && !bad) {
+    bad = 1;
+    err = errno;
+  }
+  if (!bad && rename(tmp, path) == 0) return 0;
+  if (!bad) err = errno;
+  (void)unlink(tmp);
+  errno = err;
+  return -1;
+}
+
+/* --status-file: rewritten when the status changed. A write that fails
+ * (no descriptor left, a full disk) is logged once per episode and tried
+ * again at the next update, a second later, until it works. */
+typedef struct status_writer {
+  const char *path;
+  char *last;        /* what the file holds */
+  int failing;       /* errno of the failure episode; 0: none */
+  unsigned failures; /* in the episode */
+} status_writer;
+
+static void status_file_write(status_writer *sf, FILE *log, char *js) {
+  if (sf->last && strcmp(js, sf->last) == 0 && !sf->failing) {
+    free(js);
+    return;
+  }
+  if (write_file_atomic(sf->path, js) != 0) {
+    if (!sf->failing) {
+      sf->failing = errno ? errno : EIO;
+      fprintf(log, "reload-peer: status file %s: %s; trying again every second\n", sf->path,
+              strerror(sf->failing));
+      fflush(log);
+    }
+    sf->failures++;
+    free(js);
+    return;
+  }
+  if (sf->failing) {
+    fprintf(log, "reload-peer: status file %s written again (%u attempts failed: %s)\n", sf->path,
+            sf->failures, strerror(sf->failing));
+    fflush(log);
+    sf->failing = 0;
+    sf->failures = 0;
+  }
+  free(sf->last);
+  sf->last = js;
+}
+
+/* The admission control options (rl_node_options). */
+enum { O_MAX_PENDING = 512, O_PENDING_PER_ADDR, O_RESERVE_OUT, O_RESERVE_AUTH, O_PENDING_TIMEOUT };
+#define ADMISSION_LONGOPTS                                                                         \
+  {"max-pending", required_argument, 0, O_MAX_PENDING},                                           \
+      {"max-pending-per-addr", required_argument, 0, O_PENDING_PER_ADDR},                         \
+      {"reserve-outgoing", required_argument, 0, O_RESERVE_OUT},                                  \
+      {"reserve-authenticated", required_argument, 0, O_RESERVE_AUTH},                            \
+      {"pending-timeout", required_argument, 0, O_PENDING_TIMEOUT},
+
+/* 1 when ch was one of them (set in o), 0 when not, -1 when arg is not a
+ * number. */
+static int admission_option(int ch, const char *arg, rl_node_options *o) {
+  char *end;
+  unsigned long long v;
+  if (ch < O_MAX_PENDING || ch > O_PENDING_TIMEOUT) return 0;
+  errno = 0;
+  v = strtoull(arg, &end, 10);
+  if (!*arg || *end || errno) return -1;
+  switch (ch) {
+  case O_MAX_PENDING: o->max_pending_links = (size_t)v; break;
+  case O_PENDING_PER_ADDR: o->max_pending_per_addr = (size_t)v; break;
+  case O_RESERVE_OUT: o->reserve_outgoing = (size_t)v; break;
+  case O_RESERVE_AUTH: o->reserve_authenticated = (size_t)v; break;
+  default: o->pending_timeout_ms = v; break;
+  }
+  return 1;
 }
 
 /* The node's status, with the SIP usage's in "sip" (and its phone port
@@ -108,7 +188,7 @@ int main(int argc, char **argv) {
   size_t nsip_cred = 0;
   rl_sip_proxy *sip = NULL;
   uint64_t last_status = 0;
-  char *last_js = NULL; /* what the status file holds */
+  status_writer sf = {NULL, NULL, 0, 0};
   enum { O_CONFIG = 256, O_CERT, O_KEY, O_LISTEN, O_BOOT, O_FIRST, O_OVERLAY, O_INSECURE,
          O_UPDATE, O_BUDGET, O_STATUS, O_PORTFILE, O_SIP, O_SIPCRED, O_BREAK, O_LOG, O_SEED, O_HELP };
   static const struct option longopts[] = {
@@ -124,11 +204,17 @@ int main(int argc, char **argv) {
       {"sip-cred", required_argument, 0, O_SIPCRED},
       {"log", required_argument, 0, O_LOG},         {"seed", required_argument, 0, O_SEED},
       {"verbose", no_argument, 0, 'v'},             {"quiet", no_argument, 0, 'q'},
-      {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
+      {"help", no_argument, 0, O_HELP},             ADMISSION_LONGOPTS{0, 0, 0, 0}};
   int ch;
 
   rl_node_options_init(&o);
   while ((ch = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    int adm = admission_option(ch, optarg, &o);
+    if (adm < 0) {
+      fprintf(stderr, "reload-peer: %s: not a number\n", optarg);
+      return 2;
+    }
+    if (adm > 0) continue;
     switch (ch) {
     case O_CONFIG: config_path = optarg; break;
     case O_CERT: cert_path = optarg; break;
@@ -157,7 +243,7 @@ int main(int argc, char **argv) {
     case O_INSECURE: o.link_mode = RL_LINK_TCP_INSECURE; break;
     case O_UPDATE: o.update_interval_ms = strtoull(optarg, NULL, 10); break;
     case O_BUDGET: o.store_budget = strtoull(optarg, NULL, 10); break;
-    case O_STATUS: status_file = optarg; break;
+    case O_STATUS: status_file = sf.path = optarg; break;
     case O_PORTFILE: port_file = optarg; break;
     case O_SIP: {
       char *end;
@@ -312,11 +398,8 @@ int main(int argc, char **argv) {
         /* Rewritten only when it changed: a file replaced every second by
          * every peer of an idle overlay costs a rename (and, on a disk
          * mounted with discard, a synchronous discard) for nothing. */
-        if ((!last_js || strcmp(js, last_js) != 0) && write_file_atomic(status_file, js) == 0) {
-          free(last_js);
-          last_js = js;
-          js = NULL;
-        }
+        status_file_write(&sf, o.log ? o.log : stderr, js);
+        js = NULL;
       } else if (js && g_status) {
         fprintf(o.log ? o.log : stderr, "%s\n", js);
       }
@@ -326,12 +409,9 @@ int main(int argc, char **argv) {
   }
   if (status_file) {
     char *js = status_json(node, sip);
-    if (js) {
-      write_file_atomic(status_file, js);
-      free(js);
-    }
+    if (js) status_file_write(&sf, o.log ? o.log : stderr, js);
   }
-  free(last_js);
+  free(sf.last);
   rl_sip_proxy_free(sip);
   rl_node_free(node);
   for (size_t i = 0; i < nsip_cred; i++) rl_credentials_free(sip_cred[i]);

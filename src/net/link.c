@@ -190,6 +190,7 @@ static uint64_t fail_timeout(const rl_link *l) {
 
 static uint64_t handshake_timeout(const rl_link *l) {
   uint64_t t = fail_timeout(l);
+  if (!l->outgoing && l->ctx->p.accept_timeout_ms) return l->ctx->p.accept_timeout_ms;
   if (l->ctx->p.handshake_timeout_ms) return l->ctx->p.handshake_timeout_ms;
   return t > 10000 ? t : 10000;
 }
@@ -525,10 +526,9 @@ static rl_link *link_new(rl_link_ctx *ctx, int fd, int outgoing, const struct so
   l->outgoing = outgoing;
   l->state = ST_HANDSHAKE;
   l->hs_events = POLLOUT;
-  /* 6.6: one frame is at most max-message-size plus its header; the extra
-   * lets one read take a whole TLS record behind a partial frame. */
-  l->in_cap = max + RL_FRAME_DATA_HDR + IN_EXTRA;
-  l->in = malloc(l->in_cap);
+  /* The receive buffer (in) is allocated when the link comes up
+   * (handshake_step): a connection that never finishes its handshake -- a
+   * flood -- costs no frame buffer. */
   l->out_cap = 4096;
   l->out = malloc(l->out_cap);
   /* 4 MiB, or two of the largest frames when max-message-size is larger. */
@@ -542,7 +542,7 @@ static rl_link *link_new(rl_link_ctx *ctx, int fd, int outgoing, const struct so
     memcpy(&l->peer, peer, peer_len);
     l->peer_len = peer_len;
   }
-  if (!l->in || !l->out || !l->recs) {
+  if (!l->out || !l->recs) {
     link_free(l);
     return NULL;
   }
@@ -594,15 +594,20 @@ rl_link *rl_link_accept(rl_link_ctx *ctx, int listen_fd) {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   rl_link *l;
-  int fd = accept(listen_fd, (struct sockaddr *)&ss, &len);
-  if (fd < 0) return NULL;
+  int err, fd = accept(listen_fd, (struct sockaddr *)&ss, &len);
+  if (fd < 0) return NULL; /* errno: accept's */
   if (set_nonblock(fd) != 0) {
+    err = errno;
     close(fd);
+    errno = err;
     return NULL;
   }
   tune_socket(fd);
   l = link_new(ctx, fd, 0, (struct sockaddr *)&ss, len);
-  if (!l) close(fd);
+  if (!l) {
+    close(fd);
+    errno = ENOMEM;
+  }
   return l;
 }
 
@@ -1039,6 +1044,14 @@ static int handshake_step(rl_link *l, uint64_t now) {
       finish(l, RL_LINK_FAIL_CERT, "peer certificate: none was verified");
       return -1;
     }
+  }
+  /* 6.6: one frame is at most max-message-size plus its header; the extra
+   * lets one read take a whole TLS record behind a partial frame. */
+  l->in_cap = l->ctx->p.max_message_size + RL_FRAME_DATA_HDR + IN_EXTRA;
+  l->in = malloc(l->in_cap);
+  if (!l->in) {
+    finish(l, RL_LINK_FAIL_IO, "out of memory for the receive buffer (%zu bytes)", l->in_cap);
+    return -1;
   }
   l->state = ST_UP;
   l->was_up = 1;

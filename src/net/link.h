@@ -51,8 +51,10 @@
  * in the far end's buffer); all bounded by RL_LINK_CLOSE_FLUSH_MS. Every
  * other failure closes at once.
  *
- * Memory. Each link allocates, when it is made, a receive buffer of
- * max_message_size + 8 (one frame) + 16 KiB (one TLS record); the send
+ * Memory. Each link allocates, when it comes up (not before: a
+ * connection that never finishes its handshake costs no frame buffer), a
+ * receive buffer of max_message_size + 8 (one frame) + 16 KiB (one TLS
+ * record); the send
  * queue grows by doubling up to RL_LINK_OUT_MAX (or two of the largest
  * frames, if that is more) and the records of unacked frames up to
  * RL_LINK_UNACKED_MAX. Received bytes are never copied or allocated per
@@ -133,6 +135,10 @@ typedef struct rl_link_params {
   uint64_t fail_timeout_ms;     /* unacked data this old fails the link; 0: max(4 RTO, 5000) */
   uint64_t keepalive_ms;        /* idle links send a keepalive; 0: 15000 */
   uint64_t handshake_timeout_ms;/* TCP connect + TLS handshake; 0: max(fail timeout, 10000) */
+  /* Accepted (and adopted incoming) links: the TLS handshake must finish
+   * within this; 0: handshake_timeout_ms. Anyone can open a connection and
+   * say nothing: a short bound gives its resources back soon (13.5). */
+  uint64_t accept_timeout_ms;
   const rl_credentials *cred;   /* our certificate and key (TLS); borrowed */
   const rl_trust *trust;        /* what we accept (TLS); borrowed */
   /* 1: no framing header. The bytes go through as they are: an
@@ -160,7 +166,12 @@ int rl_link_listen(rl_link_ctx *ctx, const struct sockaddr *addr, socklen_t addr
                    char *why, size_t whylen);
 
 /* Accept one pending connection on a listening fd (call when it is
- * readable). NULL when there was none (EAGAIN) or it failed at once. */
+ * readable). NULL when there was none (errno EAGAIN) or it failed (errno
+ * says why: accept(2)'s, or ENOMEM). A caller that loops until NULL must
+ * look at errno: EMFILE and ENOBUFS leave the socket readable, and
+ * polling it again at once spins (net/admit.h, rl_accept_action_of, says
+ * what to do). The reference peer accepts with accept(2) and
+ * rl_link_adopt instead, to decide on the address first. */
 rl_link *rl_link_accept(rl_link_ctx *ctx, int listen_fd);
 
 /* Start a connection (non-blocking; on_up or on_closed follows, also when

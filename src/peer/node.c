@@ -127,7 +127,7 @@ rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id) {
   return best;
 }
 
-static rl_conn *conn_new(rl_node *n, rl_link *l, int outgoing) {
+rl_conn *rl_node_conn_new(rl_node *n, rl_link *l, int outgoing) {
   size_t i;
   for (i = 0; i < RL_NODE_MAX_CONNS; i++)
     if (!n->conns[i].link) {
@@ -146,7 +146,7 @@ rl_conn *rl_node_connect(rl_node *n, const struct sockaddr *addr, socklen_t len)
   rl_link *l = rl_link_connect(n->links, addr, len);
   rl_conn *c;
   if (!l) return NULL;
-  c = conn_new(n, l, 1);
+  c = rl_node_conn_new(n, l, 1);
   if (!c) {
     rl_link_close(l);
     return NULL;
@@ -1213,8 +1213,10 @@ static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *deta
   rl_node *n = user;
   rl_conn *c = conn_of(l);
   char hx[RL_HEXBUF];
+  int worth_a_line;
   if (!c) return;
-  rl_node_log(n, why == RL_LINK_CLOSED_LOCALLY ? 2 : 1, "link %s %s closed: %s%s%s",
+  worth_a_line = rl_node_accept_closed(n, c, why, mono_ms());
+  rl_node_log(n, why == RL_LINK_CLOSED_LOCALLY || !worth_a_line ? 2 : 1, "link %s %s closed: %s%s%s",
               c->outgoing ? "to" : "from", c->bound ? rl_node_hex(c->id.b, n->id_len, hx) : "?",
               rl_link_fail_name(why), detail && *detail ? ": " : "", detail ? detail : "");
   c->link = NULL;
@@ -1353,6 +1355,8 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
   lp.max_message_size = n->max_msg;
   lp.cred = o->cred;
   lp.trust = n->trust;
+  lp.accept_timeout_ms = o->pending_timeout_ms ? o->pending_timeout_ms : RL_ADMIT_PENDING_TIMEOUT_MS;
+  rl_node_accept_init(n);
   memset(&cb, 0, sizeof cb);
   cb.on_up = on_up;
   cb.on_message = on_message;
@@ -1572,6 +1576,7 @@ static void run_timers(rl_node *n) {
     if (!busy || now >= n->leave_deadline) n->left = 1;
   }
   rl_link_ctx_tick(n->links, now);
+  rl_node_accept_tick(n, now);
 }
 
 void rl_node_set_app(rl_node *n, const rl_node_app *app) {
@@ -1595,11 +1600,13 @@ int rl_node_add_certificate(rl_node *n, rl_cert *cert) {
 }
 
 int rl_node_run_once(rl_node *n, int timeout_ms) {
-  struct pollfd pfd[RL_NODE_MAX_CONNS + 1 + RL_NODE_MAX_APP_FDS];
-  rl_link *lk[RL_NODE_MAX_CONNS + 1];
+  /* Links evicted or closed this turn are still listed until the tick. */
+  enum { MAX_LINKS = RL_NODE_MAX_CONNS + RL_NODE_ACCEPT_BATCH + 8 };
+  struct pollfd pfd[MAX_LINKS + 1 + RL_NODE_MAX_APP_FDS];
+  rl_link *lk[MAX_LINKS + 1];
   size_t np = 0, nl, i, napp = 0;
-  rl_link *all[RL_NODE_MAX_CONNS + 8];
-  if (n->listen_fd >= 0) {
+  rl_link *all[MAX_LINKS];
+  if (rl_node_accept_poll(n, mono_ms(), &timeout_ms)) {
     pfd[np].fd = n->listen_fd;
     pfd[np].events = POLLIN;
     pfd[np].revents = 0;
@@ -1621,19 +1628,13 @@ int rl_node_run_once(rl_node *n, int timeout_ms) {
   for (i = 0; i < np; i++) {
     if (!pfd[i].revents) continue;
     if (!lk[i]) {
-      rl_link *l;
-      while ((l = rl_link_accept(n->links, n->listen_fd)) != NULL) {
-        if (!conn_new(n, l, 0)) {
-          rl_node_log(n, 1, "Connection Table full: refusing a link");
-          rl_link_close(l);
-        }
-      }
+      rl_node_accept_ready(n, mono_ms());
       continue;
     }
     /* The link may have been closed (and freed) by an earlier event of
      * this turn: check it is still one of ours. */
     {
-      rl_link *now_links[RL_NODE_MAX_CONNS + 8];
+      rl_link *now_links[MAX_LINKS];
       size_t m = rl_link_ctx_links(n->links, now_links, sizeof now_links / sizeof now_links[0]);
       int alive = 0;
       for (size_t k = 0; k < m; k++)
@@ -1689,6 +1690,11 @@ struct rl_chord *rl_node_chord(rl_node *n) { return n->chord; }
 void rl_node_get_status(const rl_node *n, rl_node_status *out) {
   *out = n->st;
   out->links = (size_t)conn_count(n);
+  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
+    if (n->conns[i].link && !n->conns[i].outgoing && !n->conns[i].up) out->pending_links++;
+  out->links_refused = n->adm.refused_total;
+  out->links_evicted = n->adm.evicted_total;
+  out->handshakes_failed = n->adm.failed_total;
   if (n->chord) {
     rl_nodeid tmp[RL_CHORD_MAX_NEIGHBORS];
     out->joined = rl_chord_get_state(n->chord) == RL_CHORD_JOINED;
@@ -1762,6 +1768,8 @@ char *rl_node_status_json(const rl_node *n) {
            "\"fingers\":%zu,\"finger_table_size\":%zu,\"links\":%zu,\"stored_resources\":%zu,"
            "\"stored_values\":%zu,\"estimated_size\":%llu,\"requests_in\":%llu,\"requests_out\":%llu,"
            "\"forwarded\":%llu,\"answers_in\":%llu,\"errors_out\":%llu,\"dropped\":%llu,"
+           "\"pending_links\":%zu,\"links_refused\":%llu,\"links_evicted\":%llu,"
+           "\"handshakes_failed\":%llu,"
            "\"replication\":{\"answers_waiting\":%zu,\"jobs_pending\":%zu,\"parts_sent\":%llu,"
            "\"parts_acked\":%llu,\"parts_failed\":%llu,\"retries\":%llu,\"gave_up\":%llu,"
            "\"answers_partial\":%llu}}",
@@ -1769,7 +1777,9 @@ char *rl_node_status_json(const rl_node *n) {
            (unsigned long long)(n->chord ? rl_chord_estimated_size(n->chord) : 0),
            (unsigned long long)st.requests_in, (unsigned long long)st.requests_out,
            (unsigned long long)st.forwarded, (unsigned long long)st.answers_in,
-           (unsigned long long)st.errors_out, (unsigned long long)st.dropped, st.repl_deferred,
+           (unsigned long long)st.errors_out, (unsigned long long)st.dropped, st.pending_links,
+           (unsigned long long)st.links_refused, (unsigned long long)st.links_evicted,
+           (unsigned long long)st.handshakes_failed, st.repl_deferred,
            st.repl_jobs, (unsigned long long)st.repl_parts_sent,
            (unsigned long long)st.repl_parts_acked, (unsigned long long)st.repl_parts_failed,
            (unsigned long long)st.repl_retries, (unsigned long long)st.repl_gave_up,

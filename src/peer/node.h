@@ -70,6 +70,17 @@ typedef struct rl_node_options {
    * pushes only a configuration a ConfigUpdate brought it. */
   const uint8_t *config_doc;
   size_t config_doc_len;
+  /* Admission control for incoming links (net/admit.h; RFC 6940 6.5,
+   * 13.5); 0 in any of them: its default. At most max_pending_links
+   * incoming links whose TLS handshake has not finished (64), at most
+   * max_pending_per_addr of them from one address (32); a newcomer evicts
+   * the oldest of them when that is full. Connection Table slots that
+   * incoming links never take (reserve_outgoing, 32) and that
+   * unauthenticated ones never take (reserve_authenticated, 64). An
+   * incoming link's handshake must finish within pending_timeout_ms
+   * (3000). */
+  size_t max_pending_links, max_pending_per_addr, reserve_outgoing, reserve_authenticated;
+  uint64_t pending_timeout_ms;
 } rl_node_options;
 
 void rl_node_options_init(rl_node_options *o);
@@ -170,6 +181,11 @@ typedef struct rl_node_status {
   uint64_t repl_parts_sent, repl_parts_acked, repl_parts_failed, repl_retries, repl_gave_up,
       repl_answers_partial;
   size_t repl_deferred, repl_jobs; /* answers waiting for replicas; jobs queued */
+  /* Admission control: incoming links whose handshake is not finished;
+   * since the start, incoming connections refused, pending ones evicted
+   * for newcomers, pending ones that failed or timed out. */
+  size_t pending_links;
+  uint64_t links_refused, links_evicted, handshakes_failed;
 } rl_node_status;
 void rl_node_get_status(const rl_node *n, rl_node_status *out);
 

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 
+#include "net/admit.h"
 #include "overlay/chord.h"
 #include "peer/breaks.h"
 #include "peer/fragment.h"
@@ -71,7 +72,28 @@ typedef struct rl_conn {
   rl_nodeid attach_target;/* ... the chord's target of that Attach */
   int attach_target_is_node;
   uint64_t key;           /* a number no other conn ever had (reassembly key) */
+  rl_admit_addr from;     /* incoming: the source address, as admission counts it */
+  uint64_t since_ms;      /* incoming: when it was accepted */
 } rl_conn;
+
+/* Accepts per turn of the loop at most: the links already up are served
+ * between batches, however many connections wait. */
+#define RL_NODE_ACCEPT_BATCH 64
+/* Admission log: one summary line per period at most. */
+#define RL_NODE_ADMIT_LOG_MS 10000
+
+/* Admission control and accepting (node_accept.c). */
+typedef struct rl_node_admission {
+  rl_admit_limits lim;
+  /* Counts since the last summary line, and in all. */
+  uint64_t refused, evicted, failed;
+  uint64_t refused_total, evicted_total, failed_total;
+  uint64_t window_ms;           /* start of the summary period (0: none) */
+  /* accept(2) failing for want of descriptors or memory (net/admit.h). */
+  rl_accept_pause pause;
+  /* Memory given back after bursts of closed links (malloc_trim). */
+  uint64_t closed_since_trim, last_close_ms, last_trim_ms;
+} rl_node_admission;
 
 typedef enum rl_txn_kind {
   RL_TXN_APP = 0,      /* rl_node_request: answer to the callback */
@@ -186,6 +208,7 @@ struct rl_node {
   struct sockaddr_storage listen_addr;
   socklen_t listen_len;
   rl_conn conns[RL_NODE_MAX_CONNS];
+  rl_node_admission adm;
   uint64_t next_conn_key;
   size_t bootstrap_next;   /* which bootstrap to try next */
   uint64_t bootstrap_retry_ms;
@@ -318,6 +341,22 @@ rl_conn *rl_node_connect(rl_node *n, const struct sockaddr *addr, socklen_t len)
 void rl_node_connect_bootstrap(rl_node *n);
 /* Our Attach candidate (6.5.1.1): the listening address, passive. */
 void rl_node_candidate(rl_node *n, rl_IceCandidate *cand);
+
+/* node_accept.c: the listening socket and admission control (6.5, 13.5).
+ * rl_node_accept_init sets the limits from the options;
+ * rl_node_accept_poll says whether to poll the listening socket now
+ * (not while accept(2) is paused) and shortens *timeout_ms to the end of
+ * a pause; rl_node_accept_ready accepts a batch; rl_node_accept_closed
+ * counts a link that closed and says whether it is worth a log line of
+ * its own (unauthenticated links are summed up instead);
+ * rl_node_accept_tick writes the summary line and gives memory back. */
+void rl_node_accept_init(rl_node *n);
+int rl_node_accept_poll(rl_node *n, uint64_t now, int *timeout_ms);
+void rl_node_accept_ready(rl_node *n, uint64_t now);
+int rl_node_accept_closed(rl_node *n, const rl_conn *c, rl_link_fail why, uint64_t now);
+void rl_node_accept_tick(rl_node *n, uint64_t now);
+/* The Connection Table's free entry for link l (NULL: full). */
+rl_conn *rl_node_conn_new(rl_node *n, rl_link *l, int outgoing);
 
 /* node_chord.c */
 void rl_node_chord_actions(rl_node *n);
