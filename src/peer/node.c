@@ -91,6 +91,8 @@ void rl_node_options_init(rl_node_options *o) {
   o->link_mode = RL_LINK_TLS;
   o->verbosity = 1;
   o->log = stderr;
+  o->link_rate = RL_NODE_DEFAULT_LINK_RATE;
+  o->link_burst = RL_NODE_DEFAULT_LINK_BURST;
 }
 
 /* The decoder asks for the data model of each Kind it meets (7.2): the
@@ -136,6 +138,7 @@ static rl_conn *conn_new(rl_node *n, rl_link *l, int outgoing) {
       c->link = l;
       c->outgoing = outgoing;
       c->key = ++n->next_conn_key;
+      rl_bucket_init(&c->budget, n->opt.link_rate, n->opt.link_burst, mono_ms());
       rl_link_set_user(l, c);
       return c;
     }
@@ -668,6 +671,39 @@ static int dest_list_has_duplicate(rl_node *n, const rl_ForwardingHeader *fh) {
   return 0;
 }
 
+/* The link's request budget (rl_node_options.link_rate): a request the
+ * far end originated (empty Via List: 6.1.2, every node that forwards
+ * adds itself) takes a token; without one it is answered
+ * Error_Request_Timeout, whose 6.3.3.1 text "The requesting node MAY
+ * resend the request at a later time" is what the sender should do.
+ * Returns 1 when the request was refused. */
+static int over_budget(rl_node *n, rl_conn *from, const rl_ForwardingHeader *fh, int code) {
+  rl_bucket *b;
+  uint64_t now;
+  if (!from || code < 0 || !is_request_code((rl_MessageCode)code) || fh->via_list_count != 0)
+    return 0;
+  b = &from->budget;
+  now = mono_ms();
+  if (!from->peer_budget && from->bound && n->chord && rl_chord_is_connected(n->chord, from->id.b)) {
+    /* A Routing Table peer: its replica and handover Stores come in
+     * bursts (10.7.3, 10.9). */
+    uint64_t rate = (uint64_t)n->opt.link_rate * RL_NODE_PEER_LINK_FACTOR;
+    uint64_t burst = (uint64_t)n->opt.link_burst * RL_NODE_PEER_LINK_FACTOR;
+    from->peer_budget = 1;
+    rl_bucket_init(b, rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate,
+                   burst > UINT32_MAX ? UINT32_MAX : (uint32_t)burst, now);
+  }
+  if (rl_bucket_take(b, now)) return 0;
+  n->st.rate_limited++;
+  n->st.dropped++;
+  rl_node_reply_error(n, from, fh, RL_ErrorCode_Error_Request_Timeout,
+                      "rate limit: this link may originate %u requests a second (bursts of %u); "
+                      "retry in %llu ms",
+                      (unsigned)b->rate, (unsigned)b->burst,
+                      (unsigned long long)rl_bucket_wait_ms(b, now));
+  return 1;
+}
+
 /* 6.1: examine the Destination List and forward or consume. */
 static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len) {
   rl_ForwardingHeader fh;
@@ -704,6 +740,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
     n->st.dropped++;
     return;
   }
+  if (over_budget(n, from, &fh, code)) return;
   if (fh.version != RL_VERSION_1_0) {
     /* 6.3.2: "Nodes MUST reject messages with other versions." */
     n->st.dropped++;
@@ -1702,12 +1739,14 @@ char *rl_node_status_json(const rl_node *n) {
   snprintf(p, left,
            "\"fingers\":%zu,\"finger_table_size\":%zu,\"links\":%zu,\"stored_resources\":%zu,"
            "\"stored_values\":%zu,\"estimated_size\":%llu,\"requests_in\":%llu,\"requests_out\":%llu,"
-           "\"forwarded\":%llu,\"answers_in\":%llu,\"errors_out\":%llu,\"dropped\":%llu}",
+           "\"forwarded\":%llu,\"answers_in\":%llu,\"errors_out\":%llu,\"dropped\":%llu,"
+           "\"rate_limited\":%llu,\"reasm_dropped\":%llu}",
            st.fingers, st.finger_table_size, st.links, st.stored_resources, st.stored_values,
            (unsigned long long)(n->chord ? rl_chord_estimated_size(n->chord) : 0),
            (unsigned long long)st.requests_in, (unsigned long long)st.requests_out,
            (unsigned long long)st.forwarded, (unsigned long long)st.answers_in,
-           (unsigned long long)st.errors_out, (unsigned long long)st.dropped);
+           (unsigned long long)st.errors_out, (unsigned long long)st.dropped,
+           (unsigned long long)st.rate_limited, (unsigned long long)st.reasm_dropped);
   return buf;
 }
 

@@ -71,7 +71,25 @@ typedef struct rl_node_options {
    * pushes only a configuration a ConfigUpdate brought it. */
   const uint8_t *config_doc;
   size_t config_doc_len;
+  /* The request budget of a link (a token bucket, peer/bucket.h): the
+   * requests the far end itself originates (an empty Via List, 6.1.2),
+   * link_rate a second with bursts of link_burst. Requests it forwards
+   * for others are not counted: their originators are counted at their
+   * own first hop, and a neighbour that routes for the whole overlay
+   * would otherwise refuse everyone's traffic. Links to the peers of our
+   * Routing Table get RL_NODE_PEER_LINK_FACTOR times the budget: their
+   * replica and handover Stores (10.7.3, 10.9) come in bursts. The
+   * excess is answered with Error_Request_Timeout ("MAY resend the
+   * request at a later time", 6.3.3.1), error_info "rate limit ...".
+   * rl_node_options_init: 500 a second, bursts of 1000 (no test or
+   * benchmark comes near it); link_rate 0: no limit. */
+  uint32_t link_rate;
+  uint32_t link_burst;
 } rl_node_options;
+
+#define RL_NODE_PEER_LINK_FACTOR 16
+#define RL_NODE_DEFAULT_LINK_RATE 500
+#define RL_NODE_DEFAULT_LINK_BURST 1000
 
 void rl_node_options_init(rl_node_options *o);
 
@@ -164,6 +182,9 @@ typedef struct rl_node_status {
   size_t successors, predecessors, fingers, finger_table_size;
   size_t stored_resources, stored_values;
   uint64_t requests_in, requests_out, forwarded, answers_in, errors_out, dropped;
+  /* Requests refused by a link's budget; fragmented messages dropped by
+   * the reassembly's limits (evicted for another, or over its memory). */
+  uint64_t rate_limited, reasm_dropped;
 } rl_node_status;
 void rl_node_get_status(const rl_node *n, rl_node_status *out);
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include "overlay/chord.h"
+#include "peer/bucket.h"
 #include "peer/fragment.h"
 #include "peer/msg.h"
 #include "peer/node.h"
@@ -54,6 +55,8 @@ typedef struct rl_conn {
   rl_nodeid attach_target;/* ... the chord's target of that Attach */
   int attach_target_is_node;
   uint64_t key;           /* a number no other conn ever had (reassembly key) */
+  rl_bucket budget;       /* requests the far end originates (link_rate) */
+  int peer_budget;        /* budget raised to a Routing Table peer's */
 } rl_conn;
 
 typedef enum rl_txn_kind {
