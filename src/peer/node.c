@@ -129,6 +129,21 @@ rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id) {
   return best;
 }
 
+/* Another link bound to c's Node-ID? (Clients that share a certificate.) */
+static int conn_shared(const rl_node *n, const rl_conn *c) {
+  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++) {
+    const rl_conn *o = &n->conns[i];
+    if (o != c && o->link && o->bound && memcmp(o->id.b, c->id.b, n->id_len) == 0) return 1;
+  }
+  return 0;
+}
+
+static rl_conn *conn_by_key(rl_node *n, uint64_t key) {
+  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
+    if (n->conns[i].link && n->conns[i].key == key) return &n->conns[i];
+  return NULL;
+}
+
 static rl_conn *conn_new(rl_node *n, rl_link *l, int outgoing) {
   size_t i;
   for (i = 0; i < RL_NODE_MAX_CONNS; i++)
@@ -622,7 +637,15 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
   via = rl_arena_alloc_array(&n->arena, nvia + 1, sizeof *via);
   if (!via) return;
   memcpy(via, fh->via_list, nvia * sizeof *via);
-  if (from && from->bound) rl_dest_node(&via[nvia++], from->id.b, n->id_len);
+  if (from && from->bound) {
+    rl_dest_node(&via[nvia++], from->id.b, n->id_len);
+    /* The answer names from's Node-ID only: remember the link for it
+     * when that Node-ID may be shared (peer/backlink.h). */
+    if (request && n->backlinks && (!rl_chord_is_connected(n->chord, from->id.b) ||
+                                    conn_shared(n, from)))
+      rl_backlink_put(n->backlinks, fh->transaction_id, from->id.b, n->id_len, from->key,
+                      mono_ms());
+  }
   if (whole && request && nvia >= 4 && n->viatab) {
     uint16_t oid;
     if (rl_viatab_save(n->viatab, via, nvia, mono_ms(), &oid) == 0) {
@@ -702,6 +725,22 @@ static int over_budget(rl_node *n, rl_conn *from, const rl_ForwardingHeader *fh,
                       (unsigned)b->rate, (unsigned)b->burst,
                       (unsigned long long)rl_bucket_wait_ms(b, now));
   return 1;
+}
+
+/* An answer (or a fragment that may be one) whose next hop `to` is a
+ * Node-ID several links share goes back over the link its request came
+ * in on (peer/backlink.h), when that link is still up. */
+static rl_conn *answer_link(rl_node *n, rl_conn *to, const rl_Destination *d,
+                            const rl_ForwardingHeader *fh, int code) {
+  uint64_t key;
+  rl_conn *c;
+  if (!to || !n->backlinks || d->type != RL_DestinationType_node ||
+      (code >= 0 && is_request_code((rl_MessageCode)code)) || !conn_shared(n, to))
+    return to;
+  if (rl_backlink_get(n->backlinks, fh->transaction_id, to->id.b, n->id_len, mono_ms(), &key) != 0)
+    return to;
+  c = conn_by_key(n, key);
+  return c && c->up && c->bound ? c : to;
 }
 
 /* 6.1: examine the Destination List and forward or consume. */
@@ -807,7 +846,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
       local = 1; /* 6.1.1: consumed here, never forwarded */
       break;
     }
-    to = next_hop(n, d, &local);
+    to = answer_link(n, next_hop(n, d, &local), d, &fh, code);
     if (local) {
       if (d->type == RL_DestinationType_node) {
         /* Our own Node-ID: pop it and look at the next entry. */
@@ -1294,7 +1333,10 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
    * whose Via List was long, kept for the request lifetime. 128 slots
    * carry about 4 such requests a second. */
   n->viatab = rl_viatab_new(128, 2 * RL_NODE_REQUEST_LIFETIME_MS, seed);
-  if (!n->reasm || !n->viatab) {
+  /* Forwarded requests' links, for Node-IDs several links share: 1024
+   * carry about 70 such requests a second for their 15 s lifetime. */
+  n->backlinks = rl_backlink_new(1024, RL_NODE_REQUEST_LIFETIME_MS);
+  if (!n->reasm || !n->viatab || !n->backlinks) {
     snprintf(why, whylen, "out of memory");
     goto fail;
   }
@@ -1362,6 +1404,7 @@ void rl_node_free(rl_node *n) {
   rl_cert_set_clear(&n->certs);
   if (n->reasm) rl_reasm_free(n->reasm);
   if (n->viatab) rl_viatab_free(n->viatab);
+  rl_backlink_free(n->backlinks);
   free(n->kinds);
   if (n->cfg_doc_owned) rl_config_document_free(&n->cfg_doc);
   free(n->cfg_doc_bytes);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include "overlay/chord.h"
+#include "peer/backlink.h"
 #include "peer/bucket.h"
 #include "peer/fragment.h"
 #include "peer/msg.h"
@@ -140,6 +141,7 @@ struct rl_node {
   rl_cert_set certs;
   rl_reasm *reasm;
   rl_viatab *viatab;
+  rl_backlink *backlinks; /* forwarded requests' links (shared Node-IDs) */
 
   rl_txn txns[RL_NODE_MAX_TXNS];
   rl_resp_cache resp[RL_NODE_RESP_CACHE];
