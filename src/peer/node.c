@@ -934,6 +934,24 @@ static int unknown_select_type(const rl_errinfo *e) {
   return e->code == RL_ERR_BAD_ENUM && !(e->reason && strstr(e->reason, "Boolean"));
 }
 
+/* A fragment the reassembly refused (rc), and with it its message. A
+ * request over the size we reassemble is answered Error_Message_Too_Large
+ * (6.6, 6.3.3.1), when its first fragment told us it is a request; the
+ * fragment's forwarding header routes the answer. The link is not closed
+ * as 6.6 says for an oversized message on it: the fragments may come
+ * from a neighbour relaying someone else's. Out of room (6.7: "it MUST
+ * drop the message"): dropped without an error. */
+static void reasm_refused(rl_node *n, rl_conn *from, const rl_ForwardingHeader *fh, int rc) {
+  int code = rl_reasm_dropped_code(n->reasm);
+  rl_node_log(n, 1, "drop fragment of txid %016llx: %s", (unsigned long long)fh->transaction_id,
+              rl_strerror(rc));
+  n->st.dropped++;
+  if (rc == RL_ERR_TOO_LARGE || rc == RL_ERR_NOMEM) n->st.reasm_dropped++;
+  if (rc == RL_ERR_TOO_LARGE && code >= 0 && is_request_code((rl_MessageCode)code))
+    rl_node_reply_error(n, from, fh, RL_ErrorCode_Error_Message_Too_Large,
+                        "message exceeds the %zu bytes this peer reassembles", n->out_cap);
+}
+
 static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
                           const rl_ForwardingHeader *fh0) {
   rl_Message m;
@@ -950,9 +968,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
     rc = rl_reasm_add(n->reasm, from ? from->key : 0, msg, len, mono_ms(), &whole, &whole_len);
     if (rc == 0) return;
     if (rc < 0) {
-      rl_node_log(n, 1, "drop fragment of txid %016llx: %s", (unsigned long long)fh.transaction_id,
-                  rl_strerror(rc));
-      n->st.dropped++;
+      reasm_refused(n, from, &fh, rc);
       return;
     }
     /* The whole message has its own (first fragment's) header. */
@@ -1328,7 +1344,18 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
     goto fail;
   }
   rl_arena_init(&n->arena, n->arena_mem, RL_NODE_ARENA);
-  n->reasm = rl_reasm_new(4, n->out_cap, 10000);
+  {
+    /* Reassembly (6.7) within limits per link and in all (issue 22): the
+     * memory of the former 4 fixed slots, now shared by up to 64 messages
+     * and allocated as their fragments arrive. */
+    rl_reasm_limits lim;
+    lim.max_pending = RL_NODE_REASM_PENDING;
+    lim.max_per_link = RL_NODE_REASM_PER_LINK;
+    lim.max_message_size = n->out_cap;
+    lim.memory = 4 * n->out_cap + n->out_cap / 2;
+    lim.timeout_ms = 10000;
+    n->reasm = rl_reasm_new_limits(&lim);
+  }
   /* Via List compression state (6.1.2): one slot per forwarded request
    * whose Via List was long, kept for the request lifetime. 128 slots
    * carry about 4 such requests a second. */
@@ -1711,6 +1738,7 @@ struct rl_chord *rl_node_chord(rl_node *n) { return n->chord; }
 void rl_node_get_status(const rl_node *n, rl_node_status *out) {
   *out = n->st;
   out->links = (size_t)conn_count(n);
+  if (n->reasm) out->reasm_dropped += rl_reasm_evicted(n->reasm);
   if (n->chord) {
     rl_nodeid tmp[RL_CHORD_MAX_NEIGHBORS];
     out->joined = rl_chord_get_state(n->chord) == RL_CHORD_JOINED;

@@ -41,6 +41,10 @@
 #define RL_NODE_CONFIG_PUSH_INTERVAL_MS 60000
 /* Kinds learned from ConfigUpdates of type kind (6.5.4, 7.4.1.1). */
 #define RL_NODE_MAX_LEARNED_KINDS 32
+/* Fragmented messages reassembled at a time (6.7), from one link and in
+ * all: the oldest of the link holding the most gives way. */
+#define RL_NODE_REASM_PER_LINK 4
+#define RL_NODE_REASM_PENDING 64
 /* Decoding memory for one message. */
 #define RL_NODE_ARENA (1u << 20)
 
