@@ -129,21 +129,6 @@ rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id) {
   return best;
 }
 
-/* Another link bound to c's Node-ID? (Clients that share a certificate.) */
-static int conn_shared(const rl_node *n, const rl_conn *c) {
-  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++) {
-    const rl_conn *o = &n->conns[i];
-    if (o != c && o->link && o->bound && memcmp(o->id.b, c->id.b, n->id_len) == 0) return 1;
-  }
-  return 0;
-}
-
-static rl_conn *conn_by_key(rl_node *n, uint64_t key) {
-  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
-    if (n->conns[i].link && n->conns[i].key == key) return &n->conns[i];
-  return NULL;
-}
-
 static rl_conn *conn_new(rl_node *n, rl_link *l, int outgoing) {
   size_t i;
   for (i = 0; i < RL_NODE_MAX_CONNS; i++)
@@ -578,8 +563,6 @@ static const rl_ForwardingOption *critical_option(const rl_ForwardingHeader *fh,
   return NULL;
 }
 
-static int is_request_code(rl_MessageCode c) { return c != RL_MessageCode_error && (c & 1); }
-
 /* The message code of an unfragmented message (or a first fragment),
  * read without decoding: it follows the forwarding header. -1 if unknown. */
 static int peek_code(const rl_ForwardingHeader *fh, const uint8_t *msg, size_t len) {
@@ -596,7 +579,7 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
   rl_Destination *via;
   size_t nvia = fh->via_list_count;
   rl_writer w;
-  int request = code < 0 || is_request_code((rl_MessageCode)code);
+  int request = code < 0 || rl_node_is_request_code((rl_MessageCode)code);
   int whole = rl_message_is_whole(fh->fragment);
   uint8_t ttl = fh->ttl;
   const rl_ForwardingOption *crit;
@@ -639,12 +622,7 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
   memcpy(via, fh->via_list, nvia * sizeof *via);
   if (from && from->bound) {
     rl_dest_node(&via[nvia++], from->id.b, n->id_len);
-    /* The answer names from's Node-ID only: remember the link for it
-     * when that Node-ID may be shared (peer/backlink.h). */
-    if (request && n->backlinks && (!rl_chord_is_connected(n->chord, from->id.b) ||
-                                    conn_shared(n, from)))
-      rl_backlink_put(n->backlinks, fh->transaction_id, from->id.b, n->id_len, from->key,
-                      mono_ms());
+    if (request) rl_node_guard_forwarded(n, from, fh);
   }
   if (whole && request && nvia >= 4 && n->viatab) {
     uint16_t oid;
@@ -694,55 +672,6 @@ static int dest_list_has_duplicate(rl_node *n, const rl_ForwardingHeader *fh) {
   return 0;
 }
 
-/* The link's request budget (rl_node_options.link_rate): a request the
- * far end originated (empty Via List: 6.1.2, every node that forwards
- * adds itself) takes a token; without one it is answered
- * Error_Request_Timeout, whose 6.3.3.1 text "The requesting node MAY
- * resend the request at a later time" is what the sender should do.
- * Returns 1 when the request was refused. */
-static int over_budget(rl_node *n, rl_conn *from, const rl_ForwardingHeader *fh, int code) {
-  rl_bucket *b;
-  uint64_t now;
-  if (!from || code < 0 || !is_request_code((rl_MessageCode)code) || fh->via_list_count != 0)
-    return 0;
-  b = &from->budget;
-  now = mono_ms();
-  if (!from->peer_budget && from->bound && n->chord && rl_chord_is_connected(n->chord, from->id.b)) {
-    /* A Routing Table peer: its replica and handover Stores come in
-     * bursts (10.7.3, 10.9). */
-    uint64_t rate = (uint64_t)n->opt.link_rate * RL_NODE_PEER_LINK_FACTOR;
-    uint64_t burst = (uint64_t)n->opt.link_burst * RL_NODE_PEER_LINK_FACTOR;
-    from->peer_budget = 1;
-    rl_bucket_init(b, rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate,
-                   burst > UINT32_MAX ? UINT32_MAX : (uint32_t)burst, now);
-  }
-  if (rl_bucket_take(b, now)) return 0;
-  n->st.rate_limited++;
-  n->st.dropped++;
-  rl_node_reply_error(n, from, fh, RL_ErrorCode_Error_Request_Timeout,
-                      "rate limit: this link may originate %u requests a second (bursts of %u); "
-                      "retry in %llu ms",
-                      (unsigned)b->rate, (unsigned)b->burst,
-                      (unsigned long long)rl_bucket_wait_ms(b, now));
-  return 1;
-}
-
-/* An answer (or a fragment that may be one) whose next hop `to` is a
- * Node-ID several links share goes back over the link its request came
- * in on (peer/backlink.h), when that link is still up. */
-static rl_conn *answer_link(rl_node *n, rl_conn *to, const rl_Destination *d,
-                            const rl_ForwardingHeader *fh, int code) {
-  uint64_t key;
-  rl_conn *c;
-  if (!to || !n->backlinks || d->type != RL_DestinationType_node ||
-      (code >= 0 && is_request_code((rl_MessageCode)code)) || !conn_shared(n, to))
-    return to;
-  if (rl_backlink_get(n->backlinks, fh->transaction_id, to->id.b, n->id_len, mono_ms(), &key) != 0)
-    return to;
-  c = conn_by_key(n, key);
-  return c && c->up && c->bound ? c : to;
-}
-
 /* 6.1: examine the Destination List and forward or consume. */
 static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len) {
   rl_ForwardingHeader fh;
@@ -779,11 +708,11 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
     n->st.dropped++;
     return;
   }
-  if (over_budget(n, from, &fh, code)) return;
+  if (rl_node_guard_budget(n, from, &fh, code)) return;
   if (fh.version != RL_VERSION_1_0) {
     /* 6.3.2: "Nodes MUST reject messages with other versions." */
     n->st.dropped++;
-    if (code >= 0 && is_request_code((rl_MessageCode)code))
+    if (code >= 0 && rl_node_is_request_code((rl_MessageCode)code))
       rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_Incompatible_with_Overlay,
                            "RELOAD version 0x%02x is not supported (0x0a)", (unsigned)fh.version);
     return;
@@ -791,7 +720,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
   if (fh.ttl > n->cfg->initial_ttl) {
     /* 6.3.2: a TTL above initial-ttl: discard, Error_TTL_Exceeded. */
     n->st.dropped++;
-    if (code >= 0 && is_request_code((rl_MessageCode)code))
+    if (code >= 0 && rl_node_is_request_code((rl_MessageCode)code))
       rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_TTL_Exceeded,
                            "TTL %u exceeds the overlay's initial-ttl %u", (unsigned)fh.ttl,
                            (unsigned)n->cfg->initial_ttl);
@@ -802,7 +731,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
      * duplicate entries and discard such records with an
      * Error_Invalid_Message error" (loops as an attack). */
     n->st.dropped++;
-    if (code >= 0 && is_request_code((rl_MessageCode)code))
+    if (code >= 0 && rl_node_is_request_code((rl_MessageCode)code))
       rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_Invalid_Message,
                            "the Destination List has an entry twice (RFC 6940 13.6.5)");
     else
@@ -846,7 +775,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
       local = 1; /* 6.1.1: consumed here, never forwarded */
       break;
     }
-    to = answer_link(n, next_hop(n, d, &local), d, &fh, code);
+    to = rl_node_guard_answer_link(n, next_hop(n, d, &local), d, &fh, code);
     if (local) {
       if (d->type == RL_DestinationType_node) {
         /* Our own Node-ID: pop it and look at the next entry. */
@@ -863,7 +792,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
           rl_chord_is_responsible(n->chord, d->destination_data.node_id.ptr))
         goto drop; /* 6.1.1: a Node-ID in our range that is not connected */
       n->st.dropped++;
-      if (code >= 0 && is_request_code((rl_MessageCode)code))
+      if (code >= 0 && rl_node_is_request_code((rl_MessageCode)code))
         rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_Not_Found,
                              "no route towards the destination");
       return;
@@ -934,24 +863,6 @@ static int unknown_select_type(const rl_errinfo *e) {
   return e->code == RL_ERR_BAD_ENUM && !(e->reason && strstr(e->reason, "Boolean"));
 }
 
-/* A fragment the reassembly refused (rc), and with it its message. A
- * request over the size we reassemble is answered Error_Message_Too_Large
- * (6.6, 6.3.3.1), when its first fragment told us it is a request; the
- * fragment's forwarding header routes the answer. The link is not closed
- * as 6.6 says for an oversized message on it: the fragments may come
- * from a neighbour relaying someone else's. Out of room (6.7: "it MUST
- * drop the message"): dropped without an error. */
-static void reasm_refused(rl_node *n, rl_conn *from, const rl_ForwardingHeader *fh, int rc) {
-  int code = rl_reasm_dropped_code(n->reasm);
-  rl_node_log(n, 1, "drop fragment of txid %016llx: %s", (unsigned long long)fh->transaction_id,
-              rl_strerror(rc));
-  n->st.dropped++;
-  if (rc == RL_ERR_TOO_LARGE || rc == RL_ERR_NOMEM) n->st.reasm_dropped++;
-  if (rc == RL_ERR_TOO_LARGE && code >= 0 && is_request_code((rl_MessageCode)code))
-    rl_node_reply_error(n, from, fh, RL_ErrorCode_Error_Message_Too_Large,
-                        "message exceeds the %zu bytes this peer reassembles", n->out_cap);
-}
-
 static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
                           const rl_ForwardingHeader *fh0) {
   rl_Message m;
@@ -968,7 +879,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
     rc = rl_reasm_add(n->reasm, from ? from->key : 0, msg, len, mono_ms(), &whole, &whole_len);
     if (rc == 0) return;
     if (rc < 0) {
-      reasm_refused(n, from, &fh, rc);
+      rl_node_guard_reasm_refused(n, from, &fh, rc);
       return;
     }
     /* The whole message has its own (first fragment's) header. */
@@ -988,7 +899,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
       return;
     }
     code = peek_code(&h2, whole, whole_len);
-    if (code < 0 || !is_request_code((rl_MessageCode)code)) {
+    if (code < 0 || !rl_node_is_request_code((rl_MessageCode)code)) {
       rl_node_log(n, 1, "drop an answer that does not decode: %s", eb);
       n->st.dropped++;
       return;
@@ -1023,7 +934,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
   if (rc == 0) rc = rl_verify_message(&m, &n->certs, &who, &e);
   if (rc != 0) {
     n->st.dropped++;
-    if (is_request_code((rl_MessageCode)code))
+    if (rl_node_is_request_code((rl_MessageCode)code))
       rl_node_reply_error(n, from, &m.forwarding_header, RL_ErrorCode_Error_Forbidden,
                            "signature not accepted: %s", e.text[0] ? e.text : rl_strerror(rc));
     else
@@ -1040,7 +951,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
     from->bound = 1;
     conn_bound_event(n, from);
   }
-  if (is_request_code((rl_MessageCode)code)) {
+  if (rl_node_is_request_code((rl_MessageCode)code)) {
     const rl_resp_cache *r;
     const rl_ForwardingOption *crit;
     rl_message_unknowns u;
@@ -1344,25 +1255,12 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
     goto fail;
   }
   rl_arena_init(&n->arena, n->arena_mem, RL_NODE_ARENA);
-  {
-    /* Reassembly (6.7) within limits per link and in all (issue 22): the
-     * memory of the former 4 fixed slots, now shared by up to 64 messages
-     * and allocated as their fragments arrive. */
-    rl_reasm_limits lim;
-    lim.max_pending = RL_NODE_REASM_PENDING;
-    lim.max_per_link = RL_NODE_REASM_PER_LINK;
-    lim.max_message_size = n->out_cap;
-    lim.memory = 4 * n->out_cap + n->out_cap / 2;
-    lim.timeout_ms = 10000;
-    n->reasm = rl_reasm_new_limits(&lim);
-  }
+  n->reasm = rl_node_guard_reasm_new(n);
   /* Via List compression state (6.1.2): one slot per forwarded request
    * whose Via List was long, kept for the request lifetime. 128 slots
    * carry about 4 such requests a second. */
   n->viatab = rl_viatab_new(128, 2 * RL_NODE_REQUEST_LIFETIME_MS, seed);
-  /* Forwarded requests' links, for Node-IDs several links share: 1024
-   * carry about 70 such requests a second for their 15 s lifetime. */
-  n->backlinks = rl_backlink_new(1024, RL_NODE_REQUEST_LIFETIME_MS);
+  n->backlinks = rl_backlink_new(RL_NODE_BACKLINKS, RL_NODE_REQUEST_LIFETIME_MS);
   if (!n->reasm || !n->viatab || !n->backlinks) {
     snprintf(why, whylen, "out of memory");
     goto fail;

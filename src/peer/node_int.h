@@ -45,6 +45,10 @@
  * all: the oldest of the link holding the most gives way. */
 #define RL_NODE_REASM_PER_LINK 4
 #define RL_NODE_REASM_PENDING 64
+/* Forwarded requests' links kept for Node-IDs several links share
+ * (peer/backlink.h): 1024 carry about 70 client requests a second for
+ * their 15 s lifetime; past that the oldest go by Node-ID. */
+#define RL_NODE_BACKLINKS 1024
 /* Decoding memory for one message. */
 #define RL_NODE_ARENA (1u << 20)
 
@@ -249,6 +253,41 @@ rl_conn *rl_node_connect(rl_node *n, const struct sockaddr *addr, socklen_t len)
 void rl_node_connect_bootstrap(rl_node *n);
 /* Our Attach candidate (6.5.1.1): the listening address, passive. */
 void rl_node_candidate(rl_node *n, rl_IceCandidate *cand);
+
+/* 6.3.3.1: request codes are odd, answers even; 0xffff is an error. */
+static inline int rl_node_is_request_code(rl_MessageCode c) {
+  return c != RL_MessageCode_error && (c & 1);
+}
+
+/* node_guard.c: one link must not hurt the others (issue 22). */
+/* A request the far end of from originated (an empty Via List, 6.1.2)
+ * takes a token of from's budget (rl_node_options.link_rate; Routing
+ * Table peers get RL_NODE_PEER_LINK_FACTOR times it). Without one it is
+ * answered Error_Request_Timeout, whose 6.3.3.1 text "The requesting node
+ * MAY resend the request at a later time" is what the sender should do,
+ * and 1 is returned: the request goes no further. code: the message code,
+ * -1 when unknown (a fragment past the first). */
+int rl_node_guard_budget(rl_node *n, rl_conn *from, const rl_ForwardingHeader *fh, int code);
+/* A request from `from` is being forwarded: remember its link for the
+ * answer when from's Node-ID may be shared (peer/backlink.h). */
+void rl_node_guard_forwarded(rl_node *n, const rl_conn *from, const rl_ForwardingHeader *fh);
+/* The link for a message whose next hop is d, `to` by Node-ID: for an
+ * answer (or a fragment, code -1) to a Node-ID several links share, the
+ * link its request came in on, while it is up; else `to`. */
+rl_conn *rl_node_guard_answer_link(rl_node *n, rl_conn *to, const rl_Destination *d,
+                                   const rl_ForwardingHeader *fh, int code);
+/* The node's reassembly: RL_NODE_REASM_PER_LINK messages a link,
+ * RL_NODE_REASM_PENDING in all, each up to out_cap bytes. NULL: no memory. */
+rl_reasm *rl_node_guard_reasm_new(const rl_node *n);
+/* A fragment the reassembly refused with rc (and its message with it). A
+ * request over the size we reassemble is answered Error_Message_Too_Large
+ * (6.6, 6.3.3.1) when its first fragment told us it is a request; the
+ * fragment's forwarding header routes the answer. The link is not closed
+ * as 6.6 says for an oversized message on it: the fragments may come from
+ * a neighbour relaying someone else's. Out of room (6.7: "it MUST drop
+ * the message"): dropped without an error (6.7 gives none). */
+void rl_node_guard_reasm_refused(rl_node *n, rl_conn *from, const rl_ForwardingHeader *fh,
+                                 int rc);
 
 /* node_chord.c */
 void rl_node_chord_actions(rl_node *n);
