@@ -21,12 +21,7 @@ TAG=$$-$RANDOM
 
 section "$N peers"
 overlay_start "$N"
-if ! wait_ring 60; then
-  fail "ring of $N peers"
-  finish
-  exit 1
-fi
-echo "ok: ring of $N peers (${RING_SECS}s)"
+ring_or_exit "$N"
 
 section "$CLIENTS clients with alice's certificate through peer 1, $PER_CLIENT requests each"
 # Dictionary entries at alice's name (USER-MATCH, 7.3.1), one key per
@@ -73,11 +68,7 @@ if ! ov add -n 1 --peer-args "--link-rate 10,5"; then
   finish
   exit 1
 fi
-if ! wait_ring 60; then
-  fail "ring of $((N + 1)) peers"
-  finish
-  exit 1
-fi
+ring_or_exit "$((N + 1))"
 P=$N
 for i in $(seq 1 40); do echo "ping"; done > "$TMP/pings"
 t0=$(now)
