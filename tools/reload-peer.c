@@ -45,7 +45,7 @@ static void usage(FILE *f) {
           "  --update-interval MS     Chord stabilization period (default: configuration)\n"
           "  --store-budget BYTES     storage limit (default 64 MiB)\n"
           "  --link-rate R[,BURST]    requests a link may originate a second, and its\n"
-          "                           burst (default 500,1000; 0: no limit); 16 times\n"
+          "                           burst (default 2000,4000; 0: no limit); 16 times\n"
           "                           that for the peers of the Routing Table\n"
           "  --status-file FILE       keep the status there as JSON (rewritten when it changes)\n"
           "  --port-file FILE         write the listening port once listening\n"
