@@ -578,6 +578,48 @@ START_TEST(memory_limit) {
 }
 END_TEST
 
+/* Random fragments of 12 messages from 5 links under tight limits: every
+ * call succeeds or waits, the limits hold after each, and whatever
+ * completes is the message byte for byte. */
+START_TEST(limits_hold_under_random_load) {
+  enum { MSGS = 12, LINKS = 5, STEPS = 20000 };
+  static uint8_t orig[MSGS][4096];
+  static frags fr[MSGS];
+  size_t olen[MSGS], done = 0;
+  uint64_t x = 0x9e3779b97f4a7c15u;
+  rl_reasm *r = limited(6, 2, 20000);
+  ck_assert_ptr_nonnull(r);
+  for (size_t k = 0; k < MSGS; k++) {
+    olen[k] = make_msg(orig[k], sizeof orig[k], 1, 1000 + k);
+    memset(&fr[k], 0, sizeof fr[k]);
+    ck_assert_int_eq(rl_fragment_split(orig[k], olen[k], 1000, collect, &fr[k]), 0);
+  }
+  for (int step = 0; step < STEPS; step++) {
+    const uint8_t *whole;
+    size_t wlen, k, i;
+    int rc;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    k = (size_t)(x % MSGS);
+    i = (size_t)((x >> 8) % fr[k].n);
+    rc = rl_reasm_add(r, k % LINKS, fr[k].buf[i], fr[k].len[i], (uint64_t)step, &whole, &wlen);
+    ck_assert_int_ge(rc, 0);
+    if (rc == 1) {
+      ck_assert_uint_eq(wlen, olen[k]);
+      ck_assert_mem_eq(whole, orig[k], wlen);
+      done++;
+    }
+    ck_assert_uint_le(rl_reasm_memory(r), 20000);
+    ck_assert_uint_le(rl_reasm_pending(r), 6);
+    for (uint64_t l = 0; l < LINKS; l++) ck_assert_uint_le(rl_reasm_pending_link(r, l), 2);
+  }
+  ck_assert_uint_gt(done, 50); /* 71 with this seed */
+  ck_assert_uint_gt(rl_reasm_evicted(r), 100);
+  rl_reasm_free(r);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("peer_fragment");
   TCase *t = tcase_create("split");
@@ -595,6 +637,7 @@ int main(void) {
   tcase_add_test(r, flood_one_link);
   tcase_add_test(r, eviction_order);
   tcase_add_test(r, memory_limit);
+  tcase_add_test(r, limits_hold_under_random_load);
   suite_add_tcase(s, r);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
