@@ -217,6 +217,11 @@ void rl_reasm_expire(rl_reasm *r, uint64_t now_ms) {
   }
 }
 
+void rl_reasm_forget_link(rl_reasm *r, uint64_t link_key) {
+  for (size_t i = 0; i < r->lim.max_pending; i++)
+    if (r->slots[i].used && r->slots[i].link_key == link_key) drop(r, &r->slots[i]);
+}
+
 size_t rl_reasm_pending(const rl_reasm *r) {
   size_t n = 0;
   for (size_t i = 0; i < r->lim.max_pending; i++) n += r->slots[i].used != 0;

@@ -128,6 +128,10 @@ int rl_reasm_dropped_code(const rl_reasm *r);
 /* Drop the messages whose first fragment is timeout_ms old or older. */
 void rl_reasm_expire(rl_reasm *r, uint64_t now_ms);
 
+/* Drop the messages from link_key (its link closed: no more fragments
+ * will come over it). */
+void rl_reasm_forget_link(rl_reasm *r, uint64_t link_key);
+
 /* Messages pending; from one link; the bytes their buffers hold;
  * messages pushed out for others so far. */
 size_t rl_reasm_pending(const rl_reasm *r);

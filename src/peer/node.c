@@ -1174,6 +1174,7 @@ static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *deta
               c->outgoing ? "to" : "from", c->bound ? rl_node_hex(c->id.b, n->id_len, hx) : "?",
               rl_link_fail_name(why), detail && *detail ? ": " : "", detail ? detail : "");
   c->link = NULL;
+  rl_reasm_forget_link(n->reasm, c->key); /* its fragments end here */
   if (n->opt.client) {
     if (c->bootstrap) n->ready_client = 0;
     return;

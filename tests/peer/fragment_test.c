@@ -494,11 +494,17 @@ START_TEST(flood_one_link) {
   }
   ck_assert_uint_eq(rl_reasm_evicted(r), 38);
   ck_assert_int_eq(finish(r, 2, &good, 1), 1);
+  ck_assert_uint_eq(rl_reasm_pending_link(r, 1), 2);
   /* The flooder kept its two newest: 139 completes, 137 starts over. */
   frags_of(139, &fl);
   ck_assert_int_eq(finish(r, 1, &fl, 1), 1);
   frags_of(137, &fl);
   ck_assert_int_eq(finish(r, 1, &fl, 1), 0);
+  /* Its link closes: what it left pending goes, memory included. */
+  ck_assert_uint_eq(rl_reasm_pending_link(r, 1), 2);
+  rl_reasm_forget_link(r, 1);
+  ck_assert_uint_eq(rl_reasm_pending(r), 0);
+  ck_assert_uint_eq(rl_reasm_memory(r), 0);
   rl_reasm_free(r);
 }
 END_TEST
