@@ -46,8 +46,10 @@
 #define RL_NODE_REASM_PER_LINK 4
 #define RL_NODE_REASM_PENDING 64
 /* Forwarded requests' links kept for Node-IDs several links share
- * (peer/backlink.h): 1024 carry about 70 client requests a second for
- * their 15 s lifetime; past that the oldest go by Node-ID. */
+ * (peer/backlink.h): the last 1024 requests forwarded from clients. An
+ * answer comes back within milliseconds; one to a retransmission (6.2.1,
+ * up to 15 s later) still finds its entry unless 1024 requests came since,
+ * and otherwise goes by Node-ID as before. */
 #define RL_NODE_BACKLINKS 1024
 /* Decoding memory for one message. */
 #define RL_NODE_ARENA (1u << 20)
