@@ -71,14 +71,16 @@ typedef struct rl_node_options {
    * pushes only a configuration a ConfigUpdate brought it. */
   const uint8_t *config_doc;
   size_t config_doc_len;
-  /* The request budget of a link (a token bucket, peer/bucket.h): the
-   * requests the far end itself originates (an empty Via List, 6.1.2),
-   * link_rate a second with bursts of link_burst. Requests it forwards
-   * for others are not counted: their originators are counted at their
-   * own first hop, and a neighbour that routes for the whole overlay
-   * would otherwise refuse everyone's traffic. Links to the peers of our
-   * Routing Table get RL_NODE_PEER_LINK_FACTOR times the budget: their
-   * replica and handover Stores (10.7.3, 10.9) come in bursts. The
+  /* The request budget of a link (a token bucket, peer/bucket.h):
+   * link_rate requests a second with bursts of link_burst. Links to the
+   * peers of our Routing Table get RL_NODE_PEER_LINK_FACTOR times the
+   * budget (their replica and handover Stores, 10.7.3, 10.9, come in
+   * bursts), and only the requests the peer itself originates (an empty
+   * Via List, 6.1.2) count: those it forwards for others are counted at
+   * their originator's first hop, and a neighbour that routes for the
+   * whole overlay would otherwise refuse everyone's traffic. On other
+   * links (clients: 4.2, they never route) every request counts, so a
+   * made-up Via List does not evade the budget. The
    * excess is answered with Error_Request_Timeout ("MAY resend the
    * request at a later time", 6.3.3.1), error_info "rate limit ...".
    * rl_node_options_init: 2000 a second, bursts of 4000, about three

@@ -32,13 +32,16 @@ static uint32_t scaled(uint32_t v) {
 int rl_node_guard_budget(rl_node *n, rl_conn *from, const rl_ForwardingHeader *fh, int code) {
   rl_bucket *b;
   uint64_t now;
-  if (!from || code < 0 || !rl_node_is_request_code((rl_MessageCode)code) ||
-      fh->via_list_count != 0)
-    return 0;
+  int peer;
+  if (!from || code < 0 || !rl_node_is_request_code((rl_MessageCode)code)) return 0;
+  peer = from->bound && n->chord && rl_chord_is_connected(n->chord, from->id.b);
+  /* A Routing Table peer forwards for others (a Via List, 6.1.2): not
+   * counted. Any other link (a client, 4.2: "never routes") is counted
+   * whatever its Via List says, or a made-up entry would evade it. */
+  if (peer && fh->via_list_count != 0) return 0;
   b = &from->budget;
   now = rl_node_now(n);
-  if (!from->peer_budget && from->bound && n->chord &&
-      rl_chord_is_connected(n->chord, from->id.b)) {
+  if (!from->peer_budget && peer) {
     /* A Routing Table peer: its replica and handover Stores come in
      * bursts (10.7.3, 10.9). */
     from->peer_budget = 1;

@@ -262,9 +262,10 @@ static inline int rl_node_is_request_code(rl_MessageCode c) {
 }
 
 /* node_guard.c: one link must not hurt the others (issue 22). */
-/* A request the far end of from originated (an empty Via List, 6.1.2)
- * takes a token of from's budget (rl_node_options.link_rate; Routing
- * Table peers get RL_NODE_PEER_LINK_FACTOR times it). Without one it is
+/* A request over from takes a token of from's budget
+ * (rl_node_options.link_rate): on a Routing Table peer's link (which gets
+ * RL_NODE_PEER_LINK_FACTOR times the budget) only those it originated
+ * (an empty Via List, 6.1.2), on other links all. Without one it is
  * answered Error_Request_Timeout, whose 6.3.3.1 text "The requesting node
  * MAY resend the request at a later time" is what the sender should do,
  * and 1 is returned: the request goes no further. code: the message code,

@@ -6,7 +6,9 @@
  *     is answered meanwhile;
  *   - a fragmented request that would pass the size the peer reassembles
  *     is answered Error_Message_Too_Large (6.6, 6.3.3.1), over the link
- *     it came on, which stays up.
+ *     it came on, which stays up;
+ *   - a link's request budget (rl_node_options.link_rate) counts every
+ *     request of a client's link, a made-up Via List or not.
  * Each case runs in its own process with a fresh peer (Check's fork
  * mode); alice and bob are attached to it. */
 #define _GNU_SOURCE
@@ -16,6 +18,7 @@
 
 #include "gen/reload_codec.h"
 #include "peer/fragment.h"
+#include "peer/msg.h"
 #include "peer/node.h"
 #include "runtime/writer.h"
 #include "live_harness.h"
@@ -122,6 +125,57 @@ START_TEST(fragmented_request_too_large) {
 }
 END_TEST
 
+/* A peer whose links may send 1 request a second, bursts of 2. */
+static void setup_budget(void) {
+  live_link_rate = 1;
+  live_link_burst = 2;
+  setup();
+}
+
+static int rate_limited(void *arg) {
+  rl_node_status st;
+  rl_node_get_status(peer, &st);
+  return st.rate_limited >= *(const uint64_t *)arg;
+}
+
+/* The budget counts every request of a link that is not a Routing Table
+ * peer's: alice, a client here, cannot evade it with a made-up Via List
+ * (a peer's link would carry requests it forwards for others). Each
+ * refused request is answered Error_Request_Timeout "rate limit". Of 10
+ * sent at once, at most 2 (the burst) and one a second pass. */
+START_TEST(budget_counts_forged_via_list) {
+  enum { SENT = 10 };
+  uint8_t fake[LIVE_ID_LEN];
+  live_ans *ans = malloc(sizeof *ans);
+  uint64_t txid[SENT], want = 5;
+  rl_node_status st;
+  live_req r;
+  int refused = 0;
+  ck_assert(ans != NULL);
+  memset(fake, 0x5a, sizeof fake);
+  for (int i = 0; i < SENT; i++) {
+    live_req_init(&r, LIVE_ALICE, LIVE_PEER, RL_MessageCode_ping_req);
+    rl_dest_node(&r.via[0], fake, LIVE_ID_LEN);
+    r.nvia = 1;
+    txid[i] = live_send(alice, &r);
+  }
+  ck_assert_msg(live_pump_until(rate_limited, &want, ANSWER_MS),
+                "the peer did not refuse 5 of 10 requests past the budget");
+  /* Every request is answered over alice's link (she is the previous
+   * hop), the refused ones with the error. */
+  for (int i = 0; i < SENT; i++) {
+    ck_assert_msg(live_wait(alice, txid[i], ANSWER_MS, ans), "request %d not answered", i);
+    if (live_error_code(ans) == RL_ErrorCode_Error_Request_Timeout) refused++;
+    else ck_assert_int_eq(ans->m.message_contents.message_code, RL_MessageCode_ping_ans);
+    live_ans_clear(ans);
+  }
+  rl_node_get_status(peer, &st);
+  ck_assert_int_ge(refused, 5);
+  ck_assert_uint_eq(st.rate_limited, (uint64_t)refused);
+  free(ans);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("live_load");
   TCase *t = tcase_create("reassembly");
@@ -132,6 +186,11 @@ int main(void) {
   tcase_add_checked_fixture(t, setup, teardown);
   tcase_add_test(t, fragment_flood_other_link);
   tcase_add_test(t, fragmented_request_too_large);
+  suite_add_tcase(s, t);
+  t = tcase_create("budget");
+  tcase_set_timeout(t, 60);
+  tcase_add_checked_fixture(t, setup_budget, teardown);
+  tcase_add_test(t, budget_counts_forged_via_list);
   suite_add_tcase(s, t);
   sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
