@@ -475,20 +475,25 @@ static rl_reasm *limited(size_t pending, size_t per_link, size_t memory) {
   return rl_reasm_new_limits(&lim);
 }
 
+/* Feed fragment 0 of fr from link; the result. */
+static int start(rl_reasm *r, uint64_t link, const frags *fr) {
+  const uint8_t *whole;
+  size_t wlen;
+  return rl_reasm_add(r, link, fr->buf[0], fr->len[0], 0, &whole, &wlen);
+}
+
 /* Issue 22: a link sending first fragments of new messages without end
  * holds max_per_link at most, pushing out its own oldest; another link's
  * message completes meanwhile. */
 START_TEST(flood_one_link) {
   static frags fl, good;
-  const uint8_t *whole;
-  size_t wlen;
   rl_reasm *r = limited(8, 2, 1u << 20);
   ck_assert_ptr_nonnull(r);
   frags_of(5000, &good);
-  ck_assert_int_eq(rl_reasm_add(r, 2, good.buf[0], good.len[0], 0, &whole, &wlen), 0);
+  ck_assert_int_eq(start(r, 2, &good), 0);
   for (uint64_t tx = 100; tx < 140; tx++) {
     frags_of(tx, &fl);
-    ck_assert_int_eq(rl_reasm_add(r, 1, fl.buf[0], fl.len[0], 0, &whole, &wlen), 0);
+    ck_assert_int_eq(start(r, 1, &fl), 0);
     ck_assert_uint_le(rl_reasm_pending_link(r, 1), 2);
     ck_assert_uint_eq(rl_reasm_pending_link(r, 2), 1);
   }
@@ -513,8 +518,6 @@ END_TEST
  * most goes first, not the oldest overall. */
 START_TEST(eviction_order) {
   static frags a, b, c, d, e, g, h;
-  const uint8_t *whole;
-  size_t wlen;
   rl_reasm *r = limited(4, 3, 1u << 20);
   frags_of(1, &a);
   frags_of(2, &b);
@@ -524,20 +527,20 @@ START_TEST(eviction_order) {
   frags_of(6, &g);
   frags_of(7, &h);
   /* Link 2's b is the oldest of all; link 1 holds three. */
-  ck_assert_int_eq(rl_reasm_add(r, 2, b.buf[0], b.len[0], 0, &whole, &wlen), 0);
-  ck_assert_int_eq(rl_reasm_add(r, 1, a.buf[0], a.len[0], 0, &whole, &wlen), 0);
-  ck_assert_int_eq(rl_reasm_add(r, 1, c.buf[0], c.len[0], 0, &whole, &wlen), 0);
-  ck_assert_int_eq(rl_reasm_add(r, 1, d.buf[0], d.len[0], 0, &whole, &wlen), 0);
+  ck_assert_int_eq(start(r, 2, &b), 0);
+  ck_assert_int_eq(start(r, 1, &a), 0);
+  ck_assert_int_eq(start(r, 1, &c), 0);
+  ck_assert_int_eq(start(r, 1, &d), 0);
   /* e (link 3): link 1's oldest, a, gives way. */
-  ck_assert_int_eq(rl_reasm_add(r, 3, e.buf[0], e.len[0], 0, &whole, &wlen), 0);
+  ck_assert_int_eq(start(r, 3, &e), 0);
   ck_assert_uint_eq(rl_reasm_pending_link(r, 1), 2);
   ck_assert_uint_eq(rl_reasm_pending_link(r, 2), 1);
   /* g (link 3): link 1 still holds the most (2): c goes. */
-  ck_assert_int_eq(rl_reasm_add(r, 3, g.buf[0], g.len[0], 0, &whole, &wlen), 0);
+  ck_assert_int_eq(start(r, 3, &g), 0);
   ck_assert_uint_eq(rl_reasm_pending_link(r, 1), 1);
   ck_assert_uint_eq(rl_reasm_pending_link(r, 3), 2);
   /* h (link 4): now link 3 holds the most: its oldest, e, goes. */
-  ck_assert_int_eq(rl_reasm_add(r, 4, h.buf[0], h.len[0], 0, &whole, &wlen), 0);
+  ck_assert_int_eq(start(r, 4, &h), 0);
   ck_assert_uint_eq(rl_reasm_pending_link(r, 3), 1);
   ck_assert_uint_eq(rl_reasm_evicted(r), 3);
   /* b, the oldest of all, survived all three and completes; so do d, g,
@@ -555,14 +558,13 @@ END_TEST
  * the fullest link's oldest goes (ties: the oldest). */
 START_TEST(memory_limit) {
   static frags a, b, c;
-  const uint8_t *whole;
-  size_t wlen, one;
+  size_t one;
   rl_reasm *r = limited(8, 8, 1u << 20);
   frags_of(1, &a);
   frags_of(2, &b);
   frags_of(3, &c);
   /* A first fragment of ~950 bytes takes a 4 KiB buffer, not 8 KiB. */
-  ck_assert_int_eq(rl_reasm_add(r, 1, a.buf[0], a.len[0], 0, &whole, &wlen), 0);
+  ck_assert_int_eq(start(r, 1, &a), 0);
   one = rl_reasm_memory(r);
   ck_assert_uint_eq(one, HL + 4096 + 4096 / 8 + 1);
   rl_reasm_free(r);
@@ -570,10 +572,10 @@ START_TEST(memory_limit) {
   /* Room for two such messages (and for one of 8 KiB). */
   r = limited(8, 8, 2 * one);
   ck_assert_ptr_nonnull(r);
-  ck_assert_int_eq(rl_reasm_add(r, 1, a.buf[0], a.len[0], 0, &whole, &wlen), 0);
-  ck_assert_int_eq(rl_reasm_add(r, 2, b.buf[0], b.len[0], 0, &whole, &wlen), 0);
+  ck_assert_int_eq(start(r, 1, &a), 0);
+  ck_assert_int_eq(start(r, 2, &b), 0);
   ck_assert_uint_eq(rl_reasm_memory(r), 2 * one);
-  ck_assert_int_eq(rl_reasm_add(r, 3, c.buf[0], c.len[0], 0, &whole, &wlen), 0);
+  ck_assert_int_eq(start(r, 3, &c), 0);
   ck_assert_uint_eq(rl_reasm_evicted(r), 1);
   ck_assert_uint_eq(rl_reasm_pending_link(r, 1), 0);
   ck_assert_uint_eq(rl_reasm_memory(r), 2 * one);
