@@ -45,6 +45,9 @@ static void usage(FILE *f) {
           "                           for debugging and packet captures only\n"
           "  --update-interval MS     Chord stabilization period (default: configuration)\n"
           "  --store-budget BYTES     storage limit (default 64 MiB)\n"
+          "  --link-rate R[,BURST]    requests a link may originate a second, and its\n"
+          "                           burst (default 2000,4000; 0: no limit); 16 times\n"
+          "                           that for the peers of the Routing Table\n"
           "  --status-file FILE       keep the status there as JSON (rewritten when it changes)\n"
           "  --port-file FILE         write the listening port once listening\n"
           "  --sip-port PORT          SIP for local phones on this port (UDP and TCP, the host\n"
@@ -190,7 +193,7 @@ int main(int argc, char **argv) {
   uint64_t last_status = 0;
   status_writer sf = {NULL, NULL, 0, 0};
   enum { O_CONFIG = 256, O_CERT, O_KEY, O_LISTEN, O_BOOT, O_FIRST, O_OVERLAY, O_INSECURE,
-         O_UPDATE, O_BUDGET, O_STATUS, O_PORTFILE, O_SIP, O_SIPCRED, O_BREAK, O_LOG, O_SEED, O_HELP };
+         O_UPDATE, O_BUDGET, O_RATE, O_STATUS, O_PORTFILE, O_SIP, O_SIPCRED, O_BREAK, O_LOG, O_SEED, O_HELP };
   static const struct option longopts[] = {
       {"config", required_argument, 0, O_CONFIG},   {"cert", required_argument, 0, O_CERT},
       {"key", required_argument, 0, O_KEY},         {"listen", required_argument, 0, O_LISTEN},
@@ -198,6 +201,7 @@ int main(int argc, char **argv) {
       {"overlay", required_argument, 0, O_OVERLAY}, {"insecure-tcp", no_argument, 0, O_INSECURE},
       {"update-interval", required_argument, 0, O_UPDATE},
       {"store-budget", required_argument, 0, O_BUDGET},
+      {"link-rate", required_argument, 0, O_RATE},
       {"status-file", required_argument, 0, O_STATUS},
       {"port-file", required_argument, 0, O_PORTFILE},
       {"sip-port", required_argument, 0, O_SIP},    {"break", required_argument, 0, O_BREAK},
@@ -243,6 +247,18 @@ int main(int argc, char **argv) {
     case O_INSECURE: o.link_mode = RL_LINK_TCP_INSECURE; break;
     case O_UPDATE: o.update_interval_ms = strtoull(optarg, NULL, 10); break;
     case O_BUDGET: o.store_budget = strtoull(optarg, NULL, 10); break;
+    case O_RATE: {
+      char *end;
+      unsigned long rate = strtoul(optarg, &end, 10), burst = 2 * rate;
+      if (*end == ',') burst = strtoul(end + 1, &end, 10);
+      if (*end || rate > UINT32_MAX || burst > UINT32_MAX) {
+        fprintf(stderr, "reload-peer: --link-rate %s: RATE or RATE,BURST\n", optarg);
+        return 2;
+      }
+      o.link_rate = (uint32_t)rate;
+      o.link_burst = (uint32_t)burst;
+      break;
+    }
     case O_STATUS: status_file = sf.path = optarg; break;
     case O_PORTFILE: port_file = optarg; break;
     case O_SIP: {

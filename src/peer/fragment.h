@@ -59,13 +59,26 @@ typedef int (*rl_fragment_emit)(void *user, const uint8_t *frag, size_t len);
 int rl_fragment_split(const uint8_t *msg, size_t len, size_t max_len, rl_fragment_emit emit,
                       void *user);
 
-/* Reassembly with a fixed budget allocated once by rl_reasm_new (nothing
- * is allocated per fragment): at most max_pending messages at a time,
- * each at most max_message_size bytes (the reassembled message, header
- * included), incomplete ones dropped timeout_ms after their first
- * fragment (6.7: "receivers SHOULD time out incomplete fragments after
- * the maximum request lifetime (15 seconds)"). Memory: about
- * (max_pending + 1) * max_message_size * 9/8 bytes.
+/* Reassembly within limits (issue 22: one link must not block the
+ * others): at most max_pending messages at a time in all and
+ * max_per_link from one link_key, each at most max_message_size bytes
+ * (the reassembled message, header included), their buffers together at
+ * most `memory` bytes; incomplete ones are dropped timeout_ms after their
+ * first fragment (6.7: "receivers SHOULD time out incomplete fragments
+ * after the maximum request lifetime (15 seconds)").
+ *
+ * 6.7: "if the receiver runs out of buffer space to reassemble a message,
+ * it MUST drop the message". Which one: a new message from a link that
+ * has max_per_link pending pushes out that link's oldest; a new message
+ * when max_pending are pending, or data that would pass `memory`, pushes
+ * out the oldest message of the link holding the most (so a link that
+ * floods loses its own first); when nothing else is left to push out, the
+ * message itself is dropped (RL_ERR_NOMEM). 6.7 has no error for this.
+ *
+ * Memory: one max_message_size output buffer from the start; a message's
+ * buffer is allocated with its first fragment and grows (doubling, from 4
+ * KiB) to cover the data that has arrived, with one bitmap bit a byte:
+ * at most `memory` bytes for all of them.
  *
  * A message is keyed by (link_key, transaction_id) (6.7: "Transaction IDs
  * are also used for fragment reassembly"; link_key tells the neighbours
@@ -74,8 +87,20 @@ int rl_fragment_split(const uint8_t *msg, size_t len, size_t max_len, rl_fragmen
  * Via Lists can differ), with fragment 0xC0000000 and its whole length. */
 typedef struct rl_reasm rl_reasm;
 
-/* NULL when max_pending is 0, max_message_size cannot hold a header, the
- * sizes overflow, or memory is short. */
+typedef struct rl_reasm_limits {
+  size_t max_pending;      /* messages pending in all */
+  size_t max_per_link;     /* messages pending from one link_key */
+  size_t max_message_size; /* a reassembled message, header included */
+  size_t memory;           /* the pending messages' buffers together */
+  uint64_t timeout_ms;
+} rl_reasm_limits;
+
+/* NULL when a count is 0, max_message_size cannot hold a header or passes
+ * UINT32_MAX, memory cannot hold one message of max_message_size (and its
+ * bitmap), or memory is short. */
+rl_reasm *rl_reasm_new_limits(const rl_reasm_limits *lim);
+/* rl_reasm_new_limits with max_per_link = max_pending and memory for
+ * max_pending messages of max_message_size. */
 rl_reasm *rl_reasm_new(size_t max_pending, size_t max_message_size, uint64_t timeout_ms);
 void rl_reasm_free(rl_reasm *r);
 
@@ -88,17 +113,30 @@ void rl_reasm_free(rl_reasm *r);
  *      RL_ERR_FRAGMENT (a byte received twice with different values, a
  *      last fragment that disagrees with the data, a header whose
  *      overlay, configuration_sequence, version or max_response_length
- *      differ from the first fragment's), RL_ERR_NOMEM (max_pending
- *      messages are already pending: 6.7, "if the receiver runs out of
- *      buffer space to reassemble a message, it MUST drop the message").
+ *      differ from the first fragment's), RL_ERR_NOMEM (no room for the
+ *      message within the limits, see above, or malloc failed).
  *      For a message already pending, an error drops it. */
 int rl_reasm_add(rl_reasm *r, uint64_t link_key, const uint8_t *frag, size_t len, uint64_t now_ms,
                  const uint8_t **whole, size_t *whole_len);
 
+/* After rl_reasm_add returned an error: the message code of the message
+ * it refused or dropped (6.3.3: the first two bytes after the forwarding
+ * header), when that part had arrived; else -1. Tells the caller whether
+ * a request is to be answered (Error_Message_Too_Large, 6.6). */
+int rl_reasm_dropped_code(const rl_reasm *r);
+
 /* Drop the messages whose first fragment is timeout_ms old or older. */
 void rl_reasm_expire(rl_reasm *r, uint64_t now_ms);
 
-/* Messages pending. */
+/* Drop the messages from link_key (its link closed: no more fragments
+ * will come over it). */
+void rl_reasm_forget_link(rl_reasm *r, uint64_t link_key);
+
+/* Messages pending; from one link; the bytes their buffers hold;
+ * messages pushed out for others so far. */
 size_t rl_reasm_pending(const rl_reasm *r);
+size_t rl_reasm_pending_link(const rl_reasm *r, uint64_t link_key);
+size_t rl_reasm_memory(const rl_reasm *r);
+uint64_t rl_reasm_evicted(const rl_reasm *r);
 
 #endif

@@ -91,6 +91,8 @@ void rl_node_options_init(rl_node_options *o) {
   o->link_mode = RL_LINK_TLS;
   o->verbosity = 1;
   o->log = stderr;
+  o->link_rate = RL_NODE_DEFAULT_LINK_RATE;
+  o->link_burst = RL_NODE_DEFAULT_LINK_BURST;
 }
 
 /* The decoder asks for the data model of each Kind it meets (7.2): the
@@ -136,6 +138,7 @@ rl_conn *rl_node_conn_new(rl_node *n, rl_link *l, int outgoing) {
       c->link = l;
       c->outgoing = outgoing;
       c->key = ++n->next_conn_key;
+      rl_bucket_init(&c->budget, n->opt.link_rate, n->opt.link_burst, mono_ms());
       rl_link_set_user(l, c);
       return c;
     }
@@ -592,8 +595,6 @@ static const rl_ForwardingOption *critical_option(const rl_ForwardingHeader *fh,
   return NULL;
 }
 
-static int is_request_code(rl_MessageCode c) { return c != RL_MessageCode_error && (c & 1); }
-
 /* The message code of an unfragmented message (or a first fragment),
  * read without decoding: it follows the forwarding header. -1 if unknown. */
 static int peek_code(const rl_ForwardingHeader *fh, const uint8_t *msg, size_t len) {
@@ -610,7 +611,7 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
   rl_Destination *via;
   size_t nvia = fh->via_list_count;
   rl_writer w;
-  int request = code < 0 || is_request_code((rl_MessageCode)code);
+  int request = code < 0 || rl_node_is_request_code((rl_MessageCode)code);
   int whole = rl_message_is_whole(fh->fragment);
   uint8_t ttl = fh->ttl;
   const rl_ForwardingOption *crit;
@@ -653,7 +654,10 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
   via = rl_arena_alloc_array(&n->arena, nvia + 1, sizeof *via);
   if (!via) return;
   memcpy(via, fh->via_list, nvia * sizeof *via);
-  if (from && from->bound) rl_dest_node(&via[nvia++], from->id.b, n->id_len);
+  if (from && from->bound) {
+    rl_dest_node(&via[nvia++], from->id.b, n->id_len);
+    if (request) rl_node_guard_forwarded(n, from, fh);
+  }
   if (whole && request && nvia >= 4 && n->viatab) {
     uint16_t oid;
     if (rl_viatab_save(n->viatab, via, nvia, mono_ms(), &oid) == 0) {
@@ -738,10 +742,11 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
     n->st.dropped++;
     return;
   }
+  if (rl_node_guard_budget(n, from, &fh, code)) return;
   if (fh.version != RL_VERSION_1_0 && !RL_BROKEN(n, RL_BREAK_IGNORE_VERSION)) {
     /* 6.3.2: "Nodes MUST reject messages with other versions." */
     n->st.dropped++;
-    if (code >= 0 && is_request_code((rl_MessageCode)code))
+    if (code >= 0 && rl_node_is_request_code((rl_MessageCode)code))
       rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_Incompatible_with_Overlay,
                            "RELOAD version 0x%02x is not supported (0x0a)", (unsigned)fh.version);
     return;
@@ -749,7 +754,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
   if (fh.ttl > n->cfg->initial_ttl && !RL_BROKEN(n, RL_BREAK_TTL_ABOVE_INITIAL)) {
     /* 6.3.2: a TTL above initial-ttl: discard, Error_TTL_Exceeded. */
     n->st.dropped++;
-    if (code >= 0 && is_request_code((rl_MessageCode)code))
+    if (code >= 0 && rl_node_is_request_code((rl_MessageCode)code))
       rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_TTL_Exceeded,
                            "TTL %u exceeds the overlay's initial-ttl %u", (unsigned)fh.ttl,
                            (unsigned)n->cfg->initial_ttl);
@@ -760,7 +765,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
      * duplicate entries and discard such records with an
      * Error_Invalid_Message error" (loops as an attack). */
     n->st.dropped++;
-    if (code >= 0 && is_request_code((rl_MessageCode)code))
+    if (code >= 0 && rl_node_is_request_code((rl_MessageCode)code))
       rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_Invalid_Message,
                            "the Destination List has an entry twice (RFC 6940 13.6.5)");
     else
@@ -804,7 +809,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
       local = 1; /* 6.1.1: consumed here, never forwarded */
       break;
     }
-    to = next_hop(n, d, &local);
+    to = rl_node_guard_answer_link(n, next_hop(n, d, &local), d, &fh, code);
     if (local) {
       if (d->type == RL_DestinationType_node) {
         /* Our own Node-ID: pop it and look at the next entry. */
@@ -821,7 +826,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
           rl_chord_is_responsible(n->chord, d->destination_data.node_id.ptr))
         goto drop; /* 6.1.1: a Node-ID in our range that is not connected */
       n->st.dropped++;
-      if (code >= 0 && is_request_code((rl_MessageCode)code))
+      if (code >= 0 && rl_node_is_request_code((rl_MessageCode)code))
         rl_node_reply_error(n, from, &fh, RL_ErrorCode_Error_Not_Found,
                              "no route towards the destination");
       return;
@@ -908,9 +913,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
     rc = rl_reasm_add(n->reasm, from ? from->key : 0, msg, len, mono_ms(), &whole, &whole_len);
     if (rc == 0) return;
     if (rc < 0) {
-      rl_node_log(n, 1, "drop fragment of txid %016llx: %s", (unsigned long long)fh.transaction_id,
-                  rl_strerror(rc));
-      n->st.dropped++;
+      rl_node_guard_reasm_refused(n, from, &fh, rc);
       return;
     }
     /* The whole message has its own (first fragment's) header. */
@@ -930,7 +933,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
       return;
     }
     code = peek_code(&h2, whole, whole_len);
-    if (code < 0 || !is_request_code((rl_MessageCode)code)) {
+    if (code < 0 || !rl_node_is_request_code((rl_MessageCode)code)) {
       rl_node_log(n, 1, "drop an answer that does not decode: %s", eb);
       n->st.dropped++;
       return;
@@ -967,11 +970,11 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
   if (rc == 0) rc = rl_node_trust_check(n, who.cert, &e);
   if (rc == 0) rc = rl_verify_message(&m, &n->certs, &who, &e);
   if (rc != 0 && RL_BROKEN(n, RL_BREAK_ACCEPT_BAD_SIGNATURE) && who.cert &&
-      is_request_code((rl_MessageCode)code))
+      rl_node_is_request_code((rl_MessageCode)code))
     rc = 0;
   if (rc != 0) {
     n->st.dropped++;
-    if (is_request_code((rl_MessageCode)code))
+    if (rl_node_is_request_code((rl_MessageCode)code))
       rl_node_reply_error(n, from, &m.forwarding_header, RL_ErrorCode_Error_Forbidden,
                            "signature not accepted: %s", e.text[0] ? e.text : rl_strerror(rc));
     else
@@ -988,7 +991,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
     from->bound = 1;
     conn_bound_event(n, from);
   }
-  if (is_request_code((rl_MessageCode)code)) {
+  if (rl_node_is_request_code((rl_MessageCode)code)) {
     const rl_resp_cache *r;
     const rl_ForwardingOption *crit;
     rl_message_unknowns u;
@@ -1220,6 +1223,7 @@ static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *deta
               c->outgoing ? "to" : "from", c->bound ? rl_node_hex(c->id.b, n->id_len, hx) : "?",
               rl_link_fail_name(why), detail && *detail ? ": " : "", detail ? detail : "");
   c->link = NULL;
+  rl_reasm_forget_link(n->reasm, c->key); /* its fragments end here */
   if (n->opt.client) {
     if (c->bootstrap) n->ready_client = 0;
     return;
@@ -1301,12 +1305,13 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
     goto fail;
   }
   rl_arena_init(&n->arena, n->arena_mem, RL_NODE_ARENA);
-  n->reasm = rl_reasm_new(4, n->out_cap, 10000);
+  n->reasm = rl_node_guard_reasm_new(n);
   /* Via List compression state (6.1.2): one slot per forwarded request
    * whose Via List was long, kept for the request lifetime. 128 slots
    * carry about 4 such requests a second. */
   n->viatab = rl_viatab_new(128, 2 * RL_NODE_REQUEST_LIFETIME_MS, seed);
-  if (!n->reasm || !n->viatab) {
+  n->backlinks = rl_backlink_new(RL_NODE_BACKLINKS, RL_NODE_REQUEST_LIFETIME_MS);
+  if (!n->reasm || !n->viatab || !n->backlinks) {
     snprintf(why, whylen, "out of memory");
     goto fail;
   }
@@ -1384,6 +1389,7 @@ void rl_node_free(rl_node *n) {
   if (n->reasm) rl_reasm_free(n->reasm);
   rl_node_repl_free(n);
   if (n->viatab) rl_viatab_free(n->viatab);
+  rl_backlink_free(n->backlinks);
   free(n->kinds);
   if (n->cfg_doc_owned) rl_config_document_free(&n->cfg_doc);
   free(n->cfg_doc_bytes);
@@ -1695,6 +1701,7 @@ void rl_node_get_status(const rl_node *n, rl_node_status *out) {
   out->links_refused = n->adm.refused_total;
   out->links_evicted = n->adm.evicted_total;
   out->handshakes_failed = n->adm.failed_total;
+  if (n->reasm) out->reasm_dropped += rl_reasm_evicted(n->reasm);
   if (n->chord) {
     rl_nodeid tmp[RL_CHORD_MAX_NEIGHBORS];
     out->joined = rl_chord_get_state(n->chord) == RL_CHORD_JOINED;
@@ -1769,7 +1776,7 @@ char *rl_node_status_json(const rl_node *n) {
            "\"stored_values\":%zu,\"estimated_size\":%llu,\"requests_in\":%llu,\"requests_out\":%llu,"
            "\"forwarded\":%llu,\"answers_in\":%llu,\"errors_out\":%llu,\"dropped\":%llu,"
            "\"pending_links\":%zu,\"links_refused\":%llu,\"links_evicted\":%llu,"
-           "\"handshakes_failed\":%llu,"
+           "\"handshakes_failed\":%llu,\"rate_limited\":%llu,\"reasm_dropped\":%llu,"
            "\"replication\":{\"answers_waiting\":%zu,\"jobs_pending\":%zu,\"parts_sent\":%llu,"
            "\"parts_acked\":%llu,\"parts_failed\":%llu,\"retries\":%llu,\"gave_up\":%llu,"
            "\"answers_partial\":%llu}}",
@@ -1779,7 +1786,8 @@ char *rl_node_status_json(const rl_node *n) {
            (unsigned long long)st.forwarded, (unsigned long long)st.answers_in,
            (unsigned long long)st.errors_out, (unsigned long long)st.dropped, st.pending_links,
            (unsigned long long)st.links_refused, (unsigned long long)st.links_evicted,
-           (unsigned long long)st.handshakes_failed, st.repl_deferred,
+           (unsigned long long)st.handshakes_failed, (unsigned long long)st.rate_limited,
+           (unsigned long long)st.reasm_dropped, st.repl_deferred,
            st.repl_jobs, (unsigned long long)st.repl_parts_sent,
            (unsigned long long)st.repl_parts_acked, (unsigned long long)st.repl_parts_failed,
            (unsigned long long)st.repl_retries, (unsigned long long)st.repl_gave_up,

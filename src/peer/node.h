@@ -81,7 +81,29 @@ typedef struct rl_node_options {
    * (3000). */
   size_t max_pending_links, max_pending_per_addr, reserve_outgoing, reserve_authenticated;
   uint64_t pending_timeout_ms;
+  /* The request budget of a link (a token bucket, peer/bucket.h):
+   * link_rate requests a second with bursts of link_burst. Links to the
+   * peers of our Routing Table get RL_NODE_PEER_LINK_FACTOR times the
+   * budget (their replica and handover Stores, 10.7.3, 10.9, come in
+   * bursts), and only the requests the peer itself originates (an empty
+   * Via List, 6.1.2) count: those it forwards for others are counted at
+   * their originator's first hop, and a neighbour that routes for the
+   * whole overlay would otherwise refuse everyone's traffic. On other
+   * links (clients: 4.2, they never route) every request counts, so a
+   * made-up Via List does not evade the budget. The
+   * excess is answered with Error_Request_Timeout ("MAY resend the
+   * request at a later time", 6.3.3.1), error_info "rate limit ...".
+   * rl_node_options_init: 2000 a second, bursts of 4000, about three
+   * times what one reload-client sending as fast as it can reached on
+   * loopback (1500 Pings in 2.5 s, one at a time), so that no test or
+   * benchmark meets it; link_rate 0: no limit. */
+  uint32_t link_rate;
+  uint32_t link_burst;
 } rl_node_options;
+
+#define RL_NODE_PEER_LINK_FACTOR 16
+#define RL_NODE_DEFAULT_LINK_RATE 2000
+#define RL_NODE_DEFAULT_LINK_BURST 4000
 
 void rl_node_options_init(rl_node_options *o);
 
@@ -186,6 +208,9 @@ typedef struct rl_node_status {
    * for newcomers, pending ones that failed or timed out. */
   size_t pending_links;
   uint64_t links_refused, links_evicted, handshakes_failed;
+  /* Requests refused by a link's budget; fragmented messages dropped by
+   * the reassembly's limits (evicted for another, or over its memory). */
+  uint64_t rate_limited, reasm_dropped;
 } rl_node_status;
 void rl_node_get_status(const rl_node *n, rl_node_status *out);
 

@@ -9,6 +9,8 @@
 #include "net/admit.h"
 #include "overlay/chord.h"
 #include "peer/breaks.h"
+#include "peer/backlink.h"
+#include "peer/bucket.h"
 #include "peer/fragment.h"
 #include "peer/msg.h"
 #include "peer/node.h"
@@ -41,6 +43,16 @@
 #define RL_NODE_CONFIG_PUSH_INTERVAL_MS 60000
 /* Kinds learned from ConfigUpdates of type kind (6.5.4, 7.4.1.1). */
 #define RL_NODE_MAX_LEARNED_KINDS 32
+/* Fragmented messages reassembled at a time (6.7), from one link and in
+ * all: the oldest of the link holding the most gives way. */
+#define RL_NODE_REASM_PER_LINK 4
+#define RL_NODE_REASM_PENDING 64
+/* Forwarded requests' links kept for Node-IDs several links share
+ * (peer/backlink.h): the last 1024 requests forwarded from clients. An
+ * answer comes back within milliseconds; one to a retransmission (6.2.1,
+ * up to 15 s later) still finds its entry unless 1024 requests came since,
+ * and otherwise goes by Node-ID as before. */
+#define RL_NODE_BACKLINKS 1024
 /* Decoding memory for one message. */
 #define RL_NODE_ARENA (1u << 20)
 /* Replication (node_repl.c): original Stores whose answer waits for the
@@ -74,6 +86,8 @@ typedef struct rl_conn {
   uint64_t key;           /* a number no other conn ever had (reassembly key) */
   rl_admit_addr from;     /* incoming: the source address, as admission counts it */
   uint64_t since_ms;      /* incoming: when it was accepted */
+  rl_bucket budget;       /* requests the far end originates (link_rate) */
+  int peer_budget;        /* budget raised to a Routing Table peer's */
 } rl_conn;
 
 /* Accepts per turn of the loop at most: the links already up are served
@@ -223,6 +237,7 @@ struct rl_node {
   rl_cert_set certs;
   rl_reasm *reasm;
   rl_viatab *viatab;
+  rl_backlink *backlinks; /* forwarded requests' links (shared Node-IDs) */
 
   rl_txn txns[RL_NODE_MAX_TXNS];
   rl_resp_cache resp[RL_NODE_RESP_CACHE];
@@ -357,6 +372,41 @@ int rl_node_accept_closed(rl_node *n, const rl_conn *c, rl_link_fail why, uint64
 void rl_node_accept_tick(rl_node *n, uint64_t now);
 /* The Connection Table's free entry for link l (NULL: full). */
 rl_conn *rl_node_conn_new(rl_node *n, rl_link *l, int outgoing);
+/* 6.3.3.1: request codes are odd, answers even; 0xffff is an error. */
+static inline int rl_node_is_request_code(rl_MessageCode c) {
+  return c != RL_MessageCode_error && (c & 1);
+}
+
+/* node_guard.c: one link must not hurt the others (issue 22). */
+/* A request over from takes a token of from's budget
+ * (rl_node_options.link_rate): on a Routing Table peer's link (which gets
+ * RL_NODE_PEER_LINK_FACTOR times the budget) only those it originated
+ * (an empty Via List, 6.1.2), on other links all. Without one it is
+ * answered Error_Request_Timeout, whose 6.3.3.1 text "The requesting node
+ * MAY resend the request at a later time" is what the sender should do,
+ * and 1 is returned: the request goes no further. code: the message code,
+ * -1 when unknown (a fragment past the first). */
+int rl_node_guard_budget(rl_node *n, rl_conn *from, const rl_ForwardingHeader *fh, int code);
+/* A request from `from` is being forwarded: remember its link for the
+ * answer when from's Node-ID may be shared (peer/backlink.h). */
+void rl_node_guard_forwarded(rl_node *n, const rl_conn *from, const rl_ForwardingHeader *fh);
+/* The link for a message whose next hop is d, `to` by Node-ID: for an
+ * answer (or a fragment, code -1) to a Node-ID several links share, the
+ * link its request came in on, while it is up; else `to`. */
+rl_conn *rl_node_guard_answer_link(rl_node *n, rl_conn *to, const rl_Destination *d,
+                                   const rl_ForwardingHeader *fh, int code);
+/* The node's reassembly: RL_NODE_REASM_PER_LINK messages a link,
+ * RL_NODE_REASM_PENDING in all, each up to out_cap bytes. NULL: no memory. */
+rl_reasm *rl_node_guard_reasm_new(const rl_node *n);
+/* A fragment the reassembly refused with rc (and its message with it). A
+ * request over the size we reassemble is answered Error_Message_Too_Large
+ * (6.6, 6.3.3.1) when its first fragment told us it is a request; the
+ * fragment's forwarding header routes the answer. The link is not closed
+ * as 6.6 says for an oversized message on it: the fragments may come from
+ * a neighbour relaying someone else's. Out of room (6.7: "it MUST drop
+ * the message"): dropped without an error (6.7 gives none). */
+void rl_node_guard_reasm_refused(rl_node *n, rl_conn *from, const rl_ForwardingHeader *fh,
+                                 int rc);
 
 /* node_chord.c */
 void rl_node_chord_actions(rl_node *n);

@@ -1,7 +1,9 @@
 /* fragment_test.c: fragmentation and reassembly (RFC 6940 6.7,
  * src/peer/fragment.h): split sizes and fields, reassembly in order, out
- * of order, with duplicates and overlaps, and the ways a fragment is
- * refused (conflicting bytes, inconsistent header, budget, timeout). */
+ * of order, with duplicates and overlaps, the ways a fragment is
+ * refused (conflicting bytes, inconsistent header, budget, timeout), and
+ * the limits (issue 22): per link, in all, memory, and which message
+ * gives way. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,15 +381,28 @@ START_TEST(budget) {
   /* A whole message over the limit. */
   ck_assert_int_eq(rl_reasm_add(r, 1, msg, len, 0, &whole, &wlen), RL_ERR_TOO_LARGE);
   rl_reasm_free(r);
-  /* One message at a time: a second transaction is dropped (6.7 "it MUST
-   * drop the message"), the first still completes. */
+  /* One message at a time: a second transaction pushes the first out
+   * (6.7 "it MUST drop the message": the oldest gives way) and
+   * completes; the first would have to start again. */
   r = rl_reasm_new(1, 4096, 15000);
   ck_assert_int_eq(rl_reasm_add(r, 1, f.buf[0], f.len[0], 0, &whole, &wlen), 0);
-  ck_assert_int_eq(rl_reasm_add(r, 1, g.buf[0], g.len[0], 0, &whole, &wlen), RL_ERR_NOMEM);
-  ck_assert_int_eq(rl_reasm_add(r, 2, f.buf[0], f.len[0], 0, &whole, &wlen), RL_ERR_NOMEM);
+  ck_assert_int_eq(rl_reasm_add(r, 1, g.buf[0], g.len[0], 0, &whole, &wlen), 0);
+  ck_assert_uint_eq(rl_reasm_evicted(r), 1);
+  ck_assert_uint_eq(rl_reasm_pending(r), 1);
   for (size_t i = 1; i < 4; i++)
-    ck_assert_int_eq(rl_reasm_add(r, 1, f.buf[i], f.len[i], 0, &whole, &wlen), i == 3);
-  ck_assert_mem_eq(whole, msg, len);
+    ck_assert_int_eq(rl_reasm_add(r, 1, g.buf[i], g.len[i], 0, &whole, &wlen), i == 3);
+  ck_assert_mem_eq(whole, msg2, len2);
+  ck_assert_uint_eq(rl_reasm_memory(r), 0);
+  rl_reasm_free(r);
+  /* The code of a dropped message, for an Error_Message_Too_Large answer
+   * (6.6): known once its first fragment arrived. */
+  r = rl_reasm_new(1, 2000, 15000);
+  ck_assert_int_eq(rl_reasm_add(r, 1, f.buf[3], f.len[3], 0, &whole, &wlen), RL_ERR_TOO_LARGE);
+  ck_assert_int_eq(rl_reasm_dropped_code(r), -1);
+  ck_assert_int_eq(rl_reasm_add(r, 1, f.buf[0], f.len[0], 0, &whole, &wlen), 0);
+  ck_assert_int_eq(rl_reasm_dropped_code(r), -1);
+  ck_assert_int_eq(rl_reasm_add(r, 1, f.buf[2], f.len[2], 0, &whole, &wlen), RL_ERR_TOO_LARGE);
+  ck_assert_int_eq(rl_reasm_dropped_code(r), RL_MessageCode_ping_req);
   rl_reasm_free(r);
   /* Parameters. */
   ck_assert_ptr_null(rl_reasm_new(0, 4096, 1));
@@ -428,6 +443,191 @@ START_TEST(timeout) {
 }
 END_TEST
 
+/* The first fragment (of 4) of a 3.1 KB ping with transaction ID txid,
+ * and the rest, in fr. */
+static void frags_of(uint64_t txid, frags *fr) {
+  static uint8_t msg[4096];
+  size_t len = make_msg(msg, sizeof msg, 1, txid);
+  memset(fr, 0, sizeof *fr);
+  ck_assert_int_eq(rl_fragment_split(msg, len, 1000, collect, fr), 0);
+  ck_assert_uint_eq(fr->n, 4);
+}
+
+/* Feed fragments from..3 of fr from link; 1 when the last completed. */
+static int finish(rl_reasm *r, uint64_t link, const frags *fr, size_t from) {
+  const uint8_t *whole;
+  size_t wlen;
+  int rc = 0;
+  for (size_t i = from; i < fr->n; i++) {
+    rc = rl_reasm_add(r, link, fr->buf[i], fr->len[i], 0, &whole, &wlen);
+    ck_assert_int_ge(rc, 0);
+  }
+  return rc;
+}
+
+static rl_reasm *limited(size_t pending, size_t per_link, size_t memory) {
+  rl_reasm_limits lim;
+  lim.max_pending = pending;
+  lim.max_per_link = per_link;
+  lim.max_message_size = 8192;
+  lim.memory = memory;
+  lim.timeout_ms = 15000;
+  return rl_reasm_new_limits(&lim);
+}
+
+/* Feed fragment 0 of fr from link; the result. */
+static int start(rl_reasm *r, uint64_t link, const frags *fr) {
+  const uint8_t *whole;
+  size_t wlen;
+  return rl_reasm_add(r, link, fr->buf[0], fr->len[0], 0, &whole, &wlen);
+}
+
+/* Issue 22: a link sending first fragments of new messages without end
+ * holds max_per_link at most, pushing out its own oldest; another link's
+ * message completes meanwhile. */
+START_TEST(flood_one_link) {
+  static frags fl, good;
+  rl_reasm *r = limited(8, 2, 1u << 20);
+  ck_assert_ptr_nonnull(r);
+  frags_of(5000, &good);
+  ck_assert_int_eq(start(r, 2, &good), 0);
+  for (uint64_t tx = 100; tx < 140; tx++) {
+    frags_of(tx, &fl);
+    ck_assert_int_eq(start(r, 1, &fl), 0);
+    ck_assert_uint_le(rl_reasm_pending_link(r, 1), 2);
+    ck_assert_uint_eq(rl_reasm_pending_link(r, 2), 1);
+  }
+  ck_assert_uint_eq(rl_reasm_evicted(r), 38);
+  ck_assert_int_eq(finish(r, 2, &good, 1), 1);
+  ck_assert_uint_eq(rl_reasm_pending_link(r, 1), 2);
+  /* The flooder kept its two newest: 139 completes, 137 starts over. */
+  frags_of(139, &fl);
+  ck_assert_int_eq(finish(r, 1, &fl, 1), 1);
+  frags_of(137, &fl);
+  ck_assert_int_eq(finish(r, 1, &fl, 1), 0);
+  /* Its link closes: what it left pending goes, memory included. */
+  ck_assert_uint_eq(rl_reasm_pending_link(r, 1), 2);
+  rl_reasm_forget_link(r, 1);
+  ck_assert_uint_eq(rl_reasm_pending(r), 0);
+  ck_assert_uint_eq(rl_reasm_memory(r), 0);
+  rl_reasm_free(r);
+}
+END_TEST
+
+/* When every slot is taken, the oldest message of the link holding the
+ * most goes first, not the oldest overall. */
+START_TEST(eviction_order) {
+  static frags a, b, c, d, e, g, h;
+  rl_reasm *r = limited(4, 3, 1u << 20);
+  frags_of(1, &a);
+  frags_of(2, &b);
+  frags_of(3, &c);
+  frags_of(4, &d);
+  frags_of(5, &e);
+  frags_of(6, &g);
+  frags_of(7, &h);
+  /* Link 2's b is the oldest of all; link 1 holds three. */
+  ck_assert_int_eq(start(r, 2, &b), 0);
+  ck_assert_int_eq(start(r, 1, &a), 0);
+  ck_assert_int_eq(start(r, 1, &c), 0);
+  ck_assert_int_eq(start(r, 1, &d), 0);
+  /* e (link 3): link 1's oldest, a, gives way. */
+  ck_assert_int_eq(start(r, 3, &e), 0);
+  ck_assert_uint_eq(rl_reasm_pending_link(r, 1), 2);
+  ck_assert_uint_eq(rl_reasm_pending_link(r, 2), 1);
+  /* g (link 3): link 1 still holds the most (2): c goes. */
+  ck_assert_int_eq(start(r, 3, &g), 0);
+  ck_assert_uint_eq(rl_reasm_pending_link(r, 1), 1);
+  ck_assert_uint_eq(rl_reasm_pending_link(r, 3), 2);
+  /* h (link 4): now link 3 holds the most: its oldest, e, goes. */
+  ck_assert_int_eq(start(r, 4, &h), 0);
+  ck_assert_uint_eq(rl_reasm_pending_link(r, 3), 1);
+  ck_assert_uint_eq(rl_reasm_evicted(r), 3);
+  /* b, the oldest of all, survived all three and completes; so do d, g,
+   * h. (Completing frees a slot, so nothing else is pushed out.) */
+  ck_assert_int_eq(finish(r, 2, &b, 1), 1);
+  ck_assert_int_eq(finish(r, 1, &d, 1), 1);
+  ck_assert_int_eq(finish(r, 3, &g, 1), 1);
+  ck_assert_int_eq(finish(r, 4, &h, 1), 1);
+  ck_assert_uint_eq(rl_reasm_pending(r), 0);
+  rl_reasm_free(r);
+}
+END_TEST
+
+/* Buffers are sized by what arrived, within the memory limit; past it
+ * the fullest link's oldest goes (ties: the oldest). */
+START_TEST(memory_limit) {
+  static frags a, b, c;
+  size_t one;
+  rl_reasm *r = limited(8, 8, 1u << 20);
+  frags_of(1, &a);
+  frags_of(2, &b);
+  frags_of(3, &c);
+  /* A first fragment of ~950 bytes takes a 4 KiB buffer, not 8 KiB. */
+  ck_assert_int_eq(start(r, 1, &a), 0);
+  one = rl_reasm_memory(r);
+  ck_assert_uint_eq(one, HL + 4096 + 4096 / 8 + 1);
+  rl_reasm_free(r);
+  ck_assert_ptr_null(limited(8, 8, 8192 + 8192 / 8));
+  /* Room for two such messages (and for one of 8 KiB). */
+  r = limited(8, 8, 2 * one);
+  ck_assert_ptr_nonnull(r);
+  ck_assert_int_eq(start(r, 1, &a), 0);
+  ck_assert_int_eq(start(r, 2, &b), 0);
+  ck_assert_uint_eq(rl_reasm_memory(r), 2 * one);
+  ck_assert_int_eq(start(r, 3, &c), 0);
+  ck_assert_uint_eq(rl_reasm_evicted(r), 1);
+  ck_assert_uint_eq(rl_reasm_pending_link(r, 1), 0);
+  ck_assert_uint_eq(rl_reasm_memory(r), 2 * one);
+  ck_assert_int_eq(finish(r, 2, &b, 1), 1);
+  ck_assert_int_eq(finish(r, 3, &c, 1), 1);
+  ck_assert_uint_eq(rl_reasm_memory(r), 0);
+  rl_reasm_free(r);
+}
+END_TEST
+
+/* Random fragments of 12 messages from 5 links under tight limits: every
+ * call succeeds or waits, the limits hold after each, and whatever
+ * completes is the message byte for byte. */
+START_TEST(limits_hold_under_random_load) {
+  enum { MSGS = 12, LINKS = 5, STEPS = 20000 };
+  static uint8_t orig[MSGS][4096];
+  static frags fr[MSGS];
+  size_t olen[MSGS], done = 0;
+  uint64_t x = 0x9e3779b97f4a7c15u;
+  rl_reasm *r = limited(6, 2, 20000);
+  ck_assert_ptr_nonnull(r);
+  for (size_t k = 0; k < MSGS; k++) {
+    olen[k] = make_msg(orig[k], sizeof orig[k], 1, 1000 + k);
+    memset(&fr[k], 0, sizeof fr[k]);
+    ck_assert_int_eq(rl_fragment_split(orig[k], olen[k], 1000, collect, &fr[k]), 0);
+  }
+  for (int step = 0; step < STEPS; step++) {
+    const uint8_t *whole;
+    size_t wlen, k, i;
+    int rc;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    k = (size_t)(x % MSGS);
+    i = (size_t)((x >> 8) % fr[k].n);
+    rc = rl_reasm_add(r, k % LINKS, fr[k].buf[i], fr[k].len[i], (uint64_t)step, &whole, &wlen);
+    ck_assert_int_ge(rc, 0);
+    if (rc == 1) {
+      ck_assert_uint_eq(wlen, olen[k]);
+      ck_assert_mem_eq(whole, orig[k], wlen);
+      done++;
+    }
+    ck_assert_uint_le(rl_reasm_memory(r), 20000);
+    ck_assert_uint_le(rl_reasm_pending(r), 6);
+    for (uint64_t l = 0; l < LINKS; l++) ck_assert_uint_le(rl_reasm_pending_link(r, l), 2);
+  }
+  ck_assert_uint_gt(done, 50); /* 71 with this seed */
+  ck_assert_uint_gt(rl_reasm_evicted(r), 100);
+  rl_reasm_free(r);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("peer_fragment");
   TCase *t = tcase_create("split");
@@ -442,6 +642,10 @@ int main(void) {
   tcase_add_test(r, inconsistent_headers);
   tcase_add_test(r, budget);
   tcase_add_test(r, timeout);
+  tcase_add_test(r, flood_one_link);
+  tcase_add_test(r, eviction_order);
+  tcase_add_test(r, memory_limit);
+  tcase_add_test(r, limits_hold_under_random_load);
   suite_add_tcase(s, r);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -242,6 +242,17 @@ wait_ring() {
   return 0
 }
 
+# ring_or_exit N: wait until the ring of N peers is right (60 s at most),
+# or end the test with a failure.
+ring_or_exit() {
+  if ! wait_ring 60; then
+    fail "ring of $1 peers"
+    finish
+    exit 1
+  fi
+  echo "ok: ring of $1 peers (${RING_SECS}s)"
+}
+
 # Does any live peer other than $1's owner name Node-ID $1 in its
 # successors, predecessors or fingers? Prints who does.
 peers_naming() {

@@ -180,6 +180,8 @@ void live_world_free(void) {
 
 /* ---------- peers ---------- */
 
+uint32_t live_link_rate, live_link_burst;
+
 rl_node *live_peer_start(int who, uint16_t bootstrap_port, uint16_t *port) {
   rl_node_options o;
   rl_node *n;
@@ -198,6 +200,10 @@ rl_node *live_peer_start(int who, uint16_t bootstrap_port, uint16_t *port) {
   o.verbosity = log ? atoi(log) : 0;
   o.seed = 0x1234u + (uint64_t)who;
   o.update_interval_ms = 500;
+  if (live_link_rate) {
+    o.link_rate = live_link_rate;
+    o.link_burst = live_link_burst;
+  }
   s4 = (struct sockaddr_in *)&o.listen_addr;
   s4->sin_family = AF_INET;
   s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);

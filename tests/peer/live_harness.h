@@ -67,6 +67,9 @@ void live_world_free(void);
  * node is registered with the pump. LIVE_LOG=1..3 in the environment logs
  * to stderr at that verbosity. */
 rl_node *live_peer_start(int who, uint16_t bootstrap_port, uint16_t *port);
+/* The link budget (rl_node_options.link_rate, link_burst) of the peers
+ * started from then on; 0: the defaults. */
+extern uint32_t live_link_rate, live_link_burst;
 void live_peer_free(rl_node *n);
 
 /* ---------- attackers ---------- */
