@@ -58,7 +58,8 @@ static void usage(FILE *f) {
           "Usage: reload-conform [OPTIONS] [SCENARIO|DIRECTORY...]\n"
           "Run conformance scenarios against a RELOAD (RFC 6940) implementation.\n"
           "Scenarios: the .scen files given, or in the directories given\n"
-          "(default " RL_CONF_DATADIR "/tests).\n\n"
+          "(default " RL_CONF_DATADIR "/tests, or conformance/tests of the\n"
+          "build tree when this program runs from one).\n\n"
           "Where the implementation is:\n"
           "  -t, --target HOST:PORT     the implementation under test\n"
           "      --link tls|tcp|tcp-unframed\n"
@@ -103,7 +104,7 @@ static void usage(FILE *f) {
           "  -g, --group NAME[,...]     only these groups\n"
           "      --timeout SECONDS      wait for each expected message (default 5)\n"
           "      --requirements FILE    the requirements table (default\n"
-          "                             " RL_CONF_DATADIR "/requirements-rfc6940.tsv)\n"
+          "                             requirements-rfc6940.tsv beside the tests)\n"
           "      --tap FILE             write a TAP report\n"
           "      --junit FILE           write a JUnit XML report\n"
           "      --coverage             print requirement coverage by RFC section\n"
@@ -482,6 +483,41 @@ static int junit(FILE *f, const rl_conf_result *res, size_t n) {
   return rl_conf_write_junit(f, res, n, "reload-conform");
 }
 
+/* Where the tests and the requirements table are: the installed
+ * RL_CONF_DATADIR, else beside this program when it runs from a build tree
+ * (conformance/reload-conform next to conformance/tests), else the source
+ * tree it was built from (a VPATH build). */
+static const char *data_dir(void) {
+  static char dir[4096];
+  struct stat st;
+  char exe[4096], probe[4200];
+  ssize_t n;
+  if (dir[0]) return dir;
+  snprintf(dir, sizeof dir, "%s", RL_CONF_DATADIR);
+  snprintf(probe, sizeof probe, "%s/requirements-rfc6940.tsv", dir);
+  if (stat(probe, &st) == 0) return dir;
+  n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    char *slash;
+    exe[n] = 0;
+    slash = strrchr(exe, '/');
+    if (slash) *slash = 0;
+    snprintf(probe, sizeof probe, "%s/tests", exe);
+    if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
+      snprintf(dir, sizeof dir, "%s", exe);
+      return dir;
+    }
+  }
+#ifdef RL_CONF_SRCDIR
+  snprintf(probe, sizeof probe, "%s/requirements-rfc6940.tsv", RL_CONF_SRCDIR);
+  if (stat(probe, &st) == 0) {
+    snprintf(dir, sizeof dir, "%s", RL_CONF_SRCDIR);
+    return dir;
+  }
+#endif
+  return dir;
+}
+
 int main(int argc, char **argv) {
   opts o;
   scenarios S;
@@ -501,7 +537,7 @@ int main(int argc, char **argv) {
   uint8_t id[20];
   uint64_t rng;
   int status = EXIT_USAGE, r, tty;
-  char reqpath[4096];
+  char reqpath[8192];
 
   rl_tool_name = "reload-conform";
   memset(&o, 0, sizeof o);
@@ -557,7 +593,8 @@ int main(int argc, char **argv) {
   /* Scenarios and the requirements table: every test must name known
    * requirements. */
   if (optind == argc) {
-    if (load_path(&S, RL_CONF_DATADIR "/tests") != 0) goto done;
+    snprintf(reqpath, sizeof reqpath, "%s/tests", data_dir());
+    if (load_path(&S, reqpath) != 0) goto done;
   } else {
     for (int i = optind; i < argc; i++)
       if (load_path(&S, argv[i]) != 0) goto done;
@@ -569,8 +606,10 @@ int main(int argc, char **argv) {
              S.v[i].id_loc.col, S.v[i].id, S.v[j].file);
         goto done;
       }
-  snprintf(reqpath, sizeof reqpath, "%s",
-           o.requirements ? o.requirements : RL_CONF_DATADIR "/requirements-rfc6940.tsv");
+  if (o.requirements)
+    snprintf(reqpath, sizeof reqpath, "%s", o.requirements);
+  else
+    snprintf(reqpath, sizeof reqpath, "%s/requirements-rfc6940.tsv", data_dir());
   if (rl_conf_reqtable_load(reqpath, &reqs, why, sizeof why) != 0) {
     warn("%s", why);
     goto done;
