@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #define ARENA_START ((size_t)256 * 1024)
 
@@ -420,11 +421,11 @@ static char *indent_lines(const char *s, int indent) {
 /* One certificate of a security block as a line: its subject and the
  * SHA-256 of its DER (6.3.4 cert_hash uses the same digest), instead of a
  * few hundred bytes of hex that say nothing to a reader. */
-static json_t *cert_brief(const char *hex) {
+json_t *rl_conf_cert_brief(const char *hex) {
   size_t n = strlen(hex) / 2;
   unsigned char *der = malloc(n ? n : 1), md[32];
   const unsigned char *p = der;
-  char subject[200] = "?", out[400];
+  char subject[300] = "?", out[500];
   X509 *x;
   if (!der) return NULL;
   for (size_t i = 0; i < n; i++) {
@@ -436,10 +437,28 @@ static json_t *cert_brief(const char *hex) {
     der[i] = (unsigned char)v;
   }
   x = d2i_X509(NULL, &p, (long)n);
-  if (x) X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof subject);
+  if (x) {
+    /* 11.3: the Node-IDs are URIs of the subjectAltName. */
+    GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    size_t l;
+    X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof subject);
+    for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); i++) {
+      const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+      /* 11.3: the Node-IDs as RELOAD URIs, the user name as an rfc822Name. */
+      const ASN1_IA5STRING *v = g->type == GEN_URI     ? g->d.uniformResourceIdentifier
+                                : g->type == GEN_EMAIL ? g->d.rfc822Name
+                                                       : NULL;
+      if (!v) continue;
+      l = strlen(subject);
+      snprintf(subject + l, sizeof subject - l, " %.*s", ASN1_STRING_length(v),
+               (const char *)ASN1_STRING_get0_data(v));
+    }
+    GENERAL_NAMES_free(sans);
+  }
   EVP_Digest(der, n, md, NULL, EVP_sha256(), NULL);
-  snprintf(out, sizeof out, "%s%s, %zu bytes, sha256 %02x%02x%02x%02x%02x%02x%02x%02x...",
-           x ? "X.509 " : "not X.509 DER ", subject, n, md[0], md[1], md[2], md[3], md[4], md[5],
+  snprintf(out, sizeof out, "%s%s%s, %zu bytes, sha256 %02x%02x%02x%02x%02x%02x%02x%02x...",
+           x ? "X.509 subject " : "not X.509 DER ", x && (!subject[0] || subject[0] == ' ') ? "(empty)" : "",
+           subject, n, md[0], md[1], md[2], md[3], md[4], md[5],
            md[6], md[7]);
   X509_free(x);
   free(der);
@@ -454,7 +473,7 @@ static json_t *certs_shortened(const json_t *msg) {
   json_t *c;
   json_array_foreach(certs, i, c) {
     const char *hex = json_string_value(json_object_get(c, "certificate"));
-    json_t *b = hex ? cert_brief(hex) : NULL;
+    json_t *b = hex ? rl_conf_cert_brief(hex) : NULL;
     if (b) json_object_set_new(c, "certificate", b);
   }
   return copy;

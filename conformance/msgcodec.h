@@ -89,6 +89,11 @@ int rl_conf_mutate(uint8_t **buf, size_t *len, const rl_scen_mut *m, size_t n, c
  * prefixed with indent spaces; malloc'ed, NULL when out of memory. */
 char *rl_conf_tree_text(const json_t *msg, int indent);
 
+/* A certificate given in hex (as a decoded message holds it) as one line:
+ * subject, subjectAltName URIs (11.3: the Node-IDs), size, SHA-256. NULL
+ * when out of memory or not hex. */
+json_t *rl_conf_cert_brief(const char *hex);
+
 /* Hex dump of up to max bytes, 32 a line, prefixed; malloc'ed. */
 char *rl_conf_hex_text(const uint8_t *p, size_t n, size_t max, int indent);
 

@@ -16,6 +16,7 @@
 #include "overlay/hash.h"
 #include "overlay/nodeid.h"
 #include "report.h"
+#include "preflight.h"
 #include "requirements.h"
 #include "runner.h"
 #include "runtime/error.h"
@@ -47,7 +48,7 @@ typedef struct opts {
   unsigned long long seed;
   unsigned long kind_single, kind_array, kind_dictionary, kind_unknown;
   const char *user, *target_kind;
-  int verify, list, coverage, verbose, progress, check, lenient;
+  int verify, list, coverage, verbose, progress, check, lenient, no_preflight;
   rl_param_set params;
 } opts;
 
@@ -96,6 +97,7 @@ static void usage(FILE *f) {
           "                             are skipped without it)\n"
           "      --verify-signatures    a bad signature on an answer fails the test\n"
           "      --report-signatures    only report it (default)\n"
+          "      --no-preflight         no Ping and target summary before the tests\n"
           "      --lenient              take an answer with a wrong transaction_id by its\n"
           "                             connection and message code, so that the test\n"
           "                             goes on (it still fails, naming the deviation)\n"
@@ -136,7 +138,7 @@ static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigne
 enum {
   O_LINK = 256, O_TRANSPORT, O_NIDLEN, O_CSEQ, O_TTL, O_MAXMSG, O_CA, O_CERT, O_KEY, O_NODEID,
   O_TNODEID, O_VERIFY, O_REPORT, O_TESTS, O_TIMEOUT, O_REQS, O_TAP, O_JUNIT, O_COVERAGE,
-  O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX, O_LENIENT
+  O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX, O_LENIENT, O_NOPREFLIGHT
 };
 
 /* --kind MODEL=ID */
@@ -176,6 +178,7 @@ static int parse_args(opts *o, int argc, char **argv) {
       {"verify-signatures", no_argument, NULL, O_VERIFY},
       {"report-signatures", no_argument, NULL, O_REPORT},
       {"lenient", no_argument, NULL, O_LENIENT},
+      {"no-preflight", no_argument, NULL, O_NOPREFLIGHT},
       {"tests", required_argument, NULL, O_TESTS},
       {"group", required_argument, NULL, 'g'},
       {"timeout", required_argument, NULL, O_TIMEOUT},
@@ -245,6 +248,7 @@ static int parse_args(opts *o, int argc, char **argv) {
     case O_TNODEID: o->target_node_id = optarg; break;
     case O_VERIFY: o->verify = 1; break;
     case O_LENIENT: o->lenient = 1; break;
+    case O_NOPREFLIGHT: o->no_preflight = 1; break;
     case O_REPORT: o->verify = 0; break;
     case O_TESTS: o->tests = optarg; break;
     case 'g': o->groups = optarg; break;
@@ -757,6 +761,25 @@ int main(int argc, char **argv) {
     goto done;
   }
   tty = o.progress && isatty(fileno(stdout));
+  if (o.target && !o.transport && !o.no_preflight) {
+    /* What the target is, before the tests: a silent one makes the
+     * tests that pass on silence INCONCLUSIVE. */
+    int silent;
+    char learned[41];
+    if (rl_conf_preflight(R, o.target, o.link, stdout, o.node_id_len, o.target_node_id != NULL,
+                          &silent, learned) != 0) {
+      warn("the preflight could not run");
+      goto done;
+    }
+    rl_conf_runner_set_silent(R, silent);
+    if (!o.target_node_id && learned[0] && strlen(learned) == 2 * o.node_id_len) {
+      /* The target named itself in its certificate (11.3): the tests
+       * that address it need not be skipped. */
+      memcpy(target_hex, learned, sizeof learned);
+      rl_conf_runner_set_target_node_id(R, target_hex);
+      printf("  (--target-node-id taken from it)\n\n");
+    }
+  }
   for (size_t i = 0; i < S.n; i++) {
     if (!selected(&o, &S.v[i])) continue;
     if (tty) {

@@ -11,6 +11,7 @@ void rl_conf_count(const rl_conf_result *res, size_t n, rl_conf_counts *c) {
   for (size_t i = 0; i < n; i++) {
     if (res[i].status == RL_CONF_PASS) c->passed++;
     else if (res[i].status == RL_CONF_FAIL) c->failed++;
+    else if (res[i].status == RL_CONF_INCONCLUSIVE) c->inconclusive++;
     else c->skipped++;
   }
 }
@@ -24,7 +25,11 @@ static const char *id_of(const rl_conf_result *r) { return r->sc && r->sc->id ? 
 void rl_conf_print_result(FILE *f, const rl_conf_result *r, int details) {
   fprintf(f, "%s  %s  %s\n", rl_conf_status_name(r->status), id_of(r), title_of(r));
   if (r->status != RL_CONF_PASS && r->reason)
-    fprintf(f, "      %s%s\n", r->status == RL_CONF_SKIP ? "skipped: " : "", r->reason);
+    fprintf(f, "      %s%s\n",
+            r->status == RL_CONF_SKIP           ? "skipped: "
+            : r->status == RL_CONF_INCONCLUSIVE ? "inconclusive: "
+                                                : "",
+            r->reason);
   if (details && r->sc && r->sc->nreqs) {
     fputs("      requires", f);
     for (size_t k = 0; k < r->sc->nreqs; k++) fprintf(f, " %s", r->sc->reqs[k].id);
@@ -34,7 +39,9 @@ void rl_conf_print_result(FILE *f, const rl_conf_result *r, int details) {
 }
 
 void rl_conf_print_summary(FILE *f, const rl_conf_counts *c) {
-  fprintf(f, "%zu passed, %zu failed, %zu skipped\n", c->passed, c->failed, c->skipped);
+  fprintf(f, "%zu passed, %zu failed, %zu skipped", c->passed, c->failed, c->skipped);
+  if (c->inconclusive) fprintf(f, ", %zu inconclusive", c->inconclusive);
+  fputc('\n', f);
 }
 
 /* ---- TAP ---- */
@@ -74,8 +81,8 @@ int rl_conf_write_tap(FILE *f, const rl_conf_result *res, size_t n) {
     tap_text(f, id_of(r));
     fputs(": ", f);
     tap_text(f, title_of(r));
-    if (r->status == RL_CONF_SKIP) {
-      fputs(" # SKIP ", f);
+    if (r->status == RL_CONF_SKIP || r->status == RL_CONF_INCONCLUSIVE) {
+      fputs(r->status == RL_CONF_SKIP ? " # SKIP " : " # SKIP inconclusive: ", f);
       tap_text(f, r->reason ? r->reason : "");
     }
     fputc('\n', f);
@@ -215,8 +222,8 @@ int rl_conf_write_junit(FILE *f, const rl_conf_result *res, size_t n, const char
       fprintf(f, "\" type=\"%s\">", r->scenario_error ? "ScenarioError" : "NonConformance");
       rl_conf_xml_escape(f, r->details ? r->details : "");
       fprintf(f, "</%s>\n", tag);
-    } else if (r->status == RL_CONF_SKIP) {
-      fputs("      <skipped message=\"", f);
+    } else if (r->status == RL_CONF_SKIP || r->status == RL_CONF_INCONCLUSIVE) {
+      fputs(r->status == RL_CONF_SKIP ? "      <skipped message=\"" : "      <skipped message=\"inconclusive: ", f);
       rl_conf_xml_escape(f, r->reason ? r->reason : "");
       fputs("\"/>\n", f);
     }
@@ -235,7 +242,7 @@ static unsigned char *req_state(const rl_conf_reqtable *t, const rl_conf_result 
   if (!st) return NULL;
   for (size_t i = 0; i < n; i++) {
     const rl_conf_result *r = &res[i];
-    if (!r->sc || r->status == RL_CONF_SKIP) continue;
+    if (!r->sc || r->status == RL_CONF_SKIP || r->status == RL_CONF_INCONCLUSIVE) continue;
     for (size_t k = 0; k < r->sc->nreqs; k++) {
       const rl_conf_req *q = rl_conf_req_find(t, r->sc->reqs[k].id);
       size_t idx;

@@ -19,7 +19,7 @@
 #include "runner.h"
 
 typedef struct rl_conf_counts {
-  size_t passed, failed, skipped;
+  size_t passed, failed, skipped, inconclusive;
 } rl_conf_counts;
 
 void rl_conf_count(const rl_conf_result *res, size_t n, rl_conf_counts *c);
@@ -28,7 +28,7 @@ void rl_conf_count(const rl_conf_result *res, size_t n, rl_conf_counts *c);
  * FAIL; with details, also the requirement IDs of every test. */
 void rl_conf_print_result(FILE *f, const rl_conf_result *r, int details);
 
-/* "N passed, N failed, N skipped" */
+/* "N passed, N failed, N skipped" (", N inconclusive" when there are) */
 void rl_conf_print_summary(FILE *f, const rl_conf_counts *c);
 
 /* 0, or RL_ERR_IO when writing failed. */

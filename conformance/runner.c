@@ -131,6 +131,7 @@ const char *rl_conf_status_name(rl_conf_status s) {
   case RL_CONF_PASS: return "PASS";
   case RL_CONF_FAIL: return "FAIL";
   case RL_CONF_SKIP: return "SKIP";
+  case RL_CONF_INCONCLUSIVE: return "INCONCLUSIVE";
   }
   return "?";
 }
@@ -144,6 +145,8 @@ static void received_free(received *m) {
 void rl_conf_result_free(rl_conf_result *r) {
   free(r->reason);
   free(r->details);
+  json_decref(r->received);
+  json_decref(r->sent);
   memset(r, 0, sizeof *r);
 }
 
@@ -161,6 +164,18 @@ int rl_conf_runner_new(const rl_conf_settings *s, rl_conf_codec *codec, rl_conf_
 }
 
 void rl_conf_runner_free(rl_conf_runner *r) { free(r); }
+
+void rl_conf_runner_set_silent(rl_conf_runner *r, int silent) { r->s.target_silent = silent; }
+
+int rl_conf_runner_set_lenient(rl_conf_runner *r, int lenient) {
+  int was = r->s.lenient;
+  r->s.lenient = lenient;
+  return was;
+}
+
+void rl_conf_runner_set_target_node_id(rl_conf_runner *r, const char *hex) {
+  r->s.target_node_id = hex;
+}
 
 int rl_conf_check_requirements(const rl_scenario *sc, const rl_conf_reqtable *t, char *why,
                                size_t whylen) {
@@ -654,7 +669,7 @@ static void why_not(run *x, const received *m, wait_for w, const rl_scen_step *s
   }
   if (m->sig_state == 0) {
     size_t l = strlen(buf);
-    snprintf(buf + l, n - l, "; and its %s", m->sig_note);
+    snprintf(buf + l, n - l, "; signature: %s", m->sig_note);
   }
 }
 
@@ -1005,6 +1020,13 @@ int rl_conf_run(rl_conf_runner *R, const rl_scenario *sc, rl_conf_result *res) {
   }
   for (int i = 0; i < MAX_CONNS; i++)
     if (x.conns[i].open) close_conn(&x, &x.conns[i]);
+  if (x.status == RL_CONF_PASS && R->s.target_silent) {
+    for (size_t i = 0; i < sc->nsteps; i++)
+      if (sc->steps[i].kind == RL_SCEN_EXPECT_NOTHING || sc->steps[i].kind == RL_SCEN_EXPECT_CLOSE)
+        outcome(&x, RL_CONF_INCONCLUSIVE,
+                "the target answered nothing in the preflight, so that nothing (or a close) "
+                "came here proves nothing");
+  }
   if (x.status == RL_CONF_PASS && x.deviation[0]) {
     /* --lenient let it go on; it is still a failure. */
     fail(&x, "tolerated deviation: %s", x.deviation);
@@ -1018,6 +1040,8 @@ int rl_conf_run(rl_conf_runner *R, const rl_scenario *sc, rl_conf_result *res) {
     if (!res->reason) r = RL_ERR_NOMEM;
   }
   if (x.status == RL_CONF_FAIL) res->details = sb_take(&x.details);
+  if (x.have_last) res->received = json_incref(x.last.json);
+  if (x.sent) res->sent = json_incref(x.sent);
 done:
   free(x.details.s);
   res->ms = R->t->ops->now_ms(R->t->self) - t0;

@@ -20,7 +20,15 @@
 #include "scenario.h"
 #include "transport.h"
 
-typedef enum rl_conf_status { RL_CONF_PASS = 0, RL_CONF_FAIL, RL_CONF_SKIP } rl_conf_status;
+/* INCONCLUSIVE: the steps held, but they prove nothing about this target:
+ * a test that passes when nothing comes back, against a target that
+ * answered nothing in the preflight (settings.target_silent). */
+typedef enum rl_conf_status {
+  RL_CONF_PASS = 0,
+  RL_CONF_FAIL,
+  RL_CONF_SKIP,
+  RL_CONF_INCONCLUSIVE
+} rl_conf_status;
 
 const char *rl_conf_status_name(rl_conf_status s);
 
@@ -31,6 +39,8 @@ typedef struct rl_conf_result {
   char *reason;       /* one line (malloc'ed) */
   char *details;      /* the explanation, several indented lines, or NULL */
   uint64_t ms;        /* time taken, on the transport's clock */
+  json_t *received;   /* the last message a step accepted, decoded (or NULL) */
+  json_t *sent;       /* the last message sent, decoded (or NULL) */
 } rl_conf_result;
 
 void rl_conf_result_free(rl_conf_result *r);
@@ -46,6 +56,8 @@ typedef struct rl_conf_settings {
   const char *target_node_id;   /* hex, or NULL when not known */
   const char *my_node_id;       /* hex: the Node-ID the runner acts as */
   int verify_signatures;        /* 1: a bad signature fails the test; 0: it is reported */
+  int target_silent;            /* the preflight Ping got no answer: tests that pass
+                                   on silence are INCONCLUSIVE */
   int lenient;                  /* match answers by connection and code when the
                                    transaction_id is wrong; the test still fails */
   int have_credentials;         /* messages are signed */
@@ -68,6 +80,12 @@ void rl_conf_runner_free(rl_conf_runner *r);
 /* Run one scenario (not a responder file). res is filled; free it with
  * rl_conf_result_free. Returns 0, or RL_ERR_NOMEM. */
 int rl_conf_run(rl_conf_runner *r, const rl_scenario *sc, rl_conf_result *res);
+/* The preflight found the target silent (settings.target_silent); or
+ * learned its Node-ID (hex, kept by the caller while r lives). */
+void rl_conf_runner_set_silent(rl_conf_runner *r, int silent);
+void rl_conf_runner_set_target_node_id(rl_conf_runner *r, const char *hex);
+/* settings.lenient on or off; returns what it was. */
+int rl_conf_runner_set_lenient(rl_conf_runner *r, int lenient);
 
 /* Without a transport: build every message sc would send, with dummy
  * values for what it would capture from answers, and substitute every

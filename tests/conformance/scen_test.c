@@ -692,6 +692,11 @@ static const char responder_text[] =
     "    \"error_code\": Error_TTL_Exceeded, \"error_info\": {\"unknown\": \"\"}}}} }\n"
     "}\n"
     "on { forwarding_header.ttl == 7 } { sleep 5s close }\n"
+    "on { forwarding_header.ttl == 9 } {\n"
+    "  send { \"forwarding_header\": {\"transaction_id\": \"4660\"},\n"
+    "         \"message_contents\": {\"message_code\": ping_ans, \"message_body\": {\"ping_ans\": {\"response_id\": \"5\", \"time\": \"6\"}}}}\n"
+    "}\n"
+    "on { forwarding_header.ttl == 10 } { sleep 1s }\n"
     "on { forwarding_header.ttl == 8 } {\n"
     "  send { \"message_contents\": {\"message_code\": ping_req, \"message_body\": {\"ping_req\": {\"padding\": \"\"}}}}\n"
     "  sleep 2s\n"
@@ -830,6 +835,55 @@ START_TEST(runner_keeps_other_messages_for_later) {
            "expect-nothing within 1s\n",
            &res);
   ck_assert_msg(res.status == RL_CONF_PASS, "%s\n%s", res.reason, res.details ? res.details : "");
+  rl_conf_result_free(&res);
+  runfix_free(&x);
+}
+END_TEST
+
+/* A wait that runs out says what came instead and why it did not do; an
+ * answer with another transaction_id is a failure of 6.3.2, not a
+ * timeout; --lenient takes it and still fails the test. */
+START_TEST(runner_shows_what_arrived) {
+  runfix x;
+  rl_conf_result res;
+  runfix_init(&x, 1);
+  /* ttl 8: a Ping of the responder's own first, the answer 2 s later. */
+  run_text(&x, HEADER PING_STEP(8) "expect within 1s { message_contents.message_code == ping_ans }\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_FAIL);
+  ck_assert_str_eq(res.reason, "no answer within 1s");
+  ck_assert_msg(strstr(res.details, "  what arrived instead (not taken by another step):\n"
+                                    "  #1 on this connection, during this step: a request (ping_req), not an answer"),
+                "%s", res.details);
+  ck_assert_ptr_nonnull(strstr(res.details, "message_code: ping_req"));
+  rl_conf_result_free(&res);
+  /* ttl 10: nothing at all. */
+  run_text(&x, HEADER PING_STEP(10) "expect within 1s { message_contents.message_code == ping_ans }\n", &res);
+  ck_assert_ptr_nonnull(strstr(res.details, "  nothing else arrived, on any connection\n"));
+  rl_conf_result_free(&res);
+  /* ttl 9: a PingAns with transaction_id 4660 (0x1234). */
+  run_text(&x, HEADER PING_STEP(9) "expect within 1s { message_contents.message_code == ping_ans }\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_FAIL);
+  ck_assert_msg(strstr(res.reason, "the answer (ping_ans) came with transaction_id 0000000000001234, not the request's ") &&
+                strstr(res.reason, "Responses use the same transaction ID"), "%s", res.reason);
+  ck_assert_ptr_nonnull(strstr(res.details, "transaction_id differs: sent "));
+  rl_conf_result_free(&res);
+  rl_conf_runner_set_lenient(x.R, 1);
+  run_text(&x, HEADER PING_STEP(9) "expect within 1s { message_contents.message_code == ping_ans }\n"
+           PING_STEP(100) "expect { message_contents.message_code == ping_ans }\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_FAIL);
+  ck_assert_msg(strstr(res.reason, "tolerated deviation: an answer (ping_ans) came with transaction_id 0000000000001234"),
+                "%s", res.reason);
+  ck_assert_ptr_nonnull(res.received); /* the second answer: the scenario went on */
+  rl_conf_result_free(&res);
+  rl_conf_runner_set_lenient(x.R, 0);
+  /* A silent target: a test that passes on silence is INCONCLUSIVE. */
+  rl_conf_runner_set_silent(x.R, 1);
+  run_text(&x, HEADER PING_STEP(10) "expect-nothing within 1s\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_INCONCLUSIVE);
+  ck_assert_ptr_nonnull(strstr(res.reason, "answered nothing in the preflight"));
+  rl_conf_result_free(&res);
+  run_text(&x, HEADER PING_STEP(100) "expect { message_contents.message_code == ping_ans }\n", &res);
+  ck_assert_int_eq(res.status, RL_CONF_PASS);
   rl_conf_result_free(&res);
   runfix_free(&x);
 }
@@ -1118,6 +1172,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, runner_times_out_on_the_virtual_clock);
   tcase_add_test(tc, runner_keeps_other_messages_for_later);
   tcase_add_test(tc, runner_skips_with_reasons);
+  tcase_add_test(tc, runner_shows_what_arrived);
   tcase_add_test(tc, runner_waits_for_acks);
   tcase_add_test(tc, runner_reports_scenario_errors);
   tcase_add_test(tc, tap_report);
