@@ -522,305 +522,346 @@ static const char *data_dir(void) {
   return dir;
 }
 
-int main(int argc, char **argv) {
+/* Everything a run holds, set up step by step and freed by app_free. */
+typedef struct app {
   opts o;
   scenarios S;
   rl_conf_reqtable reqs;
   rl_conf_codec codec;
-  rl_conf_transport T = {NULL, NULL};
-  rl_conf_runner *R = NULL;
+  rl_conf_transport T;
+  rl_conf_runner *R;
   rl_conf_settings s;
-  rl_credentials *cred = NULL;
-  rl_trust *trust = NULL;
+  rl_credentials *cred;
+  rl_trust *trust;
   rl_scen_pool rpool;
   rl_scenario responder;
-  json_t *vars = NULL;
-  rl_conf_result *res = NULL;
-  size_t nres = 0;
-  char why[1024], my_hex[41], target_hex[41];
-  uint8_t id[20];
-  uint64_t rng;
-  int status = EXIT_USAGE, r, tty;
-  char reqpath[8192];
+  json_t *vars;
+  rl_conf_result *res;
+  size_t nres;
+  char my_hex[41], target_hex[41];
+} app;
 
-  rl_tool_name = "reload-conform";
-  memset(&o, 0, sizeof o);
-  memset(&S, 0, sizeof S);
-  memset(&reqs, 0, sizeof reqs);
-  rl_scen_pool_init(&S.pool);
-  rl_scen_pool_init(&rpool);
-  rl_conf_codec_init(&codec);
-  o.link = "tls";
-  o.overlay = "overlay.example.org";
-  o.node_id_len = 16;
-  o.config_seq = 1;
-  o.initial_ttl = 100;
-  o.max_message_size = 5000;
-  o.timeout_s = 5;
-  o.progress = 1;
-  o.kind_single = 0xf0000001UL;
-  o.kind_array = 0xf0000002UL;
-  o.kind_dictionary = 0xf0000003UL;
-  o.kind_unknown = 0xfffffffeUL;
-  o.user = "conformance@example.org";
-  o.target_kind = "peer";
-  rl_param_set_init(&o.params);
-  r = parse_args(&o, argc, argv);
-  if (r < 0) {
-    status = EXIT_OK;
-    goto done;
-  }
-  if (r > 0) goto done;
-  o.params.p.NodeIdLength = (uint8_t)o.node_id_len;
-  {
-    /* The storage tests' Kinds decode with their data models. */
-    char word[64];
-    /* The unknown Kind's specifiers are written in the single-value
-     * shape (nothing after the length); the target cannot know better. */
-    const char *models[4] = {"single_value", "array", "dictionary", "single_value"};
-    unsigned long ids[4] = {o.kind_single, o.kind_array, o.kind_dictionary, o.kind_unknown};
-    if (!o.params.p.topology &&
-        rl_param_set_word(&o.params, "topology=CHORD-RELOAD", why, sizeof why) != 0) {
-      warn("topology=CHORD-RELOAD: %s", why);
-      goto done;
-    }
-    for (int k = 0; k < 4; k++) {
-      snprintf(word, sizeof word, "kind.%lu=%s", ids[k], models[k]);
-      if (rl_param_set_word(&o.params, word, why, sizeof why) != 0) {
-        warn("%s: %s", word, why);
-        goto done;
-      }
-    }
-  }
-  codec.params = o.params;
+static void app_init(app *a) {
+  opts *o = &a->o;
+  memset(a, 0, sizeof *a);
+  rl_scen_pool_init(&a->S.pool);
+  rl_scen_pool_init(&a->rpool);
+  rl_conf_codec_init(&a->codec);
+  o->link = "tls";
+  o->overlay = "overlay.example.org";
+  o->node_id_len = 16;
+  o->config_seq = 1;
+  o->initial_ttl = 100;
+  o->max_message_size = 5000;
+  o->timeout_s = 5;
+  o->progress = 1;
+  o->kind_single = 0xf0000001UL;
+  o->kind_array = 0xf0000002UL;
+  o->kind_dictionary = 0xf0000003UL;
+  o->kind_unknown = 0xfffffffeUL;
+  o->user = "conformance@example.org";
+  o->target_kind = "peer";
+  rl_param_set_init(&o->params);
+}
 
-  /* Scenarios and the requirements table: every test must name known
-   * requirements. */
+static void app_free(app *a) {
+  for (size_t i = 0; i < a->nres; i++) rl_conf_result_free(&a->res[i]);
+  free(a->res);
+  rl_conf_runner_free(a->R);
+  if (a->T.ops) a->T.ops->destroy(a->T.self);
+  rl_conf_codec_free(&a->codec);
+  rl_credentials_free(a->cred);
+  if (a->trust) rl_trust_free(a->trust);
+  rl_conf_reqtable_free(&a->reqs);
+  json_decref(a->vars);
+  free(a->S.v);
+  rl_scen_pool_free(&a->S.pool);
+  rl_scen_pool_free(&a->rpool);
+}
+
+/* The decoding parameters: the storage tests' Kinds with their models. */
+static int setup_params(app *a) {
+  opts *o = &a->o;
+  char word[64], why[256];
+  /* The unknown Kind's specifiers are written in the single-value shape
+   * (nothing after the length); the target cannot know better. */
+  const char *models[4] = {"single_value", "array", "dictionary", "single_value"};
+  unsigned long ids[4] = {o->kind_single, o->kind_array, o->kind_dictionary, o->kind_unknown};
+  o->params.p.NodeIdLength = (uint8_t)o->node_id_len;
+  if (!o->params.p.topology &&
+      rl_param_set_word(&o->params, "topology=CHORD-RELOAD", why, sizeof why) != 0) {
+    warn("topology=CHORD-RELOAD: %s", why);
+    return -1;
+  }
+  for (int k = 0; k < 4; k++) {
+    snprintf(word, sizeof word, "kind.%lu=%s", ids[k], models[k]);
+    if (rl_param_set_word(&o->params, word, why, sizeof why) != 0) {
+      warn("%s: %s", word, why);
+      return -1;
+    }
+  }
+  a->codec.params = o->params;
+  return 0;
+}
+
+/* Scenarios and the requirements table: every test must have its own ID
+ * and name known requirements. */
+static int load_scenarios(app *a, int argc, char **argv) {
+  char why[1024], path[8192];
+  scenarios *S = &a->S;
   if (optind == argc) {
-    snprintf(reqpath, sizeof reqpath, "%s/tests", data_dir());
-    if (load_path(&S, reqpath) != 0) goto done;
+    snprintf(path, sizeof path, "%s/tests", data_dir());
+    if (load_path(S, path) != 0) return -1;
   } else {
     for (int i = optind; i < argc; i++)
-      if (load_path(&S, argv[i]) != 0) goto done;
+      if (load_path(S, argv[i]) != 0) return -1;
   }
-  for (size_t i = 0; i < S.n; i++)
+  for (size_t i = 0; i < S->n; i++)
     for (size_t j = 0; j < i; j++)
-      if (strcmp(S.v[i].id, S.v[j].id) == 0) {
-        warn("%s:%d:%d: test ID %s is also used by %s", S.v[i].file, S.v[i].id_loc.line,
-             S.v[i].id_loc.col, S.v[i].id, S.v[j].file);
-        goto done;
+      if (strcmp(S->v[i].id, S->v[j].id) == 0) {
+        warn("%s:%d:%d: test ID %s is also used by %s", S->v[i].file, S->v[i].id_loc.line,
+             S->v[i].id_loc.col, S->v[i].id, S->v[j].file);
+        return -1;
       }
-  if (o.requirements)
-    snprintf(reqpath, sizeof reqpath, "%s", o.requirements);
+  if (a->o.requirements)
+    snprintf(path, sizeof path, "%s", a->o.requirements);
   else
-    snprintf(reqpath, sizeof reqpath, "%s/requirements-rfc6940.tsv", data_dir());
-  if (rl_conf_reqtable_load(reqpath, &reqs, why, sizeof why) != 0) {
+    snprintf(path, sizeof path, "%s/requirements-rfc6940.tsv", data_dir());
+  if (rl_conf_reqtable_load(path, &a->reqs, why, sizeof why) != 0) {
     warn("%s", why);
-    goto done;
+    return -1;
   }
-  for (size_t i = 0; i < S.n; i++)
-    if (rl_conf_check_requirements(&S.v[i], &reqs, why, sizeof why) != 0) {
+  for (size_t i = 0; i < S->n; i++)
+    if (rl_conf_check_requirements(&S->v[i], &a->reqs, why, sizeof why) != 0) {
       fflush(stdout);
       fprintf(stderr, "%s\n", why);
-      goto done;
+      return -1;
     }
-  if (o.list) {
-    list(&S, &o);
-    status = EXIT_OK;
-    goto done;
-  }
+  return 0;
+}
 
-  /* Who we are. */
-  if (o.cert) {
+/* Who we are (credentials or a Node-ID), whom we trust, who the target
+ * is; then the runner's settings. */
+static int setup_identity(app *a) {
+  opts *o = &a->o;
+  rl_conf_settings *s = &a->s;
+  uint8_t id[20];
+  if (o->cert) {
     rl_sec_error e;
     memset(&e, 0, sizeof e);
-    if (o.node_id && check_node_id("--node-id", o.node_id, o.node_id_len, id) != 0) goto done;
-    if (rl_credentials_load(o.cert, o.key, o.node_id ? id : NULL, o.node_id ? o.node_id_len : 0,
-                            &cred, &e) != 0) {
-      warn("--cert %s --key %s: %s", o.cert, o.key, e.text);
-      goto done;
+    if (o->node_id && check_node_id("--node-id", o->node_id, o->node_id_len, id) != 0) return -1;
+    if (rl_credentials_load(o->cert, o->key, o->node_id ? id : NULL, o->node_id ? o->node_id_len : 0,
+                            &a->cred, &e) != 0) {
+      warn("--cert %s --key %s: %s", o->cert, o->key, e.text);
+      return -1;
     }
-    codec.cred = cred;
-    memcpy(id, cred->node_id, cred->node_id_len);
-  } else if (o.node_id) {
-    if (check_node_id("--node-id", o.node_id, o.node_id_len, id) != 0) goto done;
+    a->codec.cred = a->cred;
+    memcpy(id, a->cred->node_id, a->cred->node_id_len);
+  } else if (o->node_id) {
+    if (check_node_id("--node-id", o->node_id, o->node_id_len, id) != 0) return -1;
   } else {
-    rng = o.seed ? o.seed : rl_conf_seed();
-    for (size_t i = 0; i < o.node_id_len; i++) id[i] = (uint8_t)(rl_conf_random(&rng) >> 56);
+    uint64_t rng = o->seed ? o->seed : rl_conf_seed();
+    for (size_t i = 0; i < o->node_id_len; i++) id[i] = (uint8_t)(rl_conf_random(&rng) >> 56);
   }
-  for (size_t i = 0; i < o.node_id_len; i++) sprintf(my_hex + 2 * i, "%02x", id[i]);
-  if (o.ca) {
+  for (size_t i = 0; i < o->node_id_len; i++) sprintf(a->my_hex + 2 * i, "%02x", id[i]);
+  if (o->ca) {
     rl_sec_error e;
     rl_cert *root = NULL;
     memset(&e, 0, sizeof e);
-    if (rl_trust_new(o.overlay, o.node_id_len, &trust, &e) != 0 ||
-        rl_cert_load_file(o.ca, &root, &e) != 0 || rl_trust_add_root(trust, root, &e) != 0) {
-      warn("--ca %s: %s", o.ca, e.text);
+    if (rl_trust_new(o->overlay, o->node_id_len, &a->trust, &e) != 0 ||
+        rl_cert_load_file(o->ca, &root, &e) != 0 || rl_trust_add_root(a->trust, root, &e) != 0) {
+      warn("--ca %s: %s", o->ca, e.text);
       rl_cert_free(root);
-      goto done;
+      return -1;
     }
     rl_cert_free(root);
-    codec.trust = trust;
+    a->codec.trust = a->trust;
   }
-  if (o.target_node_id) {
-    if (check_node_id("--target-node-id", o.target_node_id, o.node_id_len, id) != 0) goto done;
-    for (size_t i = 0; i < o.node_id_len; i++) sprintf(target_hex + 2 * i, "%02x", id[i]);
+  if (o->target_node_id) {
+    if (check_node_id("--target-node-id", o->target_node_id, o->node_id_len, id) != 0) return -1;
+    for (size_t i = 0; i < o->node_id_len; i++) sprintf(a->target_hex + 2 * i, "%02x", id[i]);
   }
-
-  vars = make_vars(&o, cred, my_hex);
-  if (!vars) {
+  a->vars = make_vars(o, a->cred, a->my_hex);
+  if (!a->vars) {
     warn("out of memory");
-    goto done;
+    return -1;
   }
+  memset(s, 0, sizeof *s);
+  s->vars = a->vars;
+  s->link = o->transport ? "loopback" : o->link;
+  s->overlay_name = o->overlay;
+  s->overlay = rl_overlay_hash(o->overlay);
+  s->configuration_sequence = (uint16_t)o->config_seq;
+  s->initial_ttl = (uint8_t)o->initial_ttl;
+  s->node_id_len = o->node_id_len;
+  s->max_message_size = o->max_message_size;
+  s->target_node_id = o->target_node_id ? a->target_hex : NULL;
+  s->my_node_id = a->my_hex;
+  s->verify_signatures = o->verify;
+  s->lenient = o->lenient;
+  s->have_credentials = a->cred != NULL;
+  s->timeout_ms = (uint64_t)o->timeout_s * 1000;
+  s->seed = o->seed;
+  return 0;
+}
 
-  memset(&s, 0, sizeof s);
-  s.vars = vars;
-  s.link = o.transport ? "loopback" : o.link;
-  s.overlay_name = o.overlay;
-  s.overlay = rl_overlay_hash(o.overlay);
-  s.configuration_sequence = (uint16_t)o.config_seq;
-  s.initial_ttl = (uint8_t)o.initial_ttl;
-  s.node_id_len = o.node_id_len;
-  s.max_message_size = o.max_message_size;
-  s.target_node_id = o.target_node_id ? target_hex : NULL;
-  s.my_node_id = my_hex;
-  s.verify_signatures = o.verify;
-  s.lenient = o.lenient;
-  s.have_credentials = cred != NULL;
-  s.timeout_ms = (uint64_t)o.timeout_s * 1000;
-  s.seed = o.seed;
-
-  if (o.check) {
-    int bad = 0;
-    size_t checked = 0;
-    rl_conf_transport none = {NULL, NULL};
-    if (rl_conf_runner_new(&s, &codec, &none, &reqs, &R) != 0) {
-      warn("out of memory");
-      goto done;
-    }
-    for (size_t i = 0; i < S.n; i++) {
-      if (!selected(&o, &S.v[i])) continue;
-      checked++;
-      if (rl_conf_check_templates(R, &S.v[i], why, sizeof why) != 0) {
-        fflush(stdout);
-        fprintf(stderr, "%s\n", why);
-        bad++;
-      }
-    }
-    printf("%zu scenarios checked, %d with errors\n", checked, bad);
-    status = bad ? EXIT_FAILED : EXIT_OK;
-    goto done;
+/* --check-templates: build every message, without a target. */
+static int check_all_templates(app *a) {
+  int bad = 0;
+  size_t checked = 0;
+  char why[1024];
+  rl_conf_transport none = {NULL, NULL};
+  if (rl_conf_runner_new(&a->s, &a->codec, &none, &a->reqs, &a->R) != 0) {
+    warn("out of memory");
+    return EXIT_USAGE;
   }
-
-  /* The transport: a responder script, or the network (transport_link.h). */
-  if (o.transport) {
-    rl_conf_loopback_config lc;
-    if (rl_scen_load(o.transport, &rpool, &responder, why, sizeof why) != 0) {
+  for (size_t i = 0; i < a->S.n; i++) {
+    if (!selected(&a->o, &a->S.v[i])) continue;
+    checked++;
+    if (rl_conf_check_templates(a->R, &a->S.v[i], why, sizeof why) != 0) {
       fflush(stdout);
       fprintf(stderr, "%s\n", why);
-      goto done;
+      bad++;
+    }
+  }
+  printf("%zu scenarios checked, %d with errors\n", checked, bad);
+  return bad ? EXIT_FAILED : EXIT_OK;
+}
+
+/* The transport: a responder script, or the network (transport_link.h). */
+static int open_transport(app *a) {
+  opts *o = &a->o;
+  char why[1024];
+  if (o->transport) {
+    rl_conf_loopback_config lc;
+    if (rl_scen_load(o->transport, &a->rpool, &a->responder, why, sizeof why) != 0) {
+      fflush(stdout);
+      fprintf(stderr, "%s\n", why);
+      return -1;
     }
     memset(&lc, 0, sizeof lc);
-    lc.responder = &responder;
-    lc.params = &o.params;
-    lc.node_id = s.target_node_id ? s.target_node_id : "";
-    lc.peer_node_id = my_hex;
-    lc.overlay_name = o.overlay;
-    lc.overlay = s.overlay;
-    lc.configuration_sequence = s.configuration_sequence;
-    lc.initial_ttl = s.initial_ttl;
-    lc.seed = o.seed ? o.seed + 1 : 0;
-    if (rl_conf_loopback_new(&lc, &T, why, sizeof why) != 0) {
+    lc.responder = &a->responder;
+    lc.params = &o->params;
+    lc.node_id = a->s.target_node_id ? a->s.target_node_id : "";
+    lc.peer_node_id = a->my_hex;
+    lc.overlay_name = o->overlay;
+    lc.overlay = a->s.overlay;
+    lc.configuration_sequence = a->s.configuration_sequence;
+    lc.initial_ttl = a->s.initial_ttl;
+    lc.seed = o->seed ? o->seed + 1 : 0;
+    if (rl_conf_loopback_new(&lc, &a->T, why, sizeof why) != 0) {
       warn("%s", why);
-      goto done;
+      return -1;
     }
-  } else if (o.target) {
+  } else if (o->target) {
     rl_conf_link_config lc;
     memset(&lc, 0, sizeof lc);
-    lc.target = o.target;
-    if (rl_conf_link_kind_parse(o.link, &lc.kind) != 0) goto done; /* checked in parse_args */
-    lc.max_message_size = o.link_max ? o.link_max : o.max_message_size + 65536;
+    lc.target = o->target;
+    if (rl_conf_link_kind_parse(o->link, &lc.kind) != 0) return -1; /* checked in parse_args */
+    lc.max_message_size = o->link_max ? o->link_max : o->max_message_size + 65536;
     if (lc.max_message_size > 0xffffffUL) lc.max_message_size = 0xffffffUL;
-    lc.connect_timeout_ms = (uint64_t)o.timeout_s * 1000;
-    lc.cred = cred;
-    lc.trust = trust;
-    lc.overlay_name = o.overlay;
-    lc.node_id_len = o.node_id_len;
-    if (rl_conf_link_new(&lc, &T, why, sizeof why) != 0) {
+    lc.connect_timeout_ms = (uint64_t)o->timeout_s * 1000;
+    lc.cred = a->cred;
+    lc.trust = a->trust;
+    lc.overlay_name = o->overlay;
+    lc.node_id_len = o->node_id_len;
+    if (rl_conf_link_new(&lc, &a->T, why, sizeof why) != 0) {
       warn("%s", why);
-      goto done;
+      return -1;
     }
   } else {
     warn("give --target HOST:PORT (or --transport=script:FILE)");
-    goto done;
+    return -1;
   }
-  if (!cred) warn("no --cert/--key: messages are sent unsigned");
+  if (!a->cred) warn("no --cert/--key: messages are sent unsigned");
+  return 0;
+}
 
-  if (rl_conf_runner_new(&s, &codec, &T, &reqs, &R) != 0 || !(res = calloc(S.n ? S.n : 1, sizeof *res))) {
+/* What the target is, before the tests: a silent one makes the tests
+ * that pass on silence INCONCLUSIVE; one that names itself in its
+ * certificate (11.3) gives the tests that address it its Node-ID. */
+static int preflight(app *a) {
+  int silent;
+  char learned[41];
+  if (rl_conf_preflight(a->R, a->o.target, a->o.link, stdout, a->o.node_id_len,
+                        a->o.target_node_id != NULL, &silent, learned) != 0) {
+    warn("the preflight could not run");
+    return -1;
+  }
+  rl_conf_runner_set_silent(a->R, silent);
+  if (!a->o.target_node_id && learned[0] && strlen(learned) == 2 * a->o.node_id_len) {
+    memcpy(a->target_hex, learned, sizeof learned);
+    rl_conf_runner_set_target_node_id(a->R, a->target_hex);
+    printf("  (--target-node-id taken from it)\n\n");
+  }
+  return 0;
+}
+
+/* Every selected scenario, a result line each. */
+static int run_all(app *a) {
+  int tty = a->o.progress && isatty(fileno(stdout));
+  if (rl_conf_runner_new(&a->s, &a->codec, &a->T, &a->reqs, &a->R) != 0 ||
+      !(a->res = calloc(a->S.n ? a->S.n : 1, sizeof *a->res))) {
     warn("out of memory");
-    goto done;
+    return -1;
   }
-  tty = o.progress && isatty(fileno(stdout));
-  if (o.target && !o.transport && !o.no_preflight) {
-    /* What the target is, before the tests: a silent one makes the
-     * tests that pass on silence INCONCLUSIVE. */
-    int silent;
-    char learned[41];
-    if (rl_conf_preflight(R, o.target, o.link, stdout, o.node_id_len, o.target_node_id != NULL,
-                          &silent, learned) != 0) {
-      warn("the preflight could not run");
-      goto done;
-    }
-    rl_conf_runner_set_silent(R, silent);
-    if (!o.target_node_id && learned[0] && strlen(learned) == 2 * o.node_id_len) {
-      /* The target named itself in its certificate (11.3): the tests
-       * that address it need not be skipped. */
-      memcpy(target_hex, learned, sizeof learned);
-      rl_conf_runner_set_target_node_id(R, target_hex);
-      printf("  (--target-node-id taken from it)\n\n");
-    }
-  }
-  for (size_t i = 0; i < S.n; i++) {
-    if (!selected(&o, &S.v[i])) continue;
+  if (a->o.target && !a->o.transport && !a->o.no_preflight && preflight(a) != 0) return -1;
+  for (size_t i = 0; i < a->S.n; i++) {
+    if (!selected(&a->o, &a->S.v[i])) continue;
     if (tty) {
-      printf("\r\033[K[%zu/%zu] %s ...", nres + 1, S.n, S.v[i].id);
+      printf("\r\033[K[%zu/%zu] %s ...", a->nres + 1, a->S.n, a->S.v[i].id);
       fflush(stdout);
     }
-    if (rl_conf_run(R, &S.v[i], &res[nres]) != 0) {
+    if (rl_conf_run(a->R, &a->S.v[i], &a->res[a->nres]) != 0) {
       warn("out of memory");
-      goto done;
+      return -1;
     }
     if (tty) printf("\r\033[K");
-    rl_conf_print_result(stdout, &res[nres], o.verbose);
-    nres++;
+    rl_conf_print_result(stdout, &a->res[a->nres], a->o.verbose);
+    a->nres++;
   }
-  {
-    rl_conf_counts c;
-    rl_conf_coverage cov;
-    rl_conf_coverage_report(o.coverage ? stdout : NULL, &reqs, res, nres, o.coverage, &cov);
-    printf("Requirements checked: %zu of %zu (MUST class %zu of %zu, SHOULD class %zu of %zu); "
-           "%zu checked without a failure\n",
-           cov.checked, cov.total, cov.must_checked, cov.must_total, cov.should_checked,
-           cov.should_total, cov.passing);
-    rl_conf_count(res, nres, &c);
-    rl_conf_print_summary(stdout, &c);
-    status = c.failed ? EXIT_FAILED : EXIT_OK;
-  }
-  if (o.tap && write_report(o.tap, rl_conf_write_tap, res, nres) != 0) status = EXIT_USAGE;
-  if (o.junit && write_report(o.junit, junit, res, nres) != 0) status = EXIT_USAGE;
+  return 0;
+}
+
+/* Coverage, the final line, the report files; the exit status. */
+static int report_all(app *a) {
+  rl_conf_counts c;
+  rl_conf_coverage cov;
+  int status;
+  rl_conf_coverage_report(a->o.coverage ? stdout : NULL, &a->reqs, a->res, a->nres, a->o.coverage,
+                          &cov);
+  printf("Requirements checked: %zu of %zu (MUST class %zu of %zu, SHOULD class %zu of %zu); "
+         "%zu checked without a failure\n",
+         cov.checked, cov.total, cov.must_checked, cov.must_total, cov.should_checked,
+         cov.should_total, cov.passing);
+  rl_conf_count(a->res, a->nres, &c);
+  rl_conf_print_summary(stdout, &c);
+  status = c.failed ? EXIT_FAILED : EXIT_OK;
+  if (a->o.tap && write_report(a->o.tap, rl_conf_write_tap, a->res, a->nres) != 0) status = EXIT_USAGE;
+  if (a->o.junit && write_report(a->o.junit, junit, a->res, a->nres) != 0) status = EXIT_USAGE;
   if (fflush(stdout) != 0) status = EXIT_USAGE;
-done:
-  for (size_t i = 0; i < nres; i++) rl_conf_result_free(&res[i]);
-  free(res);
-  rl_conf_runner_free(R);
-  if (T.ops) T.ops->destroy(T.self);
-  rl_conf_codec_free(&codec);
-  rl_credentials_free(cred);
-  if (trust) rl_trust_free(trust);
-  rl_conf_reqtable_free(&reqs);
-  json_decref(vars);
-  free(S.v);
-  rl_scen_pool_free(&S.pool);
-  rl_scen_pool_free(&rpool);
+  return status;
+}
+
+int main(int argc, char **argv) {
+  app a;
+  int status = EXIT_USAGE, r;
+  rl_tool_name = "reload-conform";
+  app_init(&a);
+  r = parse_args(&a.o, argc, argv);
+  if (r < 0) {
+    status = EXIT_OK;
+  } else if (r == 0 && setup_params(&a) == 0 && load_scenarios(&a, argc, argv) == 0) {
+    if (a.o.list) {
+      list(&a.S, &a.o);
+      status = EXIT_OK;
+    } else if (setup_identity(&a) == 0) {
+      if (a.o.check)
+        status = check_all_templates(&a);
+      else if (open_transport(&a) == 0 && run_all(&a) == 0)
+        status = report_all(&a);
+    }
+  }
+  app_free(&a);
   return status;
 }
