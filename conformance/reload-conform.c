@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "codec/params.h"
+#include "overlay/config.h"
 #include "overlay/hash.h"
 #include "overlay/nodeid.h"
 #include "report.h"
@@ -49,6 +50,13 @@ typedef struct opts {
   unsigned long kind_single, kind_array, kind_dictionary, kind_unknown;
   const char *user, *target_kind;
   int verify, list, coverage, verbose, progress, check, lenient, no_preflight;
+  /* What is known of the target, not assumed: the Kinds the storage
+   * tests store under (USER-MATCH, of each data model) and its
+   * configuration sequence. Tests that need one that is not known SKIP. */
+  int kind_single_known, kind_array_known, kind_dictionary_known, config_seq_known;
+  const char *config;      /* --config FILE: the target's configuration document */
+  rl_config_document doc;  /* ... as parsed */
+  const rl_overlay_config *cfg;
   rl_param_set params;
 } opts;
 
@@ -75,7 +83,12 @@ static void usage(FILE *f) {
           "The overlay:\n"
           "  -o, --overlay NAME         overlay name (default overlay.example.org)\n"
           "      --node-id-length N     NodeIdLength, 16..20 (default 16)\n"
-          "      --config-seq N         configuration_sequence to send (default 1)\n"
+          "      --config FILE          the target's overlay configuration (RFC 6940 11.1):\n"
+          "                             overlay name, sequence, NodeIdLength, sizes, root\n"
+          "                             certificates, USER-MATCH Kinds for the storage tests;\n"
+          "                             the options here override it\n"
+          "      --config-seq N         configuration_sequence to send (default 1; the\n"
+          "                             sequence tests skip unless it is given or known)\n"
           "      --initial-ttl N        TTL of new requests (default 100)\n"
           "      --max-message-size N   the overlay's max-message-size (default 5000)\n"
           "  -p, --param WORD           decoding parameter (kind.1234=dictionary)\n"
@@ -138,7 +151,8 @@ static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigne
 enum {
   O_LINK = 256, O_TRANSPORT, O_NIDLEN, O_CSEQ, O_TTL, O_MAXMSG, O_CA, O_CERT, O_KEY, O_NODEID,
   O_TNODEID, O_VERIFY, O_REPORT, O_TESTS, O_TIMEOUT, O_REQS, O_TAP, O_JUNIT, O_COVERAGE,
-  O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX, O_LENIENT, O_NOPREFLIGHT
+  O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX, O_LENIENT, O_NOPREFLIGHT,
+  O_CONFIG
 };
 
 /* --kind MODEL=ID */
@@ -146,10 +160,16 @@ static int parse_kind(opts *o, const char *arg) {
   const char *eq = strchr(arg, '=');
   unsigned long *slot = NULL;
   size_t n = eq ? (size_t)(eq - arg) : 0;
+  int *known = NULL;
   if (n == 12 && strncmp(arg, "single_value", n) == 0) slot = &o->kind_single;
   else if (n == 6 && strncmp(arg, "single", n) == 0) slot = &o->kind_single;
   else if (n == 5 && strncmp(arg, "array", n) == 0) slot = &o->kind_array;
   else if (n == 10 && strncmp(arg, "dictionary", n) == 0) slot = &o->kind_dictionary;
+  known = slot == &o->kind_single ? &o->kind_single_known
+          : slot == &o->kind_array ? &o->kind_array_known
+          : slot == &o->kind_dictionary ? &o->kind_dictionary_known
+                                      : NULL;
+  if (known) *known = 1;
   else if (n == 7 && strncmp(arg, "unknown", n) == 0) slot = &o->kind_unknown;
   if (!slot) {
     warn("--kind %s: expected single_value=ID, array=ID, dictionary=ID or unknown=ID", arg);
@@ -167,6 +187,7 @@ static int parse_args(opts *o, int argc, char **argv) {
       {"overlay", required_argument, NULL, 'o'},
       {"node-id-length", required_argument, NULL, O_NIDLEN},
       {"config-seq", required_argument, NULL, O_CSEQ},
+      {"config", required_argument, NULL, O_CONFIG},
       {"initial-ttl", required_argument, NULL, O_TTL},
       {"max-message-size", required_argument, NULL, O_MAXMSG},
       {"param", required_argument, NULL, 'p'},
@@ -223,7 +244,9 @@ static int parse_args(opts *o, int argc, char **argv) {
       break;
     case O_CSEQ:
       if (parse_ulong("--config-seq", optarg, 0, 65535, &o->config_seq)) return EXIT_USAGE;
+      o->config_seq_known = 1;
       break;
+    case O_CONFIG: break; /* read before the others (apply_config) */
     case O_TTL:
       if (parse_ulong("--initial-ttl", optarg, 1, 255, &o->initial_ttl)) return EXIT_USAGE;
       break;
@@ -464,7 +487,65 @@ static json_t *make_vars(const opts *o, const rl_credentials *cred, const char *
   else json_decref(my_node_next);
   if (v && o->initial_ttl < 255)
     json_object_set_new(v, "ttl_above_initial", json_integer((json_int_t)o->initial_ttl + 1));
+  /* Known, not assumed (skip-if conditions of the scenarios). */
+  if (v) {
+    json_object_set_new(v, "kind_single_known", json_boolean(o->kind_single_known));
+    json_object_set_new(v, "kind_array_known", json_boolean(o->kind_array_known));
+    json_object_set_new(v, "kind_dictionary_known", json_boolean(o->kind_dictionary_known));
+    json_object_set_new(v, "config_seq_known", json_boolean(o->config_seq_known));
+  }
   return v;
+}
+
+/* --config FILE, read before the other options so that they override
+ * what it says: the instance name, configuration sequence,
+ * NodeIdLength, max-message-size and initial-ttl, and for the storage
+ * tests a USER-MATCH Kind of each data model (7.3.1; the tests store
+ * under the user's own Resource-ID). Its root certificates are the trust
+ * anchors unless --ca is given (setup_identity). */
+static int apply_config(opts *o, int argc, char **argv) {
+  rl_config_error err;
+  const rl_overlay_config *c;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) o->config = argv[i + 1];
+    else if (strncmp(argv[i], "--config=", 9) == 0) o->config = argv[i] + 9;
+    else if (strcmp(argv[i], "--") == 0) break;
+  }
+  if (!o->config) return 0;
+  if (rl_config_load_file(o->config, &o->doc, &err) != 0) {
+    warn("--config %s: %s", o->config, err.message);
+    return -1;
+  }
+  /* 11.1: the current configuration is the last one. */
+  c = o->cfg = o->doc.nconfigs ? &o->doc.configs[o->doc.nconfigs - 1] : NULL;
+  if (!c) {
+    warn("--config %s: no <configuration> element", o->config);
+    return -1;
+  }
+  o->overlay = c->instance_name;
+  if (c->has_sequence) {
+    o->config_seq = c->sequence;
+    o->config_seq_known = 1;
+  }
+  o->node_id_len = c->node_id_length;
+  o->max_message_size = c->max_message_size;
+  o->initial_ttl = c->initial_ttl;
+  for (size_t i = c->nkinds; i-- > 0;) {
+    const rl_config_kind *k = &c->kinds[i];
+    if (!k->id_known || k->policy != RL_ACCESS_USER_MATCH) continue;
+    if (k->model == RL_DataModel_single_value) {
+      o->kind_single = k->id;
+      o->kind_single_known = 1;
+    } else if (k->model == RL_DataModel_array) {
+      o->kind_array = k->id;
+      o->kind_array_known = 1;
+    } else if (k->model == RL_DataModel_dictionary) {
+      o->kind_dictionary = k->id;
+      o->kind_dictionary_known = 1;
+    }
+  }
+  while (rl_config_kind_find(c, (uint32_t)o->kind_unknown)) o->kind_unknown--;
+  return 0;
 }
 
 static int write_report(const char *path, int (*w)(FILE *, const rl_conf_result *, size_t),
@@ -577,6 +658,7 @@ static void app_free(app *a) {
   free(a->S.v);
   rl_scen_pool_free(&a->S.pool);
   rl_scen_pool_free(&a->rpool);
+  if (a->o.config) rl_config_document_free(&a->o.doc);
 }
 
 /* The decoding parameters: the storage tests' Kinds with their models. */
@@ -676,6 +758,31 @@ static int setup_identity(app *a) {
     }
     rl_cert_free(root);
     a->codec.trust = a->trust;
+  } else if (o->cfg && o->cfg->root_certs.n) {
+    /* 11.1 root-cert: the overlay's trust anchors. */
+    rl_sec_error e;
+    memset(&e, 0, sizeof e);
+    if (rl_trust_new(o->overlay, o->node_id_len, &a->trust, &e) != 0) {
+      warn("--config %s: %s", o->config, e.text);
+      return -1;
+    }
+    for (size_t i = 0; i < o->cfg->root_certs.n; i++) {
+      rl_cert *root = NULL;
+      if (rl_cert_from_der(o->cfg->root_certs.v[i].data, o->cfg->root_certs.v[i].len, &root, &e) != 0 ||
+          rl_trust_add_root(a->trust, root, &e) != 0) {
+        warn("--config %s: root-cert %zu: %s", o->config, i + 1, e.text);
+        rl_cert_free(root);
+        return -1;
+      }
+      rl_cert_free(root);
+    }
+    a->codec.trust = a->trust;
+  }
+  if (o->transport) {
+    /* A responder script is its own overlay: it knows the default Kinds
+     * and sequence by construction. */
+    o->kind_single_known = o->kind_array_known = o->kind_dictionary_known = 1;
+    o->config_seq_known = 1;
   }
   if (o->target_node_id) {
     if (check_node_id("--target-node-id", o->target_node_id, o->node_id_len, id) != 0) return -1;
@@ -806,8 +913,13 @@ static int run_all(app *a) {
     return -1;
   }
   if (a->o.target && !a->o.transport && !a->o.no_preflight && preflight(a) != 0) return -1;
+  /* The topology tests last: a Join that the target admits makes us its
+   * neighbour, with ranges handed over to us, which would change what the
+   * other tests find stored there. */
+  for (int pass = 0; pass < 2; pass++)
   for (size_t i = 0; i < a->S.n; i++) {
-    if (!selected(&a->o, &a->S.v[i])) continue;
+    int topo = a->S.v[i].group && strcmp(a->S.v[i].group, "topology") == 0;
+    if (topo != pass || !selected(&a->o, &a->S.v[i])) continue;
     if (tty) {
       printf("\r\033[K[%zu/%zu] %s ...", a->nres + 1, a->S.n, a->S.v[i].id);
       fflush(stdout);
@@ -848,7 +960,7 @@ int main(int argc, char **argv) {
   int status = EXIT_USAGE, r;
   rl_tool_name = "reload-conform";
   app_init(&a);
-  r = parse_args(&a.o, argc, argv);
+  r = apply_config(&a.o, argc, argv) != 0 ? EXIT_USAGE : parse_args(&a.o, argc, argv);
   if (r < 0) {
     status = EXIT_OK;
   } else if (r == 0 && setup_params(&a) == 0 && load_scenarios(&a, argc, argv) == 0) {
