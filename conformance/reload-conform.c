@@ -43,7 +43,7 @@
 
 typedef struct opts {
   const char *target, *link, *transport, *overlay, *ca, *cert, *key, *node_id, *target_node_id;
-  const char *tests, *groups, *requirements, *tap, *junit;
+  const char *tests, *groups, *requirements, *tap, *junit, *json, *html;
   unsigned long node_id_len, config_seq, initial_ttl, max_message_size, timeout_s;
   unsigned long link_max; /* 0: max_message_size + 65536 */
   unsigned long long seed;
@@ -122,6 +122,9 @@ static void usage(FILE *f) {
           "                             requirements-rfc6940.tsv beside the tests)\n"
           "      --tap FILE             write a TAP report\n"
           "      --junit FILE           write a JUnit XML report\n"
+          "      --json FILE            write a JSON report (every test, its requirements,\n"
+          "                             verdict, reason, the messages sent and received)\n"
+          "      --html FILE            write a self-contained HTML report\n"
           "      --coverage             print requirement coverage by RFC section\n"
           "  -l, --list                 list the tests and exit\n"
           "      --check-templates      build every message the tests would send\n"
@@ -152,7 +155,7 @@ enum {
   O_LINK = 256, O_TRANSPORT, O_NIDLEN, O_CSEQ, O_TTL, O_MAXMSG, O_CA, O_CERT, O_KEY, O_NODEID,
   O_TNODEID, O_VERIFY, O_REPORT, O_TESTS, O_TIMEOUT, O_REQS, O_TAP, O_JUNIT, O_COVERAGE,
   O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX, O_LENIENT, O_NOPREFLIGHT,
-  O_CONFIG
+  O_CONFIG, O_JSON, O_HTML
 };
 
 /* --kind MODEL=ID */
@@ -188,6 +191,8 @@ static int parse_args(opts *o, int argc, char **argv) {
       {"node-id-length", required_argument, NULL, O_NIDLEN},
       {"config-seq", required_argument, NULL, O_CSEQ},
       {"config", required_argument, NULL, O_CONFIG},
+      {"json", required_argument, NULL, O_JSON},
+      {"html", required_argument, NULL, O_HTML},
       {"initial-ttl", required_argument, NULL, O_TTL},
       {"max-message-size", required_argument, NULL, O_MAXMSG},
       {"param", required_argument, NULL, 'p'},
@@ -247,6 +252,8 @@ static int parse_args(opts *o, int argc, char **argv) {
       o->config_seq_known = 1;
       break;
     case O_CONFIG: break; /* read before the others (apply_config) */
+    case O_JSON: o->json = optarg; break;
+    case O_HTML: o->html = optarg; break;
     case O_TTL:
       if (parse_ulong("--initial-ttl", optarg, 1, 255, &o->initial_ttl)) return EXIT_USAGE;
       break;
@@ -548,15 +555,14 @@ static int apply_config(opts *o, int argc, char **argv) {
   return 0;
 }
 
-static int write_report(const char *path, int (*w)(FILE *, const rl_conf_result *, size_t),
-                        const rl_conf_result *res, size_t n) {
+static int write_report(const char *path, int (*w)(FILE *, const void *), const void *ctx) {
   FILE *f = fopen(path, "w");
   int r;
   if (!f) {
     warn("%s: %s", path, strerror(errno));
     return -1;
   }
-  r = w(f, res, n);
+  r = w(f, ctx);
   if (fclose(f) != 0 || r != 0) {
     warn("%s: write error", path);
     return -1;
@@ -564,9 +570,6 @@ static int write_report(const char *path, int (*w)(FILE *, const rl_conf_result 
   return 0;
 }
 
-static int junit(FILE *f, const rl_conf_result *res, size_t n) {
-  return rl_conf_write_junit(f, res, n, "reload-conform");
-}
 
 /* Where the tests and the requirements table are: the installed
  * RL_CONF_DATADIR, else beside this program when it runs from a build tree
@@ -935,6 +938,27 @@ static int run_all(app *a) {
   return 0;
 }
 
+/* The report files, each from the whole run. */
+static const char *target_of(const app *a) {
+  return a->o.target ? a->o.target : a->o.transport ? a->o.transport : "";
+}
+static int tap_of(FILE *f, const void *p) {
+  const app *a = p;
+  return rl_conf_write_tap(f, a->res, a->nres);
+}
+static int junit_of(FILE *f, const void *p) {
+  const app *a = p;
+  return rl_conf_write_junit(f, a->res, a->nres, "reload-conform");
+}
+static int json_of(FILE *f, const void *p) {
+  const app *a = p;
+  return rl_conf_write_json(f, &a->reqs, a->res, a->nres, target_of(a));
+}
+static int html_of(FILE *f, const void *p) {
+  const app *a = p;
+  return rl_conf_write_html(f, &a->reqs, a->res, a->nres, target_of(a));
+}
+
 /* Coverage, the final line, the report files; the exit status. */
 static int report_all(app *a) {
   rl_conf_counts c;
@@ -949,8 +973,10 @@ static int report_all(app *a) {
   rl_conf_count(a->res, a->nres, &c);
   rl_conf_print_summary(stdout, &c);
   status = c.failed ? EXIT_FAILED : EXIT_OK;
-  if (a->o.tap && write_report(a->o.tap, rl_conf_write_tap, a->res, a->nres) != 0) status = EXIT_USAGE;
-  if (a->o.junit && write_report(a->o.junit, junit, a->res, a->nres) != 0) status = EXIT_USAGE;
+  if (a->o.tap && write_report(a->o.tap, tap_of, a) != 0) status = EXIT_USAGE;
+  if (a->o.junit && write_report(a->o.junit, junit_of, a) != 0) status = EXIT_USAGE;
+  if (a->o.json && write_report(a->o.json, json_of, a) != 0) status = EXIT_USAGE;
+  if (a->o.html && write_report(a->o.html, html_of, a) != 0) status = EXIT_USAGE;
   if (fflush(stdout) != 0) status = EXIT_USAGE;
   return status;
 }

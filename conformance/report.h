@@ -46,6 +46,17 @@ typedef struct rl_conf_coverage {
 void rl_conf_coverage_report(FILE *f, const rl_conf_reqtable *t, const rl_conf_result *res,
                              size_t n, int by_section, rl_conf_coverage *out);
 
+/* JSON: the counts and every test with its requirements (ID, section,
+ * level, the RFC's sentence), verdict, reason, explanation and the
+ * messages sent and received, decoded. HTML: one self-contained page, a
+ * table by RFC section (checks passed, failed, skipped), each failure
+ * with the RFC's sentences and the decoded exchange, and every test's
+ * verdict. target: what was tested, for the title. 0 or an rl_err. */
+int rl_conf_write_json(FILE *f, const rl_conf_reqtable *t, const rl_conf_result *res, size_t n,
+                       const char *target);
+int rl_conf_write_html(FILE *f, const rl_conf_reqtable *t, const rl_conf_result *res, size_t n,
+                       const char *target);
+
 /* XML text escaping (& < > " '), control characters and bytes that are
  * not UTF-8 written as '?'. */
 void rl_conf_xml_escape(FILE *f, const char *s);

@@ -116,6 +116,8 @@ typedef struct run {
   /* --lenient: a deviation let through so that the scenario could go on;
    * the test still fails with it at the end. */
   char deviation[512];
+  json_t *seen;        /* a message a failing step looked at and refused */
+  json_t *arrived;     /* what came instead when a wait ran out (JSON array) */
   received last;       /* the last message an expect accepted */
   int have_last;
   /* The outcome. */
@@ -147,6 +149,7 @@ void rl_conf_result_free(rl_conf_result *r) {
   free(r->details);
   json_decref(r->received);
   json_decref(r->sent);
+  json_decref(r->arrived);
   memset(r, 0, sizeof *r);
 }
 
@@ -687,6 +690,11 @@ static void explain_arrivals(run *x, const conn *c, wait_for w, const rl_scen_st
       sb_printf(&x->details, "  #%zu %s%s%s, %s: %s\n", k,
                 o == c ? "on this connection" : "on connection @", o == c ? "" : o->name,
                 "", o->box[j].at_ms >= since ? "during this step" : "before this step", line);
+      if (!x->arrived) x->arrived = json_array();
+      json_array_append_new(x->arrived,
+                            json_pack("{s:s,s:b,s:s,s:O?}", "connection", o->name,
+                                      "during_step", o->box[j].at_ms >= since, "why_not", line,
+                                      "message", o->box[j].json));
       if (o->box[j].ok) {
         t = rl_conf_tree_text(o->box[j].json, 6);
         sb_printf(&x->details, "%s", t ? t : "      (out of memory)\n");
@@ -752,6 +760,8 @@ static int do_expect(run *x, const rl_scen_step *s) {
     if (!m.ok && h == 0) snprintf(why, sizeof why, "the %s does not decode: %s",
                                   w == WAIT_ANSWER ? "answer" : "message", m.json ? json_string_value(json_object_get(m.json, "undecodable")) : "?");
     explain(x, &m, &s->block);
+    json_decref(x->seen);
+    x->seen = json_incref(m.json);
     if (h < 0) {
       x->scenario_error = 1;
       fail(x, "scenario error: %s", why);
@@ -795,6 +805,8 @@ static int do_expect_nothing(run *x, const rl_scen_step *s) {
   fmt_ms(ms, t, sizeof t);
   if (got == 1) {
     explain(x, &m, s->has_where ? &s->where : NULL);
+    json_decref(x->seen);
+    x->seen = json_incref(m.json);
     received_free(&m);
     return fail(x, "expected no %smessage within %s, but one came", s->has_where ? "such " : "", t);
   }
@@ -1040,7 +1052,10 @@ int rl_conf_run(rl_conf_runner *R, const rl_scenario *sc, rl_conf_result *res) {
     if (!res->reason) r = RL_ERR_NOMEM;
   }
   if (x.status == RL_CONF_FAIL) res->details = sb_take(&x.details);
-  if (x.have_last) res->received = json_incref(x.last.json);
+  if (x.have_last && x.status != RL_CONF_FAIL) res->received = json_incref(x.last.json);
+  else if (x.seen) res->received = json_incref(x.seen);
+  else if (x.have_last) res->received = json_incref(x.last.json);
+  res->arrived = json_incref(x.arrived);
   if (x.sent) res->sent = json_incref(x.sent);
 done:
   free(x.details.s);
@@ -1048,6 +1063,8 @@ done:
   rl_conf_builder_free(&x.builder);
   json_decref(x.env.vars);
   json_decref(x.sent);
+  json_decref(x.seen);
+  json_decref(x.arrived);
   free(x.sent_hex);
   received_free(&x.last);
   return r;

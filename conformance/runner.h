@@ -41,6 +41,8 @@ typedef struct rl_conf_result {
   uint64_t ms;        /* time taken, on the transport's clock */
   json_t *received;   /* the last message a step accepted, decoded (or NULL) */
   json_t *sent;       /* the last message sent, decoded (or NULL) */
+  json_t *arrived;    /* a wait that ran out: what came instead, each with why it
+                         did not do ([{connection, during_step, why_not, message}]) */
 } rl_conf_result;
 
 void rl_conf_result_free(rl_conf_result *r);

@@ -10,7 +10,7 @@ need_conform
 RUN="$CONFORM --requirements $TABLE --target-node-id 00112233445566778899aabbccddeeff --seed 7"
 
 $RUN --transport="script:$DATA/rfc-responder.resp" --tap "$TMP/r.tap" --junit "$TMP/r.xml" \
-  --coverage "$SCEN" >"$TMP/out" 2>"$TMP/err"
+  --json "$TMP/r.json" --html "$TMP/r.html" --coverage "$SCEN" >"$TMP/out" 2>"$TMP/err"
 check "exit status 1 (the expected failures)" test $? -eq 1
 grep -E '^(PASS|FAIL|SKIP)  ' "$TMP/out" | awk '{print $1, $2}' >"$TMP/got"
 if diff -u "$DATA/rfc-responder.expected" "$TMP/got"; then pass; else fail "results differ from rfc-responder.expected"; fi
@@ -27,6 +27,18 @@ if command -v xmllint >/dev/null 2>&1; then
   check "JUnit is well-formed XML (xmllint)" xmllint --noout "$TMP/r.xml"
 fi
 contains "JUnit counts" "$TMP/r.xml" "failures=\"$(grep -c '^FAIL' "$TMP/got")\""
+# The JSON and HTML reports: the same counts, requirements with the RFC's
+# words, what was sent, and for a failure what came back.
+if command -v jq >/dev/null 2>&1; then
+  check "JSON counts" test "$(jq -r '"\(.counts.passed) \(.counts.failed) \(.counts.skipped)"' "$TMP/r.json")" = \
+    "$(grep -c '^PASS' "$TMP/got") $(grep -c '^FAIL' "$TMP/got") $(grep -c '^SKIP' "$TMP/got")"
+  check "JSON: every test" test "$(jq '.tests | length' "$TMP/r.json")" -eq "$(wc -l <"$TMP/got")"
+  check "JSON: a failure with its requirement's sentence, what was sent and received" \
+    test "$(jq '[.tests[] | select(.verdict == "FAIL" and (.requirements[0].text | length) > 0 and .sent != null and (.received != null or .arrived_instead != null))] | length' "$TMP/r.json")" -eq "$(grep -c '^FAIL' "$TMP/got")"
+fi
+contains "HTML: the table by section" "$TMP/r.html" "<h2>By section of RFC 6940</h2>"
+contains "HTML: a failure with the RFC's words" "$TMP/r.html" "(RFC 6940 6.3.4, MUST): &ldquo;"
+contains "HTML: the decoded exchange" "$TMP/r.html" "<h4>sent</h4>"
 
 # --- the suite is tested too: a responder that ignores TTL
 sed '/forwarding_header.ttl > /,/^}/d' "$DATA/rfc-responder.resp" >"$TMP/no-ttl.resp"
