@@ -433,6 +433,15 @@ static int do_send(run *x, const rl_scen_step *s, int reply) {
     if (rl_conf_set_request_vars(&x->env, x->last.json, R->s.target_node_id) != 0)
       return fail(x, "out of memory");
   }
+  {
+    /* Our Attach candidates name the address of the link we use
+     * (6.5.1.1), with port 9 as an active TCP candidate has (RFC 6544):
+     * we connect, we do not listen. */
+    uint32_t a4 = 0x7f000001u;
+    if (R->t->ops->local_ipv4 && R->t->ops->local_ipv4(R->t->self, c->name, &a4) != 0)
+      a4 = 0x7f000001u;
+    json_object_set_new(x->env.vars, "my_link_ipv4", json_integer((json_int_t)a4));
+  }
   r = rl_conf_build(&x->builder, s->tmpl, reply, s->mut, s->nmut, &m, why, sizeof why);
   if (r == RL_ERR_NOT_FOUND && strcmp(x->env.undefined, "target_node_id") == 0)
     return skip(x, "needs the target's Node-ID (--target-node-id)");
@@ -975,6 +984,8 @@ static json_t *initial_vars(const rl_conf_runner *R) {
                         "my_node_id", R->s.my_node_id ? R->s.my_node_id : "", "max_message_size",
                         (json_int_t)R->s.max_message_size);
   if (v && R->s.target_node_id) json_object_set_new(v, "target_node_id", json_string(R->s.target_node_id));
+  /* Set again from the link before every send (do_send). */
+  if (v) json_object_set_new(v, "my_link_ipv4", json_integer(0x7f000001));
   if (v && R->s.vars) json_object_update(v, (json_t *)R->s.vars);
   return v;
 }

@@ -90,6 +90,10 @@ typedef struct rl_conf_transport_ops {
    * loopback): expect-acked steps and `send ... frame` are skipped. */
   int (*link_info)(void *self, const char *conn, rl_conf_link_info *out, char *why,
                    size_t whylen);
+  /* The local IPv4 address of conn's socket (host order), for the
+   * candidates of our own Attaches (6.5.1.1). NULL, or RL_ERR_NOT_FOUND
+   * for an IPv6 or closed link: the runner falls back to 127.0.0.1. */
+  int (*local_ipv4)(void *self, const char *conn, uint32_t *addr);
 } rl_conf_transport_ops;
 
 typedef struct rl_conf_transport {

@@ -3,7 +3,9 @@
 #include "transport_link.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -529,17 +531,28 @@ static void t_destroy(void *self) {
   free(T);
 }
 
+static int t_local_ipv4(void *self, const char *name, uint32_t *addr) {
+  conn *c = find(self, name);
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  int fd = !c ? -1 : c->l ? rl_link_fd(c->l) : c->fd;
+  if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) != 0 || ss.ss_family != AF_INET)
+    return RL_ERR_NOT_FOUND;
+  *addr = ntohl(((const struct sockaddr_in *)&ss)->sin_addr.s_addr);
+  return 0;
+}
+
 static const rl_conf_transport_ops tls_ops = {
     "tls", t_open, t_send, t_send_stream, t_recv, t_close, t_now, t_sleep, t_destroy, t_open_as,
-    t_link_info};
+    t_link_info, t_local_ipv4};
 /* Without TLS there is no certificate to present: no open_as. */
 static const rl_conf_transport_ops tcp_ops = {
     "tcp", t_open, t_send, t_send_stream, t_recv, t_close, t_now, t_sleep, t_destroy, NULL,
-    t_link_info};
+    t_link_info, t_local_ipv4};
 /* No framing: no frames to count. */
 static const rl_conf_transport_ops unframed_ops = {
     "tcp-unframed", t_open, t_send, t_send_stream, t_recv, t_close, t_now, t_sleep, t_destroy,
-    NULL, NULL};
+    NULL, NULL, t_local_ipv4};
 
 /* HOST:PORT or [HOST]:PORT to an address (the first getaddrinfo gives). */
 static int resolve(lt *T, const char *target, char *why, size_t whylen) {

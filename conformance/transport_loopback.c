@@ -265,7 +265,8 @@ static const rl_conf_transport_ops loopback_ops = {
     "loopback", lb_open,  lb_send,    lb_send_stream, lb_recv, lb_close, lb_now,
     lb_sleep,   lb_destroy,
     NULL, /* no TLS: no other credentials to present */
-    NULL  /* no link layer: no frames, no acks */};
+    NULL, /* no link layer: no frames, no acks */
+    NULL  /* no socket: candidates name 127.0.0.1 */};
 
 int rl_conf_loopback_new(const rl_conf_loopback_config *cfg, rl_conf_transport *out, char *why,
                          size_t whylen) {
