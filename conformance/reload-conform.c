@@ -17,6 +17,7 @@
 #include "overlay/hash.h"
 #include "overlay/nodeid.h"
 #include "report.h"
+#include "passive.h"
 #include "preflight.h"
 #include "requirements.h"
 #include "runner.h"
@@ -43,7 +44,8 @@
 
 typedef struct opts {
   const char *target, *link, *transport, *overlay, *ca, *cert, *key, *node_id, *target_node_id;
-  const char *tests, *groups, *requirements, *tap, *junit, *json, *html;
+  const char *tests, *groups, *requirements, *tap, *junit, *json, *html, *pcap;
+  unsigned long pcap_port;
   unsigned long node_id_len, config_seq, initial_ttl, max_message_size, timeout_s;
   unsigned long link_max; /* 0: max_message_size + 65536 */
   unsigned long long seed;
@@ -69,6 +71,11 @@ static void usage(FILE *f) {
           "Scenarios: the .scen files given, or in the directories given\n"
           "(default " RL_CONF_DATADIR "/tests, or conformance/tests of the\n"
           "build tree when this program runs from one).\n\n"
+          "Or check a capture of any two implementations' traffic, passively:\n"
+          "      --pcap FILE            pcap or pcapng, RELOAD over plain TCP (framed or\n"
+          "                             not) or UDP: every message against the rules one\n"
+          "                             message or a request and its answer can show\n"
+          "      --port N               the RELOAD port in the capture (default 6084)\n\n"
           "Where the implementation is:\n"
           "  -t, --target HOST:PORT     the implementation under test\n"
           "      --link tls|tcp|tcp-unframed\n"
@@ -155,7 +162,7 @@ enum {
   O_LINK = 256, O_TRANSPORT, O_NIDLEN, O_CSEQ, O_TTL, O_MAXMSG, O_CA, O_CERT, O_KEY, O_NODEID,
   O_TNODEID, O_VERIFY, O_REPORT, O_TESTS, O_TIMEOUT, O_REQS, O_TAP, O_JUNIT, O_COVERAGE,
   O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX, O_LENIENT, O_NOPREFLIGHT,
-  O_CONFIG, O_JSON, O_HTML
+  O_CONFIG, O_JSON, O_HTML, O_PCAP, O_PORT
 };
 
 /* --kind MODEL=ID */
@@ -192,6 +199,8 @@ static int parse_args(opts *o, int argc, char **argv) {
       {"config-seq", required_argument, NULL, O_CSEQ},
       {"config", required_argument, NULL, O_CONFIG},
       {"json", required_argument, NULL, O_JSON},
+      {"pcap", required_argument, NULL, O_PCAP},
+      {"port", required_argument, NULL, O_PORT},
       {"html", required_argument, NULL, O_HTML},
       {"initial-ttl", required_argument, NULL, O_TTL},
       {"max-message-size", required_argument, NULL, O_MAXMSG},
@@ -253,6 +262,10 @@ static int parse_args(opts *o, int argc, char **argv) {
       break;
     case O_CONFIG: break; /* read before the others (apply_config) */
     case O_JSON: o->json = optarg; break;
+    case O_PCAP: o->pcap = optarg; break;
+    case O_PORT:
+      if (parse_ulong("--port", optarg, 1, 65535, &o->pcap_port)) return EXIT_USAGE;
+      break;
     case O_HTML: o->html = optarg; break;
     case O_TTL:
       if (parse_ulong("--initial-ttl", optarg, 1, 255, &o->initial_ttl)) return EXIT_USAGE;
@@ -907,6 +920,44 @@ static int preflight(app *a) {
   return 0;
 }
 
+/* --pcap: the passive check (passive.h); exit 1 when a rule is broken. */
+static int passive(app *a) {
+  FILE *f = fopen(a->o.pcap, "rb");
+  uint8_t *buf = NULL;
+  size_t len = 0, cap = 0, n;
+  char err[512];
+  rl_conf_passive_result res;
+  int rc;
+  if (!f) {
+    warn("--pcap %s: %s", a->o.pcap, strerror(errno));
+    return EXIT_USAGE;
+  }
+  do {
+    if (len == cap) {
+      uint8_t *nb = realloc(buf, cap = cap ? 2 * cap : 65536);
+      if (!nb) {
+        fclose(f);
+        free(buf);
+        warn("out of memory");
+        return EXIT_USAGE;
+      }
+      buf = nb;
+    }
+    n = fread(buf + len, 1, cap - len, f);
+    len += n;
+  } while (n > 0);
+  fclose(f);
+  rc = rl_conf_passive_check(&a->codec, &a->reqs, buf, len,
+                             (uint16_t)(a->o.pcap_port ? a->o.pcap_port : 6084),
+                             (unsigned)a->o.initial_ttl, stdout, &res, err, sizeof err);
+  free(buf);
+  if (rc != 0) {
+    warn("--pcap %s: %s", a->o.pcap, err);
+    return EXIT_USAGE;
+  }
+  return res.violations ? EXIT_FAILED : EXIT_OK;
+}
+
 /* Every selected scenario, a result line each. */
 static int run_all(app *a) {
   int tty = a->o.progress && isatty(fileno(stdout));
@@ -990,7 +1041,9 @@ int main(int argc, char **argv) {
   if (r < 0) {
     status = EXIT_OK;
   } else if (r == 0 && setup_params(&a) == 0 && load_scenarios(&a, argc, argv) == 0) {
-    if (a.o.list) {
+    if (a.o.pcap) {
+      status = passive(&a);
+    } else if (a.o.list) {
       list(&a.S, &a.o);
       status = EXIT_OK;
     } else if (setup_identity(&a) == 0) {

@@ -48,6 +48,7 @@ max_len() {
   message | client_message | framed_message) echo 4096 ;;
   destination_list | kind_value) echo 1024 ;;
   json_message | overlay_config) echo 8192 ;;
+  capture) echo 16384 ;;
   *) echo 2048 ;;
   esac
 }

@@ -34,6 +34,7 @@ typedef struct seg {
   uint8_t *data;
   size_t len;
   size_t order; /* arrival, to keep the sort stable */
+  size_t packet;
 } seg;
 
 typedef struct flow {
@@ -263,6 +264,7 @@ static int add_tcp(reader *rd, const pkt *p, size_t pktno) {
   s->seq = seqno;
   s->len = rl_cursor_left(&c);
   s->order = f->nsegs;
+  s->packet = pktno;
   s->data = dup_bytes(c.p, s->len);
   if (!s->data) return RL_ERR_NOMEM;
   f->nsegs++;
@@ -297,6 +299,26 @@ static int seg_cmp(const void *a, const void *b) {
   const seg *x = a, *y = b;
   if (x->rel != y->rel) return x->rel < y->rel ? -1 : 1;
   return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int add_span(rl_capture_unit *u, size_t offset, size_t packet) {
+  rl_capture_span *v = u->spans;
+  if (u->nspans > 0 && u->spans[u->nspans - 1].packet == packet) return 0;
+  /* Room doubles at every power of two. */
+  if ((u->nspans & (u->nspans - 1)) == 0) {
+    v = realloc(u->spans, (u->nspans ? 2 * u->nspans : 1) * sizeof *v);
+    if (!v) return RL_ERR_NOMEM;
+  }
+  u->spans = v;
+  v[u->nspans].offset = offset;
+  v[u->nspans++].packet = packet;
+  return 0;
+}
+
+size_t rl_capture_packet_at(const rl_capture_unit *u, size_t offset) {
+  size_t p = u->first_packet;
+  for (size_t i = 0; i < u->nspans && u->spans[i].offset <= offset; i++) p = u->spans[i].packet;
+  return p;
 }
 
 /* Close one flow into units: sort, drop retransmitted bytes, split at gaps. */
@@ -341,6 +363,7 @@ static int flow_to_units(reader *rd, flow *f) {
       ucap = ncap;
     }
     memcpy(u->data + u->len, s->data + skip, s->len - skip);
+    if (add_span(u, u->len, s->packet) != 0) return RL_ERR_NOMEM;
     u->len += s->len - skip;
     cur = end;
   }
@@ -432,7 +455,10 @@ done:
 }
 
 void rl_capture_free(rl_capture *c) {
-  for (size_t i = 0; i < c->nunits; i++) free(c->units[i].data);
+  for (size_t i = 0; i < c->nunits; i++) {
+    free(c->units[i].data);
+    free(c->units[i].spans);
+  }
   free(c->units);
   memset(c, 0, sizeof *c);
 }

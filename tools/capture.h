@@ -13,13 +13,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where the bytes of a unit came from: from byte offset on, packet's. */
+typedef struct rl_capture_span {
+  size_t offset;
+  size_t packet; /* 1-based */
+} rl_capture_span;
+
 typedef struct rl_capture_unit {
   char label[256];  /* "TCP 10.0.0.1:6084 -> 10.0.0.2:6084" (+ packet for UDP) */
   uint8_t *data;    /* malloc'ed payload bytes */
   size_t len;
   size_t first_packet; /* 1-based number of its first packet, for ordering */
   size_t order;        /* creation order, to break ties */
+  rl_capture_span *spans; /* malloc'ed, by offset */
+  size_t nspans;
 } rl_capture_unit;
+
+/* The packet that carried byte offset of u (its first packet when
+ * unknown). */
+size_t rl_capture_packet_at(const rl_capture_unit *u, size_t offset);
 
 typedef struct rl_capture {
   rl_capture_unit *units;
