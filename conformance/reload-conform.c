@@ -1042,7 +1042,8 @@ int main(int argc, char **argv) {
     status = EXIT_OK;
   } else if (r == 0 && setup_params(&a) == 0 && load_scenarios(&a, argc, argv) == 0) {
     if (a.o.pcap) {
-      status = passive(&a);
+      /* The roots of --ca or --config check the signers too. */
+      if (setup_identity(&a) == 0) status = passive(&a);
     } else if (a.o.list) {
       list(&a.S, &a.o);
       status = EXIT_OK;
