@@ -134,6 +134,36 @@ static int encode_value(const rl_type_desc *t, const void *v, uint8_t **out, siz
   return 0;
 }
 
+/* --signer-identity (msgcodec.h): the identity sent instead of the
+ * credential's. */
+static void override_identity(rl_conf_codec *c, rl_SignerIdentity *id) {
+  static uint8_t md[32];
+  const char *how = c->signer_identity;
+  if (!how || strcmp(how, "auto") == 0) return;
+  if (strcmp(how, "none") == 0) {
+    id->identity_type = RL_SignerIdentityType_none;
+    id->identity.unknown.ptr = NULL;
+    id->identity.unknown.len = 0;
+    return;
+  }
+  if (strcmp(how, "cert_hash") == 0) {
+    EVP_Digest(c->cred->cert->der, c->cred->cert->der_len, md, NULL, EVP_sha256(), NULL);
+    id->identity_type = RL_SignerIdentityType_cert_hash;
+    id->identity.cert_hash.hash_alg = RL_HashAlgorithm_sha256;
+    id->identity.cert_hash.certificate_hash.ptr = md;
+    id->identity.cert_hash.certificate_hash.len = sizeof md;
+    return;
+  }
+  /* raw:HEX */
+  if (id->identity_type == RL_SignerIdentityType_cert_hash_node_id) {
+    id->identity.cert_hash_node_id.certificate_node_id_hash.ptr = c->identity_raw;
+    id->identity.cert_hash_node_id.certificate_node_id_hash.len = c->identity_raw_len;
+  } else {
+    id->identity.cert_hash.certificate_hash.ptr = c->identity_raw;
+    id->identity.cert_hash.certificate_hash.len = c->identity_raw_len;
+  }
+}
+
 /* Sign the message and each planned StoredData; signature values go into
  * sigs (one buffer per signature, freed by the caller). */
 static int sign(rl_conf_codec *c, rl_Message *m, const rl_conf_signplan *plan, uint8_t **sigs,
@@ -178,6 +208,7 @@ static int sign(rl_conf_codec *c, rl_Message *m, const rl_conf_signplan *plan, u
       snprintf(why, whylen, "signing the message: %s", e.text);
       return r;
     }
+    override_identity(c, &m->security_block.signature.identity);
     /* 6.3.4: "implementers MUST include all referenced certificates". */
     if (m->security_block.certificates_count == 0) {
       m->security_block.certificates = cert;

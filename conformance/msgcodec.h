@@ -31,6 +31,14 @@ typedef struct rl_conf_codec {
   rl_param_set params;         /* NodeIdLength, data models of Kinds */
   const rl_credentials *cred;  /* sign with these; NULL: leave unsigned */
   const rl_trust *trust;       /* check signers' certificates; NULL: not */
+  /* The SignerIdentity our message signatures carry (--signer-identity):
+   * NULL or "auto", the credential's (6.3.4); "none"; "cert_hash" (even
+   * for a certificate with several Node-IDs); "raw:HEX", the credential's
+   * identity type with these bytes as its hash. To get past a target
+   * that expects another identity; the signature itself is unchanged. */
+  const char *signer_identity;
+  uint8_t identity_raw[64];
+  size_t identity_raw_len;
   void *mem;
   size_t cap;
   rl_arena arena;

@@ -45,6 +45,7 @@
 typedef struct opts {
   const char *target, *link, *transport, *overlay, *ca, *cert, *key, *node_id, *target_node_id;
   const char *tests, *groups, *requirements, *tap, *junit, *json, *html, *pcap;
+  const char *signer_identity;
   unsigned long pcap_port;
   unsigned long node_id_len, config_seq, initial_ttl, max_message_size, timeout_s;
   unsigned long link_max; /* 0: max_message_size + 65536 */
@@ -118,6 +119,9 @@ static void usage(FILE *f) {
           "      --verify-signatures    a bad signature on an answer fails the test\n"
           "      --report-signatures    only report it (default)\n"
           "      --no-preflight         no Ping and target summary before the tests\n"
+          "      --signer-identity auto|none|cert_hash|raw:HEX\n"
+          "                             the SignerIdentity our signatures carry (6.3.4),\n"
+          "                             to get past a target that expects another\n"
           "      --lenient              take an answer with a wrong transaction_id by its\n"
           "                             connection and message code, so that the test\n"
           "                             goes on (it still fails, naming the deviation)\n"
@@ -162,7 +166,7 @@ enum {
   O_LINK = 256, O_TRANSPORT, O_NIDLEN, O_CSEQ, O_TTL, O_MAXMSG, O_CA, O_CERT, O_KEY, O_NODEID,
   O_TNODEID, O_VERIFY, O_REPORT, O_TESTS, O_TIMEOUT, O_REQS, O_TAP, O_JUNIT, O_COVERAGE,
   O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX, O_LENIENT, O_NOPREFLIGHT,
-  O_CONFIG, O_JSON, O_HTML, O_PCAP, O_PORT
+  O_CONFIG, O_JSON, O_HTML, O_PCAP, O_PORT, O_SIGNER_ID
 };
 
 /* --kind MODEL=ID */
@@ -200,6 +204,7 @@ static int parse_args(opts *o, int argc, char **argv) {
       {"config", required_argument, NULL, O_CONFIG},
       {"json", required_argument, NULL, O_JSON},
       {"pcap", required_argument, NULL, O_PCAP},
+      {"signer-identity", required_argument, NULL, O_SIGNER_ID},
       {"port", required_argument, NULL, O_PORT},
       {"html", required_argument, NULL, O_HTML},
       {"initial-ttl", required_argument, NULL, O_TTL},
@@ -263,6 +268,7 @@ static int parse_args(opts *o, int argc, char **argv) {
     case O_CONFIG: break; /* read before the others (apply_config) */
     case O_JSON: o->json = optarg; break;
     case O_PCAP: o->pcap = optarg; break;
+    case O_SIGNER_ID: o->signer_identity = optarg; break;
     case O_PORT:
       if (parse_ulong("--port", optarg, 1, 65535, &o->pcap_port)) return EXIT_USAGE;
       break;
@@ -738,6 +744,27 @@ static int load_scenarios(app *a, int argc, char **argv) {
   return 0;
 }
 
+/* --signer-identity: checked here, applied by the codec (msgcodec.h). */
+static int set_signer_identity(app *a) {
+  const char *how = a->o.signer_identity;
+  if (!how) return 0;
+  if (strncmp(how, "raw:", 4) == 0) {
+    long n = rl_hex_decode(how + 4, strlen(how + 4), a->codec.identity_raw,
+                           sizeof a->codec.identity_raw, 0);
+    if (n < 0) {
+      warn("--signer-identity %s: raw: needs up to %zu bytes of hex", how,
+           sizeof a->codec.identity_raw);
+      return -1;
+    }
+    a->codec.identity_raw_len = (size_t)n;
+  } else if (strcmp(how, "auto") != 0 && strcmp(how, "none") != 0 && strcmp(how, "cert_hash") != 0) {
+    warn("--signer-identity %s: expected auto, none, cert_hash or raw:HEX", how);
+    return -1;
+  }
+  a->codec.signer_identity = how;
+  return 0;
+}
+
 /* Who we are (credentials or a Node-ID), whom we trust, who the target
  * is; then the runner's settings. */
 static int setup_identity(app *a) {
@@ -755,6 +782,7 @@ static int setup_identity(app *a) {
     }
     a->codec.cred = a->cred;
     memcpy(id, a->cred->node_id, a->cred->node_id_len);
+    if (set_signer_identity(a) != 0) return -1;
   } else if (o->node_id) {
     if (check_node_id("--node-id", o->node_id, o->node_id_len, id) != 0) return -1;
   } else {

@@ -659,6 +659,20 @@ static int captures(run *x, const rl_scen_capture *cap, size_t n, const json_t *
   return 0;
 }
 
+/* Does m's Destination List start with our Node-ID (or the wildcard,
+ * 6.1.1), as a message for us over this link must? */
+static int names_us(run *x, const received *m) {
+  const json_t *d = json_array_get(
+      json_object_get(json_object_get(m->json, "forwarding_header"), "destination_list"), 0);
+  const char *id = json_string_value(
+      json_object_get(json_object_get(d, "destination_data"), "node_id"));
+  if (!d || !id || !x->R->s.my_node_id) return 1; /* compressed, a resource: not ours to say */
+  if (strcmp(id, x->R->s.my_node_id) == 0) return 1;
+  for (const char *p = id; *p; p++)
+    if (*p != 'f') return 0;
+  return 1;
+}
+
 /* Why m did not do for the wait w of step s: one line. */
 static void why_not(run *x, const received *m, wait_for w, const rl_scen_step *s, char *buf,
                     size_t n) {
@@ -673,6 +687,9 @@ static void why_not(run *x, const received *m, wait_for w, const rl_scen_step *s
   } else if (w == WAIT_ANSWER && (!m->have_txid || m->txid != x->txid)) {
     snprintf(buf, n, "transaction_id differs: sent %016llx, got %016llx",
              (unsigned long long)x->txid, (unsigned long long)m->txid);
+  } else if (!names_us(x, m)) {
+    snprintf(buf, n, "its Destination List does not name us (%s) first",
+             x->R->s.my_node_id ? x->R->s.my_node_id : "?");
   } else if (s->has_where &&
              rl_conf_block_holds(&s->where, m->json, &x->env, NULL, why, sizeof why) != 1) {
     snprintf(buf, n, "not the message the step waits for: %s", why);

@@ -108,6 +108,12 @@ if start_peer ""; then
   check "the control peer passes the mutants' scenarios (exit 0)" test "$st" -eq 0
   if [ "$st" -ne 0 ]; then grep -A40 '^FAIL  ' "$TMP/control" | head -60; fi
   echo "== control (no --break): $(tail -n 1 "$TMP/control")"
+  # --signer-identity is what goes out: a made-up identity is refused.
+  conform "$TMP/signer" ping-basic --signer-identity raw:0011
+  check "--signer-identity raw:0011 is refused by the control peer (exit 1)" test $? -eq 1
+  contains "... with Error_Forbidden" "$TMP/signer" "Error_Forbidden"
+  conform "$TMP/signer2" ping-basic --signer-identity cert_hash
+  check "--signer-identity cert_hash is accepted (exit 0)" test $? -eq 0
 else
   fail "the control peer did not start"
   tail -n 5 "$TMP/peer-.log"
