@@ -8,6 +8,7 @@
 
 #include "runtime/error.h"
 #include "storage/store.h"
+#include "codec/message.h"
 #include "storage/store_int.h"
 
 #define LAST_INDEX 0xffffffffu
@@ -650,19 +651,9 @@ size_t rl_store_stored_data_size(const rl_StoredData *sd) {
    * bytes. Each variable part is bounded by its length field, so the sum
    * cannot overflow a size_t. */
   size_t n = 4 + 8 + 4 + 4 + 1 + 4 + 2 + 1 + 2 + 1 + 1 + 2;
-  switch (sd->value.data_model) {
-  case RL_DataModel_single_value:
-    dv = &sd->value.single_value_entry;
-    break;
-  case RL_DataModel_array:
-    dv = &sd->value.array_entry.value;
-    break;
-  default:
-    dv = &sd->value.dictionary_entry.value;
-    n += 2 + sd->value.dictionary_entry.key.len;
-    break;
-  }
-  n += dv->value.len + sig->signature_value.len;
+  if (sd->value.data_model == RL_DataModel_dictionary) n += 2 + sd->value.dictionary_entry.key.len;
+  dv = rl_stored_data_value(&sd->value);
+  n += (dv ? dv->value.len : 0) + sig->signature_value.len;
   switch (sig->identity.identity_type) {
   case RL_SignerIdentityType_cert_hash:
     n += sig->identity.identity.cert_hash.certificate_hash.len;
