@@ -54,6 +54,11 @@ contains "what came back" "$TMP/broken" "      message_code: ping_ans"
 contains "other tests pass" "$TMP/broken" "PASS  ping-basic"
 check "summary" test "$(tail -n 1 "$TMP/broken")" = "1 passed, 1 failed, 0 skipped"
 
+# --- from the build tree, no flags: it finds its tests and table beside it
+"$CONFORM" --list >"$TMP/list" 2>&1
+check "--list without --requirements or scenarios (exit 0)" test $? -eq 0
+check "... lists every scenario" test "$(grep -c '^ *requires ' "$TMP/list")" -eq "$(ls "$SCEN"/*.scen | wc -l)"
+
 # --- exit status 0 when nothing failed
 $RUN --transport="script:$DATA/rfc-responder.resp" --group forwarding "$SCEN" >"$TMP/fw" 2>/dev/null
 check "exit status 0 when nothing failed" test $? -eq 0

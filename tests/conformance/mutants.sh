@@ -109,10 +109,10 @@ if start_peer ""; then
   if [ "$st" -ne 0 ]; then grep -A40 '^FAIL  ' "$TMP/control" | head -60; fi
   echo "== control (no --break): $(tail -n 1 "$TMP/control")"
   # --signer-identity is what goes out: a made-up identity is refused.
-  conform "$TMP/signer" ping-basic --signer-identity raw:0011
+  conform "$TMP/signer" ping-basic --signer-identity=raw:0011
   check "--signer-identity raw:0011 is refused by the control peer (exit 1)" test $? -eq 1
   contains "... with Error_Forbidden" "$TMP/signer" "Error_Forbidden"
-  conform "$TMP/signer2" ping-basic --signer-identity cert_hash
+  conform "$TMP/signer2" ping-basic --signer-identity=cert_hash
   check "--signer-identity cert_hash is accepted (exit 0)" test $? -eq 0
 else
   fail "the control peer did not start"
@@ -150,4 +150,35 @@ while IFS= read -r line; do
 done <"$TMP/mutants"
 echo "kill ratio: $caught of $seeded deviations caught"
 check "every deviation caught" test "$caught" -eq "$seeded"
+
+# A target that answers nothing at all (a TCP listener that reads and
+# never writes): the preflight says so, and a test that passes on
+# silence is INCONCLUSIVE, not PASS.
+python3 -c '
+import socket, sys, threading, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+def drain(c):
+    try:
+        while c.recv(65536): pass
+    except OSError: pass
+end = time.time() + 60
+s.settimeout(1)
+while time.time() < end:
+    try: c, _ = s.accept()
+    except OSError: continue
+    threading.Thread(target=drain, args=(c,), daemon=True).start()
+' >"$TMP/silent.port" &
+PEER_PID=$!
+i=0
+while [ "$i" -lt 50 ] && [ ! -s "$TMP/silent.port" ]; do sleep 0.1; i=$((i + 1)); done
+"$CONFORM" --no-progress --requirements "$TABLE" --link tcp --target "127.0.0.1:$(cat "$TMP/silent.port")" \
+  --overlay overlay.test --cert "$TMP/ca/alice.crt" --key "$TMP/ca/alice.key" \
+  --target-node-id 00112233445566778899aabbccddeeff --config-seq 1 --timeout 1 \
+  "$SCEN/security-unsigned.scen" "$SCEN/ping-basic.scen" >"$TMP/silent" 2>&1
+stop_peer
+contains "a silent target is said to be silent up front" "$TMP/silent" "The target answered nothing"
+contains "a test passing on silence is INCONCLUSIVE" "$TMP/silent" "INCONCLUSIVE  security-unsigned"
+contains "... counted apart" "$TMP/silent" ", 1 inconclusive"
+contains "an answer that does not come is still a FAIL" "$TMP/silent" "FAIL  ping-basic"
 finish

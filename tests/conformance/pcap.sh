@@ -55,7 +55,8 @@ capture() {
   sleep 0.5
   "$CONFORM" --no-progress --requirements "$TABLE" --link tcp --target "127.0.0.1:$port" \
     --config "$TMP/overlay.xml" --cert "$TMP/ca/alice.crt" --key "$TMP/ca/alice.key" \
-    --timeout 2 "$SCEN/ping-basic.scen" "$SCEN/store-single-fetch.scen" >"$TMP/$1.suite" 2>&1
+    --timeout 2 "$SCEN/ping-basic.scen" "$SCEN/store-single-fetch.scen" \
+    "$SCEN/store-array-fetch.scen" >"$TMP/$1.suite" 2>&1
   sleep 0.5
   kill -INT "$dc" 2>/dev/null
   wait "$dc" 2>/dev/null
@@ -71,6 +72,14 @@ passive() { # passive NAME: the check of NAME's capture
 capture good ""
 passive good
 st=$?
+# --config alone told the suite the Kinds (this overlay has no array
+# Kind: that test skips, saying which Kind it needs) and the Node-ID came
+# from the preflight.
+contains "--config: the single-value store test ran" "$TMP/good.suite" "PASS  store-single-fetch"
+contains "--config: no array Kind, a skip with the reason" "$TMP/good.suite" \
+  "skipped: needs a USER-MATCH array Kind of the target's overlay"
+contains "the preflight block" "$TMP/good.suite" "Preflight: 127.0.0.1:"
+contains "the preflight took the Node-ID" "$TMP/good.suite" "(--target-node-id taken from it)"
 echo "== a correct peer:"
 cat "$TMP/good.out"
 check "no violation in a correct peer's capture (exit 0)" test "$st" -eq 0

@@ -177,6 +177,19 @@ sha256_lv() {
 }
 # Status files are rewritten every second: wait for a fresh round.
 fresh_status() { sleep 1.3; }
+# wait_replication_idle SECONDS: until no live peer has replication work
+# queued (status "replication": jobs_pending, answers_waiting): replica
+# Stores refused while the ring formed are retried with backoff
+# (doc/peer.md, durability), and land a few seconds later.
+wait_replication_idle() {
+  _deadline=$((SECONDS + $1))
+  while :; do
+    fresh_status
+    _busy=$(live_status | jq '[.[] | (.replication.jobs_pending // 0) + (.replication.answers_waiting // 0)] | add // 0')
+    [ "$_busy" -eq 0 ] && return 0
+    [ "$SECONDS" -ge "$_deadline" ] && { echo "   replication still busy after $1 s ($_busy)"; return 1; }
+  done
+}
 
 # client PEER USER ARGS...: one reload-client command as USER (alice, bob, or
 # any NAME with NAME.crt/NAME.key in the overlay directory) connected to
