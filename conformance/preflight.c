@@ -25,6 +25,58 @@ static const char preflight_fmt[] =
     "  message_contents.message_code == ping_ans\n"
     "}\n";
 
+/* RouteQuery (6.4.2.4) for our own Node-ID as a Resource-ID: the peer
+ * responsible for it is the Admitting Peer of a Join with it (10.5). */
+static const char route_fmt[] =
+    "id       preflight-route\n"
+    "title    \"Preflight: who is the Admitting Peer of our Node-ID\"\n"
+    "requires RFC6940-10.8-1\n"
+    "group    preflight\n"
+    "role     client\n"
+    "send {\n"
+    "%s"
+    "  \"message_contents\": {\"message_code\": route_query_req, \"message_body\": {\"route_query_req\": {\n"
+    "    \"send_update\": false,\n"
+    "    \"destination\": {\"type\": resource, \"destination_data\": {\"resource_id\": \"${my_node_id}\"}},\n"
+    "    \"overlay_specific_data\": \"\"}}}\n"
+    "}\n"
+    "expect {\n"
+    "  message_contents.message_code == route_query_ans\n"
+    "}\n";
+
+/* 1 when the target names itself as the next peer for our Node-ID (it is
+ * responsible for it, so it admits our Join), 0 when another, -1 when it
+ * did not say. */
+static int admits_us(rl_conf_runner *r, const char *dest, const char *target_hex, FILE *out) {
+  rl_scen_pool pool;
+  rl_scenario sc;
+  rl_conf_result res;
+  char err[512], text[2048];
+  int admits = -1, len = snprintf(text, sizeof text, route_fmt, dest);
+  const char *next;
+  rl_scen_pool_init(&pool);
+  if (rl_scen_parse("(preflight)", text, (size_t)len, &pool, &sc, err, sizeof err) != 0 ||
+      rl_conf_run(r, &sc, &res) != 0) {
+    rl_scen_pool_free(&pool);
+    return -1;
+  }
+  next = json_string_value(json_object_get(
+      json_object_get(json_object_get(json_object_get(json_object_get(res.received, "message_contents"),
+                                                      "message_body"),
+                                      "route_query_ans"),
+                      "chord_route_query_ans"),
+      "next_peer"));
+  if (res.status == RL_CONF_PASS && next && target_hex[0]) {
+    admits = strcmp(next, target_hex) == 0;
+    fprintf(out, "  RouteQuery for our Node-ID: next peer %s: %s\n", next,
+            admits ? "the target is our Admitting Peer (10.5)"
+                   : "the target is not our Admitting Peer (10.5): the Join tests will skip");
+  }
+  rl_conf_result_free(&res);
+  rl_scen_pool_free(&pool);
+  return admits;
+}
+
 /* The Node-ID of the first RELOAD URI in a certificate's brief (11.3,
  * 14.15: reload://DESTINATION@OVERLAY/, DESTINATION the hex of a
  * Destination: type node (01), length, the Node-ID), as hex into out (41
@@ -61,13 +113,16 @@ static void print_signer(FILE *out, const json_t *msg, char *node_id) {
 }
 
 int rl_conf_preflight(rl_conf_runner *r, const char *target, const char *link, FILE *out,
-                      size_t node_id_len, int know_node_id, int *silent, char *node_id) {
+                      size_t node_id_len, const char *target_hex, int *silent, char *node_id,
+                      int *admits) {
+  int know_node_id = target_hex && target_hex[0];
   rl_scen_pool pool;
   rl_scenario sc;
   rl_conf_result res;
   char err[512], text[2048], dest[256], wild[41];
   int rc, len;
   *silent = 1;
+  *admits = -1;
   node_id[0] = 0;
   memset(wild, 'f', 2 * node_id_len);
   wild[2 * node_id_len] = 0;
@@ -96,6 +151,8 @@ int rl_conf_preflight(rl_conf_runner *r, const char *target, const char *link, F
     fprintf(out, "  Ping: answered (ping_ans) in %llu ms\n", (unsigned long long)res.ms);
     if (res.status == RL_CONF_FAIL && res.reason) fprintf(out, "  but: %s\n", res.reason);
     print_signer(out, res.received, node_id);
+    if (res.status == RL_CONF_PASS)
+      *admits = admits_us(r, know_node_id ? "" : dest, know_node_id ? target_hex : node_id, out);
   } else {
     const char *at = res.details ? strstr(res.details, "  what arrived instead") : NULL;
     *silent = !at;

@@ -100,6 +100,20 @@ done <"$TMP/skips"
 check "exit status 0 (nothing failed)" test "$st" -eq 0
 contains "the final line" "$TMP/out" " passed, "
 
+# Join as alice: peer 1 may or may not be the Admitting Peer of her
+# Node-ID. The preflight's RouteQuery tells; the test passes or skips with
+# that reason, never fails (a precondition, not a deviation).
+"$CONFORM" --no-progress --requirements "$TABLE" --target "127.0.0.1:$(cat "$OV/peer1.port")" \
+  --config "$TMP/overlay.xml" --ca "$OV/ca/ca.crt" --cert "$OV/alice.crt" --key "$OV/alice.key" \
+  --timeout 10 "$SCEN/peer-join.scen" >"$TMP/alice-join" 2>&1
+check "peer-join as alice: no failure (exit 0)" test $? -eq 0
+grep -E 'RouteQuery|^(PASS|FAIL|SKIP)  |skipped:' "$TMP/alice-join"
+if grep -q '^SKIP  peer-join' "$TMP/alice-join"; then
+  contains "... skipped with the reason" "$TMP/alice-join" "skipped: the target is not the Admitting Peer of our Node-ID"
+else
+  contains "... or passed" "$TMP/alice-join" "PASS  peer-join"
+fi
+
 # Join (10.5) as a peer whose Node-ID is just before peer 1's: peer 1 is
 # its Admitting Peer. Then join again and leave (6.4.2.2, 10.9).
 p1=$(jq -r .node_id "$OV/peer1.json")
