@@ -728,13 +728,15 @@ static void txn_rollback(store_txn *t) {
 /* Swap the new vectors in; cannot fail. */
 static void txn_commit(store_txn *t, const rl_StoreReq *req) {
   rl_store *s = t->s;
+  /* The fresh values are counted first: one that the same request
+   * replaced again (an index given twice) is also garbage, freed below. */
+  for (size_t i = 0; i < t->nfresh; i++) s->used += t->fresh[i]->size;
+  s->nvalues += t->nfresh;
   for (size_t i = 0; i < t->ngarbage; i++) {
     s->used -= t->garbage[i]->size;
     free(t->garbage[i]);
   }
   s->nvalues -= t->ngarbage;
-  for (size_t i = 0; i < t->nfresh; i++) s->used += t->fresh[i]->size;
-  s->nvalues += t->nfresh;
   for (size_t i = 0; i < t->nplans; i++) {
     kind_plan *p = &t->plans[i];
     free(p->rec->vals);

@@ -58,8 +58,15 @@ RSS_AFTER=$(rss_kb "$P0")
 echo "peer 0 RSS: ${RSS_BEFORE} kB before, ${RSS_DURING} kB during, ${RSS_AFTER} kB after the flood"
 # Generous: the flood's peak must not stay (it was 20 MB more before
 # admission control; now it is about 2 MB during and nothing after).
-expect_le "peer 0's RSS after the flood, less its RSS before (kB)" \
-  $((RSS_AFTER - RSS_BEFORE)) 6144
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+  # The sanitizer build: AddressSanitizer keeps freed memory in its
+  # quarantine and its allocator ignores malloc_trim, so RSS does not show
+  # memory given back there (leaks are LeakSanitizer's job in that build).
+  echo "   RSS check skipped under AddressSanitizer (its quarantine holds freed memory)"
+else
+  expect_le "peer 0's RSS after the flood, less its RSS before (kB)" \
+    $((RSS_AFTER - RSS_BEFORE)) 6144
+fi
 if wait_ring 20; then pass; echo "ok: the ring of 4 is right after the flood"; else fail "ring after the flood"; fi
 n=$(grep -c "admission:" "$DIR/peer0.log")
 expect_le "admission summary lines in peer 0's log (one per 10 s)" "$n" 5
