@@ -430,6 +430,24 @@ static void conn_dest(rl_node *n, const rl_conn *c, rl_Destination *d) {
   rl_dest_node(d, c->id.b, n->id_len);
 }
 
+/* An answer larger than the largest message this node builds (a Fetch of
+ * a whole large dictionary, say): never silence. The requester learns it
+ * and can ask for fewer values (reload-client fetches in parts then).
+ * Error_Response_Too_Large is the error for a response that is too large
+ * (6.3.3.1). m becomes that error; its encoded length, or 0. */
+static size_t encode_too_large(rl_node *n, rl_msg_out *m) {
+  static rl_MessageBody eb;
+  static char text[160];
+  snprintf(text, sizeof text,
+           "the %s does not fit the largest message this peer sends (%zu bytes); "
+           "ask for fewer values", code_name(m->message_code), n->out_cap);
+  rl_msg_error_body(&eb, RL_ErrorCode_Error_Response_Too_Large, text);
+  m->message_code = RL_MessageCode_error;
+  m->body = &eb;
+  n->nextra = 0;
+  return encode_signed(n, n->out2, m);
+}
+
 static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl_MessageCode code,
                        const rl_MessageBody *body) {
   rl_Destination prev, *dest = NULL, self_dest;
@@ -496,23 +514,7 @@ static int answer_with(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, rl
   m.message_code = code;
   m.body = body;
   len = encode_signed(n, n->out2, &m);
-  if (!len && code != RL_MessageCode_error) {
-    /* An answer larger than the largest message this node builds (a
-     * Fetch of a whole large dictionary, say): never silence. The
-     * requester learns it and can ask for fewer values (reload-client
-     * fetches in parts then). Error_Response_Too_Large is the error for a
-     * response that is too large (6.3.3.1). */
-    rl_MessageBody eb;
-    char text[160];
-    snprintf(text, sizeof text,
-             "the %s does not fit the largest message this peer sends (%zu bytes); "
-             "ask for fewer values", code_name(code), n->out_cap);
-    rl_msg_error_body(&eb, RL_ErrorCode_Error_Response_Too_Large, text);
-    m.message_code = RL_MessageCode_error;
-    m.body = &eb;
-    n->nextra = 0;
-    len = encode_signed(n, n->out2, &m);
-  }
+  if (!len && code != RL_MessageCode_error) len = encode_too_large(n, &m);
   if (!len) return RL_ERR_BUFFER;
   /* 6.3.2: max_response_length: a response that would exceed it becomes
    * Error_Incompatible_with_Overlay. */
