@@ -129,6 +129,12 @@ rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id) {
   return best;
 }
 
+rl_conn *rl_node_conn_by_key(rl_node *n, uint64_t key) {
+  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
+    if (n->conns[i].link && n->conns[i].key == key) return &n->conns[i];
+  return NULL;
+}
+
 rl_conn *rl_node_conn_new(rl_node *n, rl_link *l, int outgoing) {
   size_t i;
   for (i = 0; i < RL_NODE_MAX_CONNS; i++)

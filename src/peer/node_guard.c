@@ -18,12 +18,6 @@ static int conn_shared(const rl_node *n, const rl_conn *c) {
   return 0;
 }
 
-static rl_conn *conn_by_key(rl_node *n, uint64_t key) {
-  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
-    if (n->conns[i].link && n->conns[i].key == key) return &n->conns[i];
-  return NULL;
-}
-
 static uint32_t scaled(uint32_t v) {
   uint64_t x = (uint64_t)v * RL_NODE_PEER_LINK_FACTOR;
   return x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
@@ -79,7 +73,7 @@ rl_conn *rl_node_guard_answer_link(rl_node *n, rl_conn *to, const rl_Destination
   if (rl_backlink_get(n->backlinks, fh->transaction_id, to->id.b, n->id_len, rl_node_now(n),
                       &key) != 0)
     return to;
-  c = conn_by_key(n, key);
+  c = rl_node_conn_by_key(n, key);
   return c && c->up && c->bound ? c : to;
 }
 

@@ -337,6 +337,8 @@ void rl_node_log(const rl_node *n, int level, const char *fmt, ...)
 const char *rl_node_hex(const uint8_t *id, size_t len, char *buf); /* 2*20+1 bytes */
 #define RL_HEXBUF 48
 rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id);
+/* The live conn with this key (rl_conn.key), or NULL. */
+rl_conn *rl_node_conn_by_key(rl_node *n, uint64_t key);
 /* Originate a request of kind k to dest; 0 or an rl_err. */
 int rl_node_send_request(rl_node *n, const rl_Destination *dest, size_t ndest, rl_MessageCode code,
                          const rl_MessageBody *body, rl_txn_kind k, rl_txn **out);

@@ -41,12 +41,6 @@ static size_t part_budget(const rl_node *n) {
   return n->max_msg > overhead + 512 ? n->max_msg - overhead : 512;
 }
 
-static rl_conn *conn_by_key(rl_node *n, uint64_t key) {
-  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
-    if (n->conns[i].link && n->conns[i].key == key) return &n->conns[i];
-  return NULL;
-}
-
 static size_t free_txns(const rl_node *n) {
   size_t k = 0;
   for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++) k += !n->txns[i].used;
@@ -317,7 +311,7 @@ static void deferred_answer(rl_node *n, rl_deferred_store *d) {
     }
   }
   if (na < d->nreplicas) n->st.repl_answers_partial++;
-  if (d->conn_key && !(c = conn_by_key(n, d->conn_key))) {
+  if (d->conn_key && !(c = rl_node_conn_by_key(n, d->conn_key))) {
     rl_node_log(n, 1, "StoreAns for txid %016llx: its link is gone", (unsigned long long)d->txid);
     goto done;
   }
