@@ -1,6 +1,6 @@
 /* runner.c: see runner.h. */
 #define _POSIX_C_SOURCE 200809L
-#include "runner.h"
+#include "runner_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,118 +15,6 @@
 #include "scen_match.h"
 #include "template.h"
 
-#define MAX_CONNS 16
-#define MAILBOX_MAX 64 /* messages kept per connection for later expects */
-
-/* ---- a growing string ---- */
-
-typedef struct sbuf {
-  char *s;
-  size_t n, cap;
-  int failed;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-  va_list ap;
-  int k;
-  if (b->failed) return;
-  for (;;) {
-    size_t room = b->cap - b->n;
-    va_start(ap, fmt);
-    k = vsnprintf(b->s ? b->s + b->n : NULL, room, fmt, ap);
-    va_end(ap);
-    if (k < 0) {
-      b->failed = 1;
-      return;
-    }
-    if ((size_t)k < room) {
-      b->n += (size_t)k;
-      return;
-    }
-    {
-      size_t nc = (b->n + (size_t)k + 1) * 2;
-      char *ns = realloc(b->s, nc);
-      if (!ns) {
-        b->failed = 1;
-        return;
-      }
-      b->s = ns;
-      b->cap = nc;
-    }
-  }
-}
-
-static char *sb_take(sbuf *b) {
-  char *s = b->s;
-  if (b->failed) {
-    free(s);
-    return NULL;
-  }
-  b->s = NULL;
-  b->n = b->cap = 0;
-  return s;
-}
-
-/* ---- state ---- */
-
-typedef struct received {
-  json_t *json;
-  int ok;
-  char *hex; /* hex dump when it did not decode */
-  int sig_state;
-  char sig_note[360];
-  uint64_t txid;
-  int have_txid;
-  uint64_t at_ms; /* when it arrived, on the transport's clock */
-} received;
-
-typedef struct conn {
-  char name[64];
-  int open;
-  received box[MAILBOX_MAX];
-  size_t nbox;
-} conn;
-
-struct rl_conf_runner {
-  rl_conf_settings s;
-  rl_conf_codec *codec;
-  rl_conf_transport *t;
-  const rl_conf_reqtable *reqs;
-  uint64_t rng;
-};
-
-typedef struct run {
-  rl_conf_runner *R;
-  const rl_scenario *sc;
-  rl_conf_env env;
-  rl_conf_builder builder;
-  conn conns[MAX_CONNS];
-  /* For explanations and correlation. */
-  json_t *sent;        /* the last message sent, decoded */
-  char *sent_hex;      /* or its bytes when it does not decode */
-  rl_scen_loc sent_loc;
-  int have_txid;
-  uint64_t txid;       /* of the last message sent */
-  uint64_t sent_ms;    /* when it was sent */
-  /* --lenient: a deviation let through so that the scenario could go on;
-   * the test still fails with it at the end. */
-  char deviation[512];
-  json_t *seen;        /* a message a failing step looked at and refused */
-  json_t *arrived;     /* what came instead when a wait ran out (JSON array) */
-  received last;       /* the last message an expect accepted */
-  int have_last;
-  /* The outcome. */
-  rl_conf_status status;
-  int scenario_error;
-  char reason[768];
-  sbuf details;
-  const rl_scen_step *step;
-} run;
 
 const char *rl_conf_status_name(rl_conf_status s) {
   switch (s) {
@@ -218,67 +106,6 @@ static int scenario_error(run *x, const char *why) {
   x->scenario_error = 1;
   return fail(x, "scenario error at %s:%d:%d: %s", x->step->loc.file, x->step->loc.line,
               x->step->loc.col, why);
-}
-
-static void explain_message(run *x, const char *title, const received *m) {
-  char *t;
-  sb_printf(&x->details, "  %s:\n", title);
-  if (m->ok) {
-    t = rl_conf_tree_text(m->json, 4);
-    sb_printf(&x->details, "%s", t ? t : "    (out of memory)\n");
-    free(t);
-  } else {
-    json_t *err = json_object_get(m->json, "undecodable");
-    sb_printf(&x->details, "    does not decode: %s\n", json_string_value(err) ? json_string_value(err) : "?");
-    if (m->hex) sb_printf(&x->details, "%s", m->hex);
-  }
-  if (m->sig_state >= 0) sb_printf(&x->details, "    (%s)\n", m->sig_note);
-}
-
-static void explain_matchers(run *x, const rl_scen_block *b, const char *title) {
-  char v[256];
-  if (!b->nm) return;
-  sb_printf(&x->details, "  %s:\n", title);
-  for (size_t i = 0; i < b->nm; i++) {
-    const rl_scen_matcher *m = &b->m[i];
-    sb_printf(&x->details, "    %s%s%s %s", m->len_of ? "len(" : "", m->path.text,
-              m->len_of ? ")" : "", rl_scen_op_name(m->op));
-    if (m->value) sb_printf(&x->details, " %s", rl_scen_json_brief(m->value, v, sizeof v, 200));
-    sb_printf(&x->details, "\n");
-  }
-}
-
-/* The explanation of a failure: where, which requirements (with the
- * RFC's words), what was sent and what came back. */
-/* Where, and which requirements with the RFC's words. */
-static void explain_head(run *x) {
-  const rl_scen_step *s = x->step;
-  sb_printf(&x->details, "  at %s:%d:%d\n", s->loc.file, s->loc.line, s->loc.col);
-  sb_printf(&x->details, "  requirement%s checked:\n", x->sc->nreqs == 1 ? "" : "s");
-  for (size_t i = 0; i < x->sc->nreqs; i++) {
-    const rl_conf_req *q = rl_conf_req_find(x->R->reqs, x->sc->reqs[i].id);
-    if (q)
-      sb_printf(&x->details, "    %s (RFC 6940 %s %s, %s): \"%s\"\n", q->id, q->section, q->title,
-                q->level, q->text);
-    else
-      sb_printf(&x->details, "    %s\n", x->sc->reqs[i].id);
-  }
-}
-
-static void explain(run *x, const received *got, const rl_scen_block *expected) {
-  if (!x->step) return;
-  explain_head(x);
-  if (x->sent) {
-    char *t = rl_conf_tree_text(x->sent, 4);
-    sb_printf(&x->details, "  sent (%s:%d):\n%s", x->sent_loc.file, x->sent_loc.line,
-              t ? t : "    (out of memory)\n");
-    free(t);
-  } else if (x->sent_hex) {
-    sb_printf(&x->details, "  sent (%s:%d), bytes that do not decode:\n%s", x->sent_loc.file,
-              x->sent_loc.line, x->sent_hex);
-  }
-  if (expected) explain_matchers(x, expected, "expected");
-  if (got) explain_message(x, "received", got);
 }
 
 /* ---- connections ---- */
@@ -483,7 +310,7 @@ static int do_send(run *x, const rl_scen_step *s, int reply) {
   rl_conf_built_free(&m);
   if (r == RL_ERR_PARAM && s->frag_max) return scenario_error(x, why);
   if (r != 0) {
-    explain(x, NULL, NULL);
+    rl_confr_explain(x, NULL, NULL);
     return fail(x, "sending failed: %s", why);
   }
   return 0;
@@ -515,7 +342,7 @@ static int do_send_raw(run *x, const rl_scen_step *s) {
   else
     r = R->t->ops->send(R->t->self, c->name, s->bytes, s->nbytes, why, sizeof why);
   if (r != 0) {
-    explain(x, NULL, NULL);
+    rl_confr_explain(x, NULL, NULL);
     return fail(x, "sending failed: %s", why);
   }
   return 0;
@@ -523,38 +350,17 @@ static int do_send_raw(run *x, const rl_scen_step *s) {
 
 /* ---- receiving ---- */
 
-typedef enum wait_for { WAIT_ANSWER, WAIT_MATCHING, WAIT_CLOSE, WAIT_NOTHING } wait_for;
 
 /* Does m count for this wait? */
-/* The message_code of a decoded message, or "" . */
-static const char *code_of(const received *m) {
-  const char *c = json_string_value(
-      json_object_get(json_object_get(m->json, "message_contents"), "message_code"));
-  return c ? c : "";
-}
-
-/* An answer (6.3.3: response codes are even, the error 0xffff)? */
-static int is_answer(const received *m) {
-  const char *c = code_of(m);
-  size_t n = strlen(c);
-  return strcmp(c, "error") == 0 || (n > 4 && strcmp(c + n - 4, "_ans") == 0);
-}
-
-/* RFC 6940 6.3.2, on transaction_id (a sentence without a keyword, so
- * not a row of the requirements table). */
-#define TXID_ECHO_RULE                                                                             \
-  "RFC 6940 6.3.2: \"Responses use the same transaction ID as the request to which they "        \
-  "correspond.\""
-
 static int wanted(run *x, const received *m, wait_for w, const rl_scen_step *s) {
   char why[256];
-  if (w == WAIT_ANSWER && x->R->s.lenient && m->ok && is_answer(m) && m->have_txid &&
+  if (w == WAIT_ANSWER && x->R->s.lenient && m->ok && rl_confr_is_answer(m) && m->have_txid &&
       m->txid != x->txid && m->at_ms >= x->sent_ms) {
     /* Matched by link and message code; the deviation is kept. */
     if (!x->deviation[0])
       snprintf(x->deviation, sizeof x->deviation,
                "an answer (%s) came with transaction_id %016llx; the request's was %016llx "
-               "(%s)", code_of(m), (unsigned long long)m->txid, (unsigned long long)x->txid,
+               "(%s)", rl_confr_code_of(m), (unsigned long long)m->txid, (unsigned long long)x->txid,
                TXID_ECHO_RULE);
     return 1;
   }
@@ -659,90 +465,6 @@ static int captures(run *x, const rl_scen_capture *cap, size_t n, const json_t *
   return 0;
 }
 
-/* Does m's Destination List start with our Node-ID (or the wildcard,
- * 6.1.1), as a message for us over this link must? */
-static int names_us(run *x, const received *m) {
-  const json_t *d = json_array_get(
-      json_object_get(json_object_get(m->json, "forwarding_header"), "destination_list"), 0);
-  const char *id = json_string_value(
-      json_object_get(json_object_get(d, "destination_data"), "node_id"));
-  if (!d || !id || !x->R->s.my_node_id) return 1; /* compressed, a resource: not ours to say */
-  if (strcmp(id, x->R->s.my_node_id) == 0) return 1;
-  for (const char *p = id; *p; p++)
-    if (*p != 'f') return 0;
-  return 1;
-}
-
-/* Why m did not do for the wait w of step s: one line. */
-static void why_not(run *x, const received *m, wait_for w, const rl_scen_step *s, char *buf,
-                    size_t n) {
-  char why[256];
-  if (!m->ok) {
-    snprintf(buf, n, "does not decode: %s",
-             json_string_value(json_object_get(m->json, "undecodable"))
-                 ? json_string_value(json_object_get(m->json, "undecodable"))
-                 : "?");
-  } else if (w == WAIT_ANSWER && !is_answer(m)) {
-    snprintf(buf, n, "a request (%s), not an answer", code_of(m));
-  } else if (w == WAIT_ANSWER && (!m->have_txid || m->txid != x->txid)) {
-    snprintf(buf, n, "transaction_id differs: sent %016llx, got %016llx",
-             (unsigned long long)x->txid, (unsigned long long)m->txid);
-  } else if (!names_us(x, m)) {
-    snprintf(buf, n, "its Destination List does not name us (%s) first",
-             x->R->s.my_node_id ? x->R->s.my_node_id : "?");
-  } else if (s->has_where &&
-             rl_conf_block_holds(&s->where, m->json, &x->env, NULL, why, sizeof why) != 1) {
-    snprintf(buf, n, "not the message the step waits for: %s", why);
-  } else {
-    snprintf(buf, n, "%s", code_of(m));
-  }
-  if (m->sig_state == 0) {
-    size_t l = strlen(buf);
-    snprintf(buf + l, n - l, "; signature: %s", m->sig_note);
-  }
-}
-
-/* A wait ran out: every message that came and was not taken, on this
- * connection and on the others, decoded, each with why it did not do. */
-static void explain_arrivals(run *x, const conn *c, wait_for w, const rl_scen_step *s,
-                             uint64_t since) {
-  size_t k = 0;
-  for (int i = 0; i < MAX_CONNS; i++) {
-    const conn *o = &x->conns[i];
-    for (size_t j = 0; j < o->nbox; j++) {
-      char line[700], *t;
-      why_not(x, &o->box[j], w, s, line, sizeof line);
-      if (k++ == 0) sb_printf(&x->details, "  what arrived instead (not taken by another step):\n");
-      sb_printf(&x->details, "  #%zu %s%s%s, %s: %s\n", k,
-                o == c ? "on this connection" : "on connection @", o == c ? "" : o->name,
-                "", o->box[j].at_ms >= since ? "during this step" : "before this step", line);
-      if (!x->arrived) x->arrived = json_array();
-      json_array_append_new(x->arrived,
-                            json_pack("{s:s,s:b,s:s,s:O?}", "connection", o->name,
-                                      "during_step", o->box[j].at_ms >= since, "why_not", line,
-                                      "message", o->box[j].json));
-      if (o->box[j].ok) {
-        t = rl_conf_tree_text(o->box[j].json, 6);
-        sb_printf(&x->details, "%s", t ? t : "      (out of memory)\n");
-        free(t);
-      } else if (o->box[j].hex) {
-        sb_printf(&x->details, "%s", o->box[j].hex);
-      }
-    }
-  }
-  if (k == 0) sb_printf(&x->details, "  nothing else arrived, on any connection\n");
-}
-
-/* An answer to our request's kind whose transaction_id is not the
- * request's, waiting in c's mailbox; NULL when there is none. */
-static const received *answer_other_txid(run *x, const conn *c) {
-  for (size_t j = 0; j < c->nbox; j++)
-    if (c->box[j].ok && is_answer(&c->box[j]) && c->box[j].have_txid &&
-        c->box[j].txid != x->txid && c->box[j].at_ms >= x->sent_ms)
-      return &c->box[j];
-  return NULL;
-}
-
 static int do_expect(run *x, const rl_scen_step *s) {
   conn *c = get_conn(x, s->conn);
   uint64_t ms = step_timeout(x, s);
@@ -761,13 +483,13 @@ static int do_expect(run *x, const rl_scen_step *s) {
   if (got < 0) return -1;
   fmt_ms(ms, t, sizeof t);
   if (got == 0) {
-    const received *other = w == WAIT_ANSWER ? answer_other_txid(x, c) : NULL;
-    explain(x, NULL, &s->block);
-    explain_arrivals(x, c, w, s, since);
+    const received *other = w == WAIT_ANSWER ? rl_confr_answer_other_txid(x, c) : NULL;
+    rl_confr_explain(x, NULL, &s->block);
+    rl_confr_explain_arrivals(x, c, w, s, since);
     if (other)
       /* Not a timeout: the answer came, with the wrong transaction_id. */
       return fail(x, "the answer (%s) came with transaction_id %016llx, not the request's "
-                  "%016llx (%s)", code_of(other), (unsigned long long)other->txid,
+                  "%016llx (%s)", rl_confr_code_of(other), (unsigned long long)other->txid,
                   (unsigned long long)x->txid, TXID_ECHO_RULE);
     if (closed)
       return fail(x, "the connection was closed (%s) before %s", detail,
@@ -776,7 +498,7 @@ static int do_expect(run *x, const rl_scen_step *s) {
     return fail(x, "no matching message within %s", t);
   }
   if (x->R->s.verify_signatures && m.sig_state == 0) {
-    explain(x, &m, &s->block);
+    rl_confr_explain(x, &m, &s->block);
     fail(x, "the message's %s", m.sig_note);
     received_free(&m);
     return -1;
@@ -785,7 +507,7 @@ static int do_expect(run *x, const rl_scen_step *s) {
   if (h != 1) {
     if (!m.ok && h == 0) snprintf(why, sizeof why, "the %s does not decode: %s",
                                   w == WAIT_ANSWER ? "answer" : "message", m.json ? json_string_value(json_object_get(m.json, "undecodable")) : "?");
-    explain(x, &m, &s->block);
+    rl_confr_explain(x, &m, &s->block);
     json_decref(x->seen);
     x->seen = json_incref(m.json);
     if (h < 0) {
@@ -813,7 +535,7 @@ static int do_expect_close(run *x, const rl_scen_step *s) {
   if (got < 0) return -1;
   if (got == 0) {
     fmt_ms(ms, t, sizeof t);
-    explain(x, c->nbox ? &c->box[c->nbox - 1] : NULL, NULL);
+    rl_confr_explain(x, c->nbox ? &c->box[c->nbox - 1] : NULL, NULL);
     return fail(x, "the connection is still open after %s", t);
   }
   return 0;
@@ -830,14 +552,14 @@ static int do_expect_nothing(run *x, const rl_scen_step *s) {
   if (got < 0) return -1;
   fmt_ms(ms, t, sizeof t);
   if (got == 1) {
-    explain(x, &m, s->has_where ? &s->where : NULL);
+    rl_confr_explain(x, &m, s->has_where ? &s->where : NULL);
     json_decref(x->seen);
     x->seen = json_incref(m.json);
     received_free(&m);
     return fail(x, "expected no %smessage within %s, but one came", s->has_where ? "such " : "", t);
   }
   if (closed) {
-    explain(x, NULL, NULL);
+    rl_confr_explain(x, NULL, NULL);
     return fail(x, "expected nothing within %s, but the connection was closed (%s)", t, detail);
   }
   return 0;
@@ -867,25 +589,25 @@ static json_t *link_json(const rl_conf_link_info *i) {
 /* A link-level failure: the frames and acks, not the last message (its
  * place is named). */
 static void explain_link(run *x, const rl_conf_link_info *i, const rl_scen_block *expected) {
-  explain_head(x);
+  rl_confr_explain_head(x);
   if (x->sent || x->sent_hex)
-    sb_printf(&x->details, "  the last message sent: %s:%d\n", x->sent_loc.file, x->sent_loc.line);
-  explain_matchers(x, expected, "expected");
-  sb_printf(&x->details,
+    rl_confr_sb_printf(&x->details, "  the last message sent: %s:%d\n", x->sent_loc.file, x->sent_loc.line);
+  rl_confr_explain_matchers(x, expected, "expected");
+  rl_confr_sb_printf(&x->details,
             "  link (%s):\n    our data frames: %llu sent, %u not acked\n"
             "    acks received: %llu",
             x->R->t->ops->name, (unsigned long long)i->frames_sent, (unsigned)i->unacked,
             (unsigned long long)i->acks_received);
   if (i->acks_received)
-    sb_printf(&x->details, " (the last: ack_sequence %lu, received 0x%08lx)",
+    rl_confr_sb_printf(&x->details, " (the last: ack_sequence %lu, received 0x%08lx)",
               (unsigned long)i->last_ack_sequence, (unsigned long)i->last_ack_received);
-  sb_printf(&x->details, "\n    the target's data frames: %llu (acked by us: %llu)",
+  rl_confr_sb_printf(&x->details, "\n    the target's data frames: %llu (acked by us: %llu)",
             (unsigned long long)i->frames_received, (unsigned long long)i->acks_sent);
   if (i->frames_received)
-    sb_printf(&x->details, ", the last numbered %lu, %llu out of sequence",
+    rl_confr_sb_printf(&x->details, ", the last numbered %lu, %llu out of sequence",
               (unsigned long)i->last_data_sequence, (unsigned long long)i->data_out_of_sequence);
-  sb_printf(&x->details, "\n");
-  if (i->closed) sb_printf(&x->details, "    closed: %s\n", i->detail);
+  rl_confr_sb_printf(&x->details, "\n");
+  if (i->closed) rl_confr_sb_printf(&x->details, "    closed: %s\n", i->detail);
 }
 
 /* expect-acked: wait until every data frame of ours on the link is acked
@@ -1070,7 +792,7 @@ int rl_conf_run(rl_conf_runner *R, const rl_scenario *sc, rl_conf_result *res) {
   if (x.status == RL_CONF_PASS && x.deviation[0]) {
     /* --lenient let it go on; it is still a failure. */
     fail(&x, "tolerated deviation: %s", x.deviation);
-    sb_printf(&x.details, "  (--lenient matched that answer by its connection and message code; "
+    rl_confr_sb_printf(&x.details, "  (--lenient matched that answer by its connection and message code; "
                           "every step after it passed)\n");
   }
   res->status = x.status;
@@ -1079,7 +801,7 @@ int rl_conf_run(rl_conf_runner *R, const rl_scenario *sc, rl_conf_result *res) {
     res->reason = strdup(x.reason);
     if (!res->reason) r = RL_ERR_NOMEM;
   }
-  if (x.status == RL_CONF_FAIL) res->details = sb_take(&x.details);
+  if (x.status == RL_CONF_FAIL) res->details = rl_confr_sb_take(&x.details);
   if (x.have_last && x.status != RL_CONF_FAIL) res->received = json_incref(x.last.json);
   else if (x.seen) res->received = json_incref(x.seen);
   else if (x.have_last) res->received = json_incref(x.last.json);
