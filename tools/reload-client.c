@@ -20,6 +20,7 @@
 
 #include "codec/message.h"
 #include "peer/msg.h"
+#include "peer/driver.h"
 #include "peer/node.h"
 #include "peer/ops.h"
 #include "overlay/nodeid.h"
@@ -27,6 +28,7 @@
 #include "tools/addr.h"
 
 static rl_node *g_node;
+static rl_driver *g_drv;
 static const rl_overlay_config *g_cfg;
 static const rl_credentials *g_cred;
 static int g_json;
@@ -261,7 +263,7 @@ static int request_wait(const rl_Destination *dest, rl_MessageCode code, const r
   uint64_t t0 = rl_node_now(g_node);
   int rc = rl_node_request(g_node, dest, 1, code, body, cb, user);
   if (rc != 0) return rc;
-  while (!*done && rl_node_now(g_node) - t0 < (uint64_t)g_timeout_ms) rl_node_run_once(g_node, 50);
+  while (!*done && rl_node_now(g_node) - t0 < (uint64_t)g_timeout_ms) rl_driver_run_once(g_drv, 50);
   return *done ? 0 : RL_ERR_TIMEOUT;
 }
 
@@ -633,15 +635,16 @@ int main(int argc, char **argv) {
   o.config = g_cfg;
   o.cred = cred;
   signal(SIGPIPE, SIG_IGN);
-  g_node = rl_node_new(&o, why, sizeof why);
+  g_drv = rl_driver_new(&o, why, sizeof why);
+  g_node = g_drv ? rl_driver_node(g_drv) : NULL;
   if (!g_node) {
     fprintf(stderr, "reload-client: %s\n", why);
     return 1;
   }
-  rl_node_start(g_node);
+  rl_driver_start(g_drv);
   t0 = rl_node_now(g_node);
   while (!rl_node_ready(g_node) && rl_node_now(g_node) - t0 < (uint64_t)g_timeout_ms)
-    rl_node_run_once(g_node, 50);
+    rl_driver_run_once(g_drv, 50);
   if (!rl_node_ready(g_node)) {
     fprintf(stderr, "reload-client: could not connect to the peer within %d ms\n", g_timeout_ms);
     return 1;
@@ -666,7 +669,7 @@ int main(int argc, char **argv) {
   } else {
     failures = run_command(argc - optind, argv + optind);
   }
-  rl_node_free(g_node);
+  rl_driver_free(g_drv);
   rl_credentials_free(cred);
   rl_config_document_free(&doc);
   return failures ? 1 : 0;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "peer/breaks.h"
+#include "peer/driver.h"
 #include "peer/node.h"
 #include "usage/sip_proxy.h"
 #include "tools/addr.h"
@@ -183,6 +184,7 @@ int main(int argc, char **argv) {
   rl_credentials *cred = NULL;
   rl_sec_error se;
   rl_node *node;
+  rl_driver *drv;
   char why[512];
   int verbosity = 1, have_listen = 0, rc;
   int sip_port = -1;
@@ -345,7 +347,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "reload-peer: WARNING: --insecure-tcp: links are not authenticated or encrypted\n");
   o.config = cfg;
   o.cred = cred;
-  node = rl_node_new(&o, why, sizeof why);
+  drv = rl_driver_new(&o, why, sizeof why);
+  node = drv ? rl_driver_node(drv) : NULL;
   if (!node) {
     fprintf(stderr, "reload-peer: %s\n", why);
     return 1;
@@ -354,7 +357,7 @@ int main(int argc, char **argv) {
   signal(SIGINT, on_signal);
   signal(SIGUSR1, on_signal);
   signal(SIGPIPE, SIG_IGN);
-  if (rl_node_start(node) != 0) return 1;
+  if (rl_driver_start(drv) != 0) return 1;
   if (sip_port >= 0) {
     rl_sip_proxy_options so;
     memset(&so, 0, sizeof so);
@@ -396,7 +399,7 @@ int main(int argc, char **argv) {
     }
   }
   for (;;) {
-    rc = rl_node_run_once(node, 100);
+    rc = rl_driver_run_once(drv, 100);
     if (rc != 0) {
       fprintf(stderr, "reload-peer: event loop: %s\n", rl_strerror(rc));
       break;
@@ -429,7 +432,7 @@ int main(int argc, char **argv) {
   }
   free(sf.last);
   rl_sip_proxy_free(sip);
-  rl_node_free(node);
+  rl_driver_free(drv);
   for (size_t i = 0; i < nsip_cred; i++) rl_credentials_free(sip_cred[i]);
   rl_credentials_free(cred);
   rl_config_document_free(&doc);

@@ -1,23 +1,17 @@
-/* peer/node.c: the node's core: links and the Connection Table, message
- * receipt and forwarding (RFC 6940 6.1), symmetric recursive routing
- * (6.2), transactions with end-to-end retransmission (6.2.1), signing and
- * verification (6.3.4), and the event loop. */
+/* peer/node.c: the node's core: the Connection Table, message receipt
+ * and forwarding (RFC 6940 6.1), symmetric recursive routing (6.2),
+ * transactions with end-to-end retransmission (6.2.1), signing and
+ * verification (6.3.4), and the events that drive them (peer/node.h).
+ * No I/O: sends, connects and closes are actions (peer/actq.h). */
 #define _GNU_SOURCE
 #include "peer/node_int.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <openssl/rand.h>
-#include <openssl/x509.h>
 
 #include "codec/message.h"
 #include "overlay/hash.h"
@@ -27,21 +21,13 @@
 
 /* ---------- small things ---------- */
 
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+uint64_t rl_node_now(const rl_node *n) { return rl_node_ms(n); }
+uint64_t rl_node_now_us(const rl_node *n) { return n->now_us; }
 
-static uint64_t mono_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t rl_node_now(const rl_node *n) {
-  (void)n;
-  return mono_ms();
+/* An event brings the time; it never goes back (a caller's clock that
+ * does is held where it was). */
+static void set_time(rl_node *n, uint64_t now_us) {
+  if (now_us > n->now_us) n->now_us = now_us;
 }
 
 /* xorshift64*: transaction IDs must be random (6.3.2); the generator is
@@ -59,7 +45,7 @@ void rl_node_log(const rl_node *n, int level, const char *fmt, ...) {
   va_list ap;
   char idhex[RL_HEXBUF];
   if (!n->opt.log || level > n->opt.verbosity) return;
-  fprintf(n->opt.log, "%llu %s %s: ", (unsigned long long)(mono_ms() - n->start_ms),
+  fprintf(n->opt.log, "%llu %s %s: ", (unsigned long long)(rl_node_ms(n) - n->start_ms),
           rl_node_hex(n->self.b, n->id_len, idhex),
           level == 0 ? "error" : level == 1 ? "info" : level == 2 ? "msg" : "debug");
   va_start(ap, fmt);
@@ -115,14 +101,12 @@ static int node_data_model(const rl_params *p, rl_KindId kind, rl_DataModel *out
 
 /* ---------- the Connection Table ---------- */
 
-static rl_conn *conn_of(rl_link *l) { return rl_link_get_user(l); }
-
 rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id) {
   size_t i;
   rl_conn *best = NULL;
   for (i = 0; i < RL_NODE_MAX_CONNS; i++) {
     rl_conn *c = &n->conns[i];
-    if (!c->link || !c->bound || memcmp(c->id.b, id, n->id_len) != 0) continue;
+    if (!c->used || !c->bound || memcmp(c->id.b, id, n->id_len) != 0) continue;
     if (c->up) return c;
     if (!best) best = c;
   }
@@ -131,49 +115,42 @@ rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id) {
 
 rl_conn *rl_node_conn_by_key(rl_node *n, uint64_t key) {
   for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
-    if (n->conns[i].link && n->conns[i].key == key) return &n->conns[i];
+    if (n->conns[i].used && n->conns[i].key == key) return &n->conns[i];
   return NULL;
 }
 
-rl_conn *rl_node_conn_new(rl_node *n, rl_link *l, int outgoing) {
+rl_conn *rl_node_conn_new(rl_node *n, int outgoing) {
   size_t i;
   for (i = 0; i < RL_NODE_MAX_CONNS; i++)
-    if (!n->conns[i].link) {
+    if (!n->conns[i].used) {
       rl_conn *c = &n->conns[i];
       memset(c, 0, sizeof *c);
-      c->link = l;
+      c->used = 1;
       c->outgoing = outgoing;
       c->key = ++n->next_conn_key;
-      rl_bucket_init(&c->budget, n->opt.link_rate, n->opt.link_burst, mono_ms());
-      rl_link_set_user(l, c);
+      rl_bucket_init(&c->budget, n->opt.link_rate, n->opt.link_burst, rl_node_ms(n));
       return c;
     }
   return NULL;
 }
 
 rl_conn *rl_node_connect(rl_node *n, const struct sockaddr *addr, socklen_t len) {
-  rl_link *l = rl_link_connect(n->links, addr, len);
-  rl_conn *c;
-  if (!l) return NULL;
-  c = rl_node_conn_new(n, l, 1);
-  if (!c) {
-    rl_link_close(l);
+  rl_conn *c = rl_node_conn_new(n, 1);
+  if (!c) return NULL;
+  if (rl_actq_connect(&n->actions, c->key, addr, len) != 0) {
+    c->used = 0;
     return NULL;
   }
   return c;
 }
 
-static int conn_count(const rl_node *n) {
-  int k = 0;
-  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
-    if (n->conns[i].link) k++;
-  return k;
+void rl_node_close(rl_node *n, rl_conn *c) {
+  if (c && c->used) rl_actq_close(&n->actions, c->key);
 }
 
 /* Bind a conn to the Node-ID its certificate carries (11.3: a node's
  * certificate holds its Node-IDs; ours hold one). */
-static void conn_bind_cert(rl_node *n, rl_conn *c) {
-  const rl_cert *cert = rl_link_peer_cert(c->link);
+static void conn_bind_cert(rl_node *n, rl_conn *c, const rl_cert *cert) {
   if (!cert || c->bound) return;
   if (cert->n_node_ids >= 1 && cert->node_id_len == n->id_len) {
     memcpy(c->id.b, cert->node_ids[0], n->id_len);
@@ -185,16 +162,25 @@ static void conn_bound_event(rl_node *n, rl_conn *c);
 
 /* ---------- sending ---------- */
 
+struct frag_to {
+  rl_node *n;
+  uint64_t link;
+};
+
 static int frag_emit(void *user, const uint8_t *frag, size_t len) {
-  return rl_link_send(user, frag, len);
+  struct frag_to *t = user;
+  return rl_actq_send(&t->n->actions, t->link, frag, len);
 }
 
 /* Send an encoded message down a link, in fragments when it is larger
  * than max-message-size (6.7). */
 static int conn_send(rl_node *n, rl_conn *c, const uint8_t *msg, size_t len) {
-  if (!c || !c->link) return RL_ERR_STATE;
-  if (len <= n->max_msg) return rl_link_send(c->link, msg, len);
-  return rl_fragment_split(msg, len, n->max_msg, frag_emit, c->link);
+  struct frag_to t;
+  if (!c || !c->used) return RL_ERR_STATE;
+  if (len <= n->max_msg) return rl_actq_send(&n->actions, c->key, msg, len);
+  t.n = n;
+  t.link = c->key;
+  return rl_fragment_split(msg, len, n->max_msg, frag_emit, &t);
 }
 
 static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len);
@@ -252,7 +238,7 @@ static rl_conn *next_hop(rl_node *n, const rl_Destination *d, int *local) {
   if (n->opt.client) {
     /* A client sends everything through its peer (4.2). */
     for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
-      if (n->conns[i].link && n->conns[i].up && n->conns[i].bound) return &n->conns[i];
+      if (n->conns[i].used && n->conns[i].up && n->conns[i].bound) return &n->conns[i];
     return NULL;
   }
   switch (rl_chord_next_hop(n->chord, id, &nh)) {
@@ -343,8 +329,8 @@ int rl_node_send_request(rl_node *n, const rl_Destination *dest, size_t ndest, r
   t->len = len;
   t->kind = k;
   t->sent = 1;
-  t->started_ms = mono_ms();
-  t->started_us = mono_us();
+  t->started_ms = rl_node_ms(n);
+  t->started_us = n->now_us;
   t->next_ms = t->started_ms + n->cfg->reliability_timer;
   if (dest[0].type == RL_DestinationType_node && !dest[0].compressed &&
       dest[0].destination_data.node_id.len == n->id_len) {
@@ -418,12 +404,12 @@ static void resp_cache_put(rl_node *n, uint64_t txid, const uint8_t *msg, size_t
   r->bytes = copy;
   r->len = len;
   r->txid = txid;
-  r->when = mono_ms();
+  r->when = rl_node_ms(n);
   n->resp_next = (n->resp_next + 1) % RL_NODE_RESP_CACHE;
 }
 
 static const rl_resp_cache *resp_cache_get(rl_node *n, uint64_t txid) {
-  uint64_t now = mono_ms();
+  uint64_t now = rl_node_ms(n);
   for (size_t i = 0; i < RL_NODE_RESP_CACHE; i++) {
     rl_resp_cache *r = &n->resp[i];
     if (r->bytes && r->txid == txid && now - r->when < RL_NODE_REQUEST_LIFETIME_MS) return r;
@@ -668,7 +654,7 @@ static void forward(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len,
   }
   if (whole && request && nvia >= 4 && n->viatab) {
     uint16_t oid;
-    if (rl_viatab_save(n->viatab, via, nvia, mono_ms(), &oid) == 0) {
+    if (rl_viatab_save(n->viatab, via, nvia, rl_node_ms(n), &oid) == 0) {
       rl_dest_compressed(&via[0], oid);
       nvia = 1;
     }
@@ -802,7 +788,7 @@ static void process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_
         oid = (uint16_t)(d->destination_data.opaque_id.ptr[0] << 8 |
                          d->destination_data.opaque_id.ptr[1]);
       }
-      if (!n->viatab || rl_viatab_lookup(n->viatab, oid, mono_ms(), &saved, &nsaved) != 0)
+      if (!n->viatab || rl_viatab_lookup(n->viatab, oid, rl_node_ms(n), &saved, &nsaved) != 0)
         goto drop; /* 6.3.2.2: stale: silently dropped */
       expanded = rl_arena_alloc_array(&n->arena, nsaved + (ndest - i - 1), sizeof *expanded);
       if (!expanded) goto drop;
@@ -851,7 +837,7 @@ drop:
 }
 
 int rl_node_trust_check(rl_node *n, const rl_cert *c, rl_sec_error *e) {
-  uint64_t now = mono_ms(), until;
+  uint64_t now = rl_node_ms(n), until;
   int days = 0, secs = 0, r;
   rl_trust_ok *slot;
   for (size_t i = 0; i < RL_NODE_TRUST_CACHE; i++) {
@@ -918,7 +904,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
 
   if (!rl_message_is_whole(fh.fragment)) {
     /* 6.7: hold the fragments until the message is complete. */
-    rc = rl_reasm_add(n->reasm, from ? from->key : 0, msg, len, mono_ms(), &whole, &whole_len);
+    rc = rl_reasm_add(n->reasm, from ? from->key : 0, msg, len, rl_node_ms(n), &whole, &whole_len);
     if (rc == 0) return;
     if (rc < 0) {
       rl_node_guard_reasm_refused(n, from, &fh, rc);
@@ -1062,7 +1048,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
       memset(&a, 0, sizeof a);
       a.answer = &m;
       a.hops = (unsigned)m.forwarding_header.via_list_count + (from ? 1 : 0);
-      a.latency_us = mono_us() - t->started_us;
+      a.latency_us = n->now_us - t->started_us;
       a.responder = who.node_id;
       a.responder_len = who.node_id_len;
       if (code == RL_MessageCode_error) {
@@ -1132,7 +1118,7 @@ static void conn_bound_event(rl_node *n, rl_conn *c) {
   }
   if (c->bootstrap) {
     if (memcmp(c->id.b, n->self.b, n->id_len) == 0) {
-      rl_link_close(c->link); /* we are our own bootstrap node */
+      rl_node_close(n, c); /* we are our own bootstrap node */
       return;
     }
     if (rl_chord_get_state(n->chord) != RL_CHORD_JOINED) {
@@ -1154,16 +1140,22 @@ static void conn_bound_event(rl_node *n, rl_conn *c) {
   }
 }
 
-static void on_up(void *user, rl_link *l) {
-  rl_node *n = user;
-  rl_conn *c = conn_of(l);
+/* Every event ends here: messages to ourselves that it queued are
+ * handled now, from the top, not inside the handler that sent them. */
+static void event_done(rl_node *n) {
+  local_drain(n);
+}
+
+void rl_node_link_up(rl_node *n, uint64_t link, const rl_cert *cert, uint64_t now_us) {
+  rl_conn *c;
+  set_time(n, now_us);
+  c = rl_node_conn_by_key(n, link);
   if (!c) return;
   c->up = 1;
-  conn_bind_cert(n, c);
+  conn_bind_cert(n, c, cert);
   if (c->bound) {
     if (c->want_attach) {
       /* 6.5.1.11: the certificate MUST match the node that answered. */
-      const rl_cert *cert = rl_link_peer_cert(l);
       if (cert && !rl_cert_has_node_id(cert, c->id.b, n->id_len)) {
         rl_node_log(n, 0, "closing link: certificate does not carry the Attach answerer's Node-ID");
         /* Not the answerer's link: never route to it over this one, and
@@ -1172,8 +1164,9 @@ static void on_up(void *user, rl_link *l) {
         c->bound = 0;
         c->want_attach = 0;
         rl_chord_on_attach_result(n->chord, c->attach_target.b, NULL);
-        rl_link_close(l);
+        rl_node_close(n, c);
         rl_node_chord_actions(n);
+        event_done(n);
         return;
       }
     }
@@ -1181,23 +1174,28 @@ static void on_up(void *user, rl_link *l) {
   } else if (n->opt.client && c->bootstrap) {
     n->ready_client = 1;
   }
+  event_done(n);
 }
 
-static void on_message(void *user, rl_link *l, const uint8_t *msg, size_t len) {
-  rl_node *n = user;
-  rl_conn *c = conn_of(l);
+void rl_node_link_message(rl_node *n, uint64_t link, const uint8_t *msg, size_t len,
+                          uint64_t now_us) {
+  rl_conn *c;
+  set_time(n, now_us);
+  c = rl_node_conn_by_key(n, link);
   if (!c) return;
   process_message(n, c, msg, len);
   rl_node_chord_actions(n);
+  event_done(n);
 }
 
-static void on_oversize(void *user, rl_link *l, const uint8_t *hdr, size_t hdr_len,
-                        size_t announced) {
-  rl_node *n = user;
-  rl_conn *c = conn_of(l);
+void rl_node_link_oversize(rl_node *n, uint64_t link, const uint8_t *hdr, size_t hdr_len,
+                           size_t announced, uint64_t now_us) {
+  rl_conn *c;
   rl_ForwardingHeader fh;
   rl_ctx ctx;
   rl_message_peek pk;
+  set_time(n, now_us);
+  c = rl_node_conn_by_key(n, link);
   rl_node_log(n, 1, "message of %zu bytes exceeds max-message-size %zu", announced, n->max_msg);
   /* 6.6: Error_Message_Too_Large, then close. Only when the forwarding
    * header itself arrived whole can we answer. */
@@ -1220,17 +1218,19 @@ static void on_oversize(void *user, rl_link *l, const uint8_t *hdr, size_t hdr_l
                        "message of %zu bytes exceeds max-message-size %zu", announced, n->max_msg);
 }
 
-static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *detail) {
-  rl_node *n = user;
-  rl_conn *c = conn_of(l);
+void rl_node_link_closed(rl_node *n, uint64_t link, rl_link_fail why, const char *detail,
+                         uint64_t now_us) {
+  rl_conn *c;
   char hx[RL_HEXBUF];
   int worth_a_line;
+  set_time(n, now_us);
+  c = rl_node_conn_by_key(n, link);
   if (!c) return;
-  worth_a_line = rl_node_accept_closed(n, c, why, mono_ms());
+  worth_a_line = rl_node_accept_closed(n, c, why, rl_node_ms(n));
   rl_node_log(n, why == RL_LINK_CLOSED_LOCALLY || !worth_a_line ? 2 : 1, "link %s %s closed: %s%s%s",
               c->outgoing ? "to" : "from", c->bound ? rl_node_hex(c->id.b, n->id_len, hx) : "?",
               rl_link_fail_name(why), detail && *detail ? ": " : "", detail ? detail : "");
-  c->link = NULL;
+  c->used = 0;
   rl_reasm_forget_link(n->reasm, c->key); /* its fragments end here */
   if (n->opt.client) {
     if (c->bootstrap) n->ready_client = 0;
@@ -1247,7 +1247,8 @@ static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *deta
     rl_node_chord_actions(n);
   }
   if (c->bootstrap && !c->up && rl_chord_get_state(n->chord) == RL_CHORD_IDLE)
-    n->bootstrap_retry_ms = mono_ms(); /* try the next bootstrap node now */
+    n->bootstrap_retry_ms = rl_node_ms(n); /* try the next bootstrap node now */
+  event_done(n);
 }
 
 /* ---------- construction ---------- */
@@ -1257,8 +1258,6 @@ static int setup_kinds(rl_node *n) { return rl_node_build_kinds(n->cfg, &n->kind
 
 rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
   rl_node *n;
-  rl_link_params lp;
-  rl_link_callbacks cb;
   rl_sec_error e = {0, ""};
   uint64_t seed;
   if (!o || !o->config || !o->cred) {
@@ -1273,8 +1272,10 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
   n->opt = *o;
   n->cfg = o->config;
   n->cred = o->cred;
-  n->listen_fd = -1;
-  n->start_ms = mono_ms();
+  n->now_us = o->start_us;
+  n->wall_offset_ms = o->wall_offset_ms;
+  n->start_ms = rl_node_ms(n);
+  rl_actq_init(&n->actions);
   n->id_len = n->cfg->node_id_length;
   if (o->cred->node_id_len != n->id_len) {
     snprintf(why, whylen, "the certificate's Node-ID is %zu bytes, the overlay's NodeIdLength is %zu",
@@ -1350,7 +1351,7 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
     n->chord = rl_chord_new(n->self.b, n->id_len, &cc);
     /* The chord's clock starts now (uptime, 6.4.2.5.2, counts from the
      * join, not from the epoch of the monotonic clock). */
-    if (n->chord) rl_chord_on_tick(n->chord, mono_ms());
+    if (n->chord) rl_chord_on_tick(n->chord, rl_node_ms(n));
     memset(&sc, 0, sizeof sc);
     sc.id_len = n->id_len;
     sc.budget = o->store_budget ? o->store_budget : (64u << 20);
@@ -1363,20 +1364,7 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
       goto fail;
     }
   }
-  memset(&lp, 0, sizeof lp);
-  lp.mode = o->link_mode;
-  lp.max_message_size = n->max_msg;
-  lp.cred = o->cred;
-  lp.trust = n->trust;
-  lp.accept_timeout_ms = o->pending_timeout_ms ? o->pending_timeout_ms : RL_ADMIT_PENDING_TIMEOUT_MS;
   rl_node_accept_init(n);
-  memset(&cb, 0, sizeof cb);
-  cb.on_up = on_up;
-  cb.on_message = on_message;
-  cb.on_oversize = on_oversize;
-  cb.on_closed = on_closed;
-  n->links = rl_link_ctx_new(&lp, &cb, n, why, whylen);
-  if (!n->links) goto fail;
   return n;
 fail:
   rl_node_free(n);
@@ -1385,8 +1373,7 @@ fail:
 
 void rl_node_free(rl_node *n) {
   if (!n) return;
-  if (n->links) rl_link_ctx_free(n->links);
-  if (n->listen_fd >= 0) close(n->listen_fd);
+  rl_actq_free(&n->actions);
   for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++) free(n->txns[i].bytes);
   for (size_t i = 0; i < RL_NODE_RESP_CACHE; i++) free(n->resp[i].bytes);
   for (size_t i = 0; i < n->nlocal; i++) free(n->local[i].bytes);
@@ -1439,7 +1426,7 @@ static void bootstrap_addr(const rl_node *n, size_t i, struct sockaddr_storage *
 
 static int bootstrap_in_progress(const rl_node *n) {
   for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
-    if (n->conns[i].link && n->conns[i].bootstrap) return 1;
+    if (n->conns[i].used && n->conns[i].bootstrap) return 1;
   return 0;
 }
 
@@ -1466,50 +1453,45 @@ static void try_bootstrap(rl_node *n) {
     rl_node_chord_actions(n);
     return;
   }
-  n->bootstrap_retry_ms = mono_ms() + 1000;
+  n->bootstrap_retry_ms = rl_node_ms(n) + 1000;
 }
 
 void rl_node_connect_bootstrap(rl_node *n) { try_bootstrap(n); }
 
 int rl_node_listen_addr(const rl_node *n, struct sockaddr_storage *out, socklen_t *len) {
-  if (n->listen_fd < 0) return RL_ERR_STATE;
+  if (!n->listen_len) return RL_ERR_STATE;
   memcpy(out, &n->listen_addr, sizeof *out);
   *len = n->listen_len;
   return 0;
 }
 
-int rl_node_start(rl_node *n) {
-  char why[256];
-  if (n->started) return 0;
-  n->started = 1;
-  if (!n->opt.client) {
-    n->listen_fd = rl_link_listen(n->links, (struct sockaddr *)&n->opt.listen_addr,
-                                  n->opt.listen_len, why, sizeof why);
-    if (n->listen_fd < 0) {
-      rl_node_log(n, 0, "cannot listen: %s", why);
-      return RL_ERR_IO;
-    }
-    n->listen_len = sizeof n->listen_addr;
-    getsockname(n->listen_fd, (struct sockaddr *)&n->listen_addr, &n->listen_len);
-    {
-      char host[64] = "?";
-      int port = 0;
-      if (n->listen_addr.ss_family == AF_INET) {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&n->listen_addr;
-        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
-        port = ntohs(s4->sin_port);
-      } else if (n->listen_addr.ss_family == AF_INET6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->listen_addr;
-        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
-        port = ntohs(s6->sin6_port);
-      }
-      rl_node_log(n, 1, "listening on %s port %d (%s)", host, port,
-                  n->opt.link_mode == RL_LINK_TLS ? "TLS-TCP-FH-NO-ICE"
-                                                  : "plain TCP framing, INSECURE");
-    }
+void rl_node_set_listen_addr(rl_node *n, const struct sockaddr *addr, socklen_t len) {
+  char host[64] = "?";
+  int port = 0;
+  if (len > sizeof n->listen_addr) return;
+  memset(&n->listen_addr, 0, sizeof n->listen_addr);
+  memcpy(&n->listen_addr, addr, len);
+  n->listen_len = len;
+  if (n->listen_addr.ss_family == AF_INET) {
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&n->listen_addr;
+    inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+    port = ntohs(s4->sin_port);
+  } else if (n->listen_addr.ss_family == AF_INET6) {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->listen_addr;
+    inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+    port = ntohs(s6->sin6_port);
   }
+  rl_node_log(n, 1, "listening on %s port %d (%s)", host, port,
+              n->opt.link_mode == RL_LINK_TLS ? "TLS-TCP-FH-NO-ICE"
+                                              : "plain TCP framing, INSECURE");
+}
+
+void rl_node_start(rl_node *n, uint64_t now_us) {
+  set_time(n, now_us);
+  if (n->started) return;
+  n->started = 1;
   try_bootstrap(n);
-  return 0;
+  event_done(n);
 }
 
 void rl_node_candidate(rl_node *n, rl_IceCandidate *cand) {
@@ -1535,9 +1517,14 @@ void rl_node_candidate(rl_node *n, rl_IceCandidate *cand) {
   cand->type = RL_CandType_host;
 }
 
+/* The chord's clock ticks every CHORD_TICK_MS; storage expiry and the
+ * reassembly's every second. */
+#define CHORD_TICK_MS 200
+#define EXPIRE_TICK_MS 1000
+
 /* Timers: retransmission (6.2.1), the chord's clock, storage expiry. */
 static void run_timers(rl_node *n) {
-  uint64_t now = mono_ms();
+  uint64_t now = rl_node_ms(n);
   for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++) {
     rl_txn *t = &n->txns[i];
     if (!t->used || now < t->next_ms) continue;
@@ -1562,14 +1549,14 @@ static void run_timers(rl_node *n) {
         route_out(n, fh.destination_list, fh.destination_list_count, t->bytes, t->len);
     }
   }
-  if (n->chord && now - n->last_tick_ms >= 200) {
+  if (n->chord && now - n->last_tick_ms >= CHORD_TICK_MS) {
     n->last_tick_ms = now;
     rl_chord_on_tick(n->chord, now);
     rl_node_chord_actions(n);
   }
-  if (n->store && now - n->last_expire_ms >= 1000) {
+  if (n->store && now - n->last_expire_ms >= EXPIRE_TICK_MS) {
     n->last_expire_ms = now;
-    rl_store_expire(n->store, (uint64_t)time(NULL) * 1000u);
+    rl_store_expire(n->store, rl_node_wall_ms(n));
     rl_reasm_expire(n->reasm, now);
   }
   rl_node_repl_tick(n);
@@ -1589,16 +1576,43 @@ static void run_timers(rl_node *n) {
     if (rl_node_repl_handover_pending(n)) busy = 1;
     if (!busy || now >= n->leave_deadline) n->left = 1;
   }
-  rl_link_ctx_tick(n->links, now);
   rl_node_accept_tick(n, now);
 }
 
-void rl_node_set_app(rl_node *n, const rl_node_app *app) {
-  if (app)
-    n->app = *app;
-  else
-    memset(&n->app, 0, sizeof n->app);
+/* When run_timers next has something to do (milliseconds). */
+static uint64_t next_timer_ms(const rl_node *n) {
+  uint64_t now = rl_node_ms(n), next = now + 1000;
+  if (n->nlocal || rl_actq_len(&n->actions)) return now;
+  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++)
+    if (n->txns[i].used && n->txns[i].next_ms < next) next = n->txns[i].next_ms;
+  if (n->chord && n->last_tick_ms + CHORD_TICK_MS < next) next = n->last_tick_ms + CHORD_TICK_MS;
+  if (n->store && n->last_expire_ms + EXPIRE_TICK_MS < next)
+    next = n->last_expire_ms + EXPIRE_TICK_MS;
+  next = rl_node_repl_next_ms(n, next);
+  for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++)
+    if (n->inbound[i].used && n->inbound[i].until + 1 < next) next = n->inbound[i].until + 1;
+  if (n->bootstrap_retry_ms && n->bootstrap_retry_ms < next) next = n->bootstrap_retry_ms;
+  if (n->leaving && !n->left && now + 50 < next) next = now + 50;
+  return next < now ? now : next;
 }
+
+uint64_t rl_node_tick(rl_node *n, uint64_t now_us) {
+  set_time(n, now_us);
+  run_timers(n);
+  event_done(n);
+  return next_timer_ms(n) * 1000u;
+}
+
+int rl_node_next_action(rl_node *n, rl_action *out) { return rl_actq_pop(&n->actions, out); }
+
+size_t rl_node_pending_actions(const rl_node *n, size_t *bytes) {
+  if (bytes) *bytes = n->actions.bytes;
+  return rl_actq_len(&n->actions);
+}
+
+void rl_node_set_user(rl_node *n, void *user) { n->user = user; }
+void *rl_node_user(const rl_node *n) { return n->user; }
+void rl_node_set_wall_offset(rl_node *n, int64_t off) { n->wall_offset_ms = off; }
 
 void rl_node_set_sip_port(rl_node *n, uint16_t port) { n->opt.sip_port = port; }
 
@@ -1613,56 +1627,6 @@ int rl_node_add_certificate(rl_node *n, rl_cert *cert) {
   return 0;
 }
 
-int rl_node_run_once(rl_node *n, int timeout_ms) {
-  /* Links evicted or closed this turn are still listed until the tick. */
-  enum { MAX_LINKS = RL_NODE_MAX_CONNS + RL_NODE_ACCEPT_BATCH + 8 };
-  struct pollfd pfd[MAX_LINKS + 1 + RL_NODE_MAX_APP_FDS];
-  rl_link *lk[MAX_LINKS + 1];
-  size_t np = 0, nl, i, napp = 0;
-  rl_link *all[MAX_LINKS];
-  if (rl_node_accept_poll(n, mono_ms(), &timeout_ms)) {
-    pfd[np].fd = n->listen_fd;
-    pfd[np].events = POLLIN;
-    pfd[np].revents = 0;
-    lk[np++] = NULL;
-  }
-  nl = rl_link_ctx_links(n->links, all, sizeof all / sizeof all[0]);
-  for (i = 0; i < nl && np < sizeof lk / sizeof lk[0]; i++) {
-    pfd[np].fd = rl_link_fd(all[i]);
-    pfd[np].events = rl_link_poll_events(all[i]);
-    pfd[np].revents = 0;
-    lk[np++] = all[i];
-  }
-  if (n->app.fill) {
-    napp = n->app.fill(n->app.user, pfd + np, RL_NODE_MAX_APP_FDS);
-    for (i = 0; i < napp; i++) pfd[np + i].revents = 0;
-  }
-  if (poll(pfd, np + napp, timeout_ms) < 0 && errno != EINTR) return RL_ERR_IO;
-  if (n->app.handle) n->app.handle(n->app.user, pfd + np, napp, mono_ms());
-  for (i = 0; i < np; i++) {
-    if (!pfd[i].revents) continue;
-    if (!lk[i]) {
-      rl_node_accept_ready(n, mono_ms());
-      continue;
-    }
-    /* The link may have been closed (and freed) by an earlier event of
-     * this turn: check it is still one of ours. */
-    {
-      rl_link *now_links[MAX_LINKS];
-      size_t m = rl_link_ctx_links(n->links, now_links, sizeof now_links / sizeof now_links[0]);
-      int alive = 0;
-      for (size_t k = 0; k < m; k++)
-        if (now_links[k] == lk[i]) alive = 1;
-      if (!alive) continue;
-    }
-    rl_link_handle(lk[i], pfd[i].revents, mono_ms());
-  }
-  local_drain(n);
-  run_timers(n);
-  local_drain(n);
-  return 0;
-}
-
 int rl_node_ready(const rl_node *n) {
   if (n->opt.client) return n->ready_client;
   return rl_chord_get_state(n->chord) == RL_CHORD_JOINED;
@@ -1671,7 +1635,7 @@ int rl_node_ready(const rl_node *n) {
 void rl_node_leave(rl_node *n) {
   if (n->leaving) return;
   n->leaving = 1;
-  n->leave_deadline = mono_ms() + 3000;
+  n->leave_deadline = rl_node_ms(n) + 3000;
   if (!n->opt.client && rl_chord_get_state(n->chord) == RL_CHORD_JOINED) {
     rl_node_log(n, 1, "leaving the overlay");
     rl_chord_leave(n->chord);
@@ -1684,7 +1648,7 @@ int rl_node_left(const rl_node *n) { return n->left; }
 int rl_node_attached_peer(const rl_node *n, uint8_t *out) {
   for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++) {
     const rl_conn *c = &n->conns[i];
-    if (c->link && c->up && c->bound) {
+    if (c->used && c->up && c->bound) {
       memcpy(out, c->id.b, n->id_len);
       return 0;
     }
@@ -1697,15 +1661,22 @@ const uint8_t *rl_node_id(const rl_node *n, size_t *len) {
   return n->self.b;
 }
 const rl_credentials *rl_node_credentials(const rl_node *n) { return n->cred; }
+const rl_node_options *rl_node_options_of(const rl_node *n) { return &n->opt; }
 const rl_overlay_config *rl_node_config(const rl_node *n) { return n->cfg; }
 const rl_params *rl_node_params(const rl_node *n) { return &n->params; }
 struct rl_chord *rl_node_chord(rl_node *n) { return n->chord; }
 
+static size_t conn_count(const rl_node *n) {
+  size_t k = 0;
+  for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++) k += n->conns[i].used != 0;
+  return k;
+}
+
 void rl_node_get_status(const rl_node *n, rl_node_status *out) {
   *out = n->st;
-  out->links = (size_t)conn_count(n);
+  out->links = conn_count(n);
   for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
-    if (n->conns[i].link && !n->conns[i].outgoing && !n->conns[i].up) out->pending_links++;
+    if (n->conns[i].used && !n->conns[i].outgoing && !n->conns[i].up) out->pending_links++;
   out->links_refused = n->adm.refused_total;
   out->links_evicted = n->adm.evicted_total;
   out->handshakes_failed = n->adm.failed_total;
@@ -1769,7 +1740,7 @@ char *rl_node_status_json(const rl_node *n) {
     k = rl_chord_fingers(n->chord, ids, RL_CHORD_MAX_FINGERS);
     json_ids(&p, &left, "finger_peers", ids, k, n->id_len);
   }
-  if (n->listen_fd >= 0 && n->listen_addr.ss_family == AF_INET) {
+  if (n->listen_len && n->listen_addr.ss_family == AF_INET) {
     const struct sockaddr_in *s4 = (const void *)&n->listen_addr;
     char host[32];
     inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
@@ -1803,5 +1774,3 @@ char *rl_node_status_json(const rl_node *n) {
   return buf;
 }
 
-uint64_t rl_node_mono_us(void);
-uint64_t rl_node_mono_us(void) { return mono_us(); }

@@ -1,27 +1,35 @@
 /* peer/node.h: a RELOAD node (RFC 6940): the reference peer, or a client
  * (4.2) when options.client is set.
  *
- * A node owns its links (net/link.h), its CHORD-RELOAD state
- * (overlay/chord.h), its storage (storage/store.h) and its transactions,
- * and is driven by rl_node_run_once() from one thread: poll() on the links,
- * timers, and the events that follow. Every message it sends is signed
- * with its credentials (6.3.4); every message delivered to it is verified
- * before it is acted upon.
+ * This is the node's core, and it does no I/O (issue 16; like
+ * overlay/chord.h and nghttp2's session). It owns its Connection Table,
+ * its CHORD-RELOAD state (overlay/chord.h), its storage (storage/store.h)
+ * and its transactions. Events come in -- a link came up with this
+ * certificate, a message arrived on a link, a link closed, the time is
+ * now -- and what it wants done goes out as actions (peer/actq.h): send
+ * these bytes on that link, open a link to this address, close that one;
+ * rl_node_tick says when it next needs the time. Links are numbers the
+ * core gives them. There is no socket, no poll, no clock and no TLS
+ * object inside: peer/driver.h runs the core over TLS links and poll(),
+ * the simulator (sim/) over simulated links in virtual time. Every
+ * message it sends is signed with its credentials (6.3.4); every message
+ * delivered to it is verified before it is acted upon.
  *
  * The application (reload-peer, reload-client, the SIP usage) starts
- * requests with rl_node_request() and gets the answer through a callback. */
+ * requests with rl_node_request() and gets the answer through a callback.
+ * Everything runs on one thread. */
 #ifndef RL_PEER_NODE_H
 #define RL_PEER_NODE_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
 #include "gen/reload_codec.h"
 #include "net/link.h"
 #include "overlay/config.h"
+#include "peer/actq.h"
 #include "security/credentials.h"
 
 #define RL_NODE_MAX_BOOTSTRAP 16
@@ -34,11 +42,19 @@ typedef struct rl_node_options {
   /* A client (4.2): never routes or stores for others, speaks to the
    * overlay through the peer it connects to. */
   int client;
-  /* TLS (the default), or plain TCP framing: insecure, for captures. */
+  /* TLS (the default), or plain TCP framing: insecure, for captures.
+   * The driver's; the core only reports it (rl_node_link_mode). */
   rl_link_mode link_mode;
-  /* Where a peer listens (port 0: any). A client does not listen. */
+  /* Where a peer listens (port 0: any): the driver's. A client does not
+   * listen. */
   struct sockaddr_storage listen_addr;
   socklen_t listen_len;
+  /* The core's clock at creation (monotonic, microseconds), and what to
+   * add to the clock's milliseconds to get the wall clock (milliseconds
+   * since 1970: storage_time and lifetimes, 7.4.1.1). The driver sets
+   * both from the system's clocks; a simulator from its own. */
+  uint64_t start_us;
+  int64_t wall_offset_ms;
   /* Bootstrap nodes to try; when none are given the configuration's
    * bootstrap-node elements are used (11.1, 11.4). */
   struct sockaddr_storage bootstrap[RL_NODE_MAX_BOOTSTRAP];
@@ -114,20 +130,66 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen);
 /* Frees everything at once (no Leave: see rl_node_leave). */
 void rl_node_free(rl_node *n);
 
-/* Listen (peers) and connect to the first bootstrap node. 0 or an rl_err
- * with the reason logged. */
-int rl_node_start(rl_node *n);
+/* ---- Events in. now_us: the monotonic clock of the caller, the same
+ * in every call and never going back. Each may append actions. ---- */
 
-/* One turn of the event loop: wait up to timeout_ms for I/O, handle it,
- * run the timers. Returns 0, or an rl_err when the loop cannot go on. */
-int rl_node_run_once(rl_node *n, int timeout_ms);
+/* Start: connect to the first bootstrap node (a peer's listening address
+ * must be set before, rl_node_set_listen_addr). */
+void rl_node_start(rl_node *n, uint64_t now_us);
+/* The address the driver listens on: our Attach candidate (6.5.1.1). */
+void rl_node_set_listen_addr(rl_node *n, const struct sockaddr *addr, socklen_t len);
+/* A connection from `from` was accepted: the link's number, or 0 when
+ * admission control refuses it (6.5, 13.5: close it then). Admitting it
+ * may close an older pending link (an RL_ACTION_CLOSE). */
+uint64_t rl_node_link_incoming(rl_node *n, const struct sockaddr *from, socklen_t len,
+                               uint64_t now_us);
+/* The driver cannot take a connection for want of descriptors: the
+ * oldest pending incoming link gives one back. 1 when one was closed. */
+int rl_node_shed_pending(rl_node *n, uint64_t now_us);
+/* Link `link` finished its handshake; peer: the far end's certificate
+ * (checked against the overlay's trust by the link layer), NULL on an
+ * insecure link. Read during the call only. */
+void rl_node_link_up(rl_node *n, uint64_t link, const rl_cert *peer, uint64_t now_us);
+/* One whole message (or fragment, 6.7) arrived on link. */
+void rl_node_link_message(rl_node *n, uint64_t link, const uint8_t *msg, size_t len,
+                          uint64_t now_us);
+/* A frame announced `announced` bytes, more than max-message-size; hdr
+ * is what arrived of it (6.6: the core answers Error_Message_Too_Large
+ * when the forwarding header is whole; the link layer closes the link). */
+void rl_node_link_oversize(rl_node *n, uint64_t link, const uint8_t *hdr, size_t hdr_len,
+                           size_t announced, uint64_t now_us);
+/* The link is gone (also after an RL_ACTION_CLOSE, or a CONNECT that
+ * failed); its number is never used again. */
+void rl_node_link_closed(rl_node *n, uint64_t link, rl_link_fail why, const char *detail,
+                         uint64_t now_us);
+/* The time is now_us: retransmissions, the topology's timers, storage
+ * expiry, replication. Returns when the core next wants a tick (never
+ * later than now_us plus a second; now_us when actions or messages to
+ * itself wait). */
+uint64_t rl_node_tick(rl_node *n, uint64_t now_us);
 
-/* The current time of the node's clock (milliseconds, monotonic). */
+/* ---- Actions out ---- */
+
+/* The oldest action into *out: 1, or 0 when none waits. out->bytes is
+ * valid until the next call. */
+int rl_node_next_action(rl_node *n, rl_action *out);
+/* Actions waiting, and the bytes their SENDs hold. */
+size_t rl_node_pending_actions(const rl_node *n, size_t *bytes);
+
+/* The driver's pointer (the one that runs this core). */
+void rl_node_set_user(rl_node *n, void *user);
+void *rl_node_user(const rl_node *n);
+/* A new wall-clock offset (the system clock was set). */
+void rl_node_set_wall_offset(rl_node *n, int64_t wall_offset_ms);
+
+/* The core's clock: the time of the last event (milliseconds, monotonic). */
 uint64_t rl_node_now(const rl_node *n);
+/* The same in microseconds. */
+uint64_t rl_node_now_us(const rl_node *n);
 
 /* 10.9: leave the overlay: Leave to the neighbors, stored data to the
  * peers that take it over. rl_node_left() turns 1 when it is done (or
- * after a timeout); keep calling rl_node_run_once until then. */
+ * after a timeout); keep driving the node until then. */
 void rl_node_leave(rl_node *n);
 int rl_node_left(const rl_node *n);
 
@@ -178,6 +240,12 @@ int rl_node_verify_value(rl_node *n, const uint8_t *resource, size_t resource_le
  * that is up). 0, or RL_ERR_STATE. */
 int rl_node_attached_peer(const rl_node *n, uint8_t *out);
 
+/* The options the node was made with. */
+const rl_node_options *rl_node_options_of(const rl_node *n);
+/* A line in the node's log (options.log) at level (0 errors ... 3 debug). */
+void rl_node_log(const rl_node *n, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Our identity and view. */
 const uint8_t *rl_node_id(const rl_node *n, size_t *len);
 const rl_credentials *rl_node_credentials(const rl_node *n);
@@ -187,7 +255,7 @@ const rl_params *rl_node_params(const rl_node *n);
  * link mode: what the node's links use, for an application's own links. */
 const rl_trust *rl_node_trust(const rl_node *n);
 rl_link_mode rl_node_link_mode(const rl_node *n);
-/* The address a peer listens on (after rl_node_start). */
+/* The address a peer listens on (rl_node_set_listen_addr). */
 int rl_node_listen_addr(const rl_node *n, struct sockaddr_storage *out, socklen_t *len);
 
 typedef struct rl_node_status {
@@ -205,7 +273,8 @@ typedef struct rl_node_status {
   size_t repl_deferred, repl_jobs; /* answers waiting for replicas; jobs queued */
   /* Admission control: incoming links whose handshake is not finished;
    * since the start, incoming connections refused, pending ones evicted
-   * for newcomers, pending ones that failed or timed out. */
+   * for newcomers, pending ones that failed or timed out (links_refused
+   * counts the core's refusals; the driver adds those it made itself). */
   size_t pending_links;
   uint64_t links_refused, links_evicted, handshakes_failed;
   /* Requests refused by a link's budget; fragmented messages dropped by
@@ -218,19 +287,6 @@ void rl_node_get_status(const rl_node *n, rl_node_status *out);
  * successor lists, fingers, storage, counters): the status dump of
  * reload-peer (SIGUSR1 and --status-file). Caller frees. */
 char *rl_node_status_json(const rl_node *n);
-
-/* The application's own sockets, polled with the node's in
- * rl_node_run_once (the SIP usage: its UDP/TCP ports and SIP links).
- * fill() puts up to max pollfds into pfd and returns how many; handle()
- * gets them back after poll() (revents set), and is also the
- * application's clock tick (called every turn). */
-#define RL_NODE_MAX_APP_FDS 160
-typedef struct rl_node_app {
-  size_t (*fill)(void *user, struct pollfd *pfd, size_t max);
-  void (*handle)(void *user, struct pollfd *pfd, size_t n, uint64_t now_ms);
-  void *user;
-} rl_node_app;
-void rl_node_set_app(rl_node *n, const rl_node_app *app);
 
 /* The port AppAttach offers for application 5060 (SIP, RFC 7904 5.1);
  * 0: none. Replaces options.sip_port (the SIP usage knows it only once

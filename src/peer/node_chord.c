@@ -121,7 +121,7 @@ static void send_simple(rl_node *n, const rl_chord_action *a, rl_MessageCode cod
 static void partition_probe(rl_node *n) {
   size_t nb = n->opt.nbootstrap ? n->opt.nbootstrap : n->cfg->nbootstrap;
   for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++)
-    if (n->conns[i].link && n->conns[i].bootstrap) return; /* one at a time */
+    if (n->conns[i].used && n->conns[i].bootstrap) return; /* one at a time */
   if (nb == 0) return;
   /* The bootstrap connection's on_up sends the Ping (node.c). */
   n->bootstrap_next = 0;
@@ -196,7 +196,7 @@ void rl_node_chord_actions(rl_node *n) {
          * another one per attempt. */
         rl_conn *bc = NULL;
         for (size_t j = 0; j < RL_NODE_MAX_CONNS; j++)
-          if (n->conns[j].link && n->conns[j].bootstrap && n->conns[j].up && n->conns[j].bound)
+          if (n->conns[j].used && n->conns[j].bootstrap && n->conns[j].up && n->conns[j].bound)
             bc = &n->conns[j];
         if (bc) {
           bc->chord_known = 1;
@@ -300,7 +300,7 @@ void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a) {
                                 ok && a->responder_len == n->id_len ? a->responder : NULL);
     /* The probe's bootstrap link has done its job. */
     rl_conn *c = rl_node_conn_by_id(n, t->target.b);
-    if (c && c->bootstrap && !c->chord_known) rl_link_close(c->link);
+    if (c && c->bootstrap && !c->chord_known) rl_node_close(n, c);
     break;
   }
   case RL_TXN_LEAVE:

@@ -13,7 +13,7 @@
 static int conn_shared(const rl_node *n, const rl_conn *c) {
   for (size_t i = 0; i < RL_NODE_MAX_CONNS; i++) {
     const rl_conn *o = &n->conns[i];
-    if (o != c && o->link && o->bound && memcmp(o->id.b, c->id.b, n->id_len) == 0) return 1;
+    if (o != c && o->used && o->bound && memcmp(o->id.b, c->id.b, n->id_len) == 0) return 1;
   }
   return 0;
 }

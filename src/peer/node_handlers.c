@@ -15,11 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---------- stored data signatures (7.1) ---------- */
 
@@ -142,7 +137,7 @@ void rl_node_publish_certificates(rl_node *n) {
     v.value.len = cert->der_len;
     rl_arena_init(&a, mem, sizeof mem);
     if (rl_ops_store_req(n->cred, rid, n->id_len, usages[u].kind, RL_DataModel_array, 0, &v, 1,
-                         86400, wall_ms(), &a, &req) != 0)
+                         86400, rl_node_wall_ms(n), &a, &req) != 0)
       continue;
     memset(&b, 0, sizeof b);
     b.store_req = req;
@@ -239,7 +234,7 @@ static void handle_store(rl_node *n, rl_conn *c, const rl_Message *m, const rl_s
   if (RL_BROKEN(n, RL_BREAK_IGNORE_GENERATION) && req->replica_number == 0)
     for (i = 0; i < req->kind_data_count; i++) local.kind_data[i].generation_counter = 0;
   memset(&in, 0, sizeof in);
-  in.now = wall_ms();
+  in.now = rl_node_wall_ms(n);
   signer_of(n, who, &msig);
   in.message_signer = &msig;
   nrep = req->replica_number == 0 ? rl_chord_replica_set(n->chord, reps, RL_NODE_MAX_REPLICAS) : 0;
@@ -278,7 +273,7 @@ static void handle_fetch_like(rl_node *n, rl_conn *c, const rl_Message *m) {
   rl_MessageBody b;
   rl_ErrorResponse err;
   int rc;
-  uint64_t now = wall_ms();
+  uint64_t now = rl_node_wall_ms(n);
   memset(&b, 0, sizeof b);
   memset(&err, 0, sizeof err);
   n->nextra = 0;
@@ -469,7 +464,7 @@ void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
   if (code == RL_MessageCode_ping_req) {
     /* 6.5.3.2 */
     b.ping_ans.response_id = rl_node_random(n);
-    b.ping_ans.time = wall_ms();
+    b.ping_ans.time = rl_node_wall_ms(n);
     rl_node_reply(n, c, m, RL_MessageCode_ping_ans, &b);
     return;
   }

@@ -1,12 +1,16 @@
-/* peer/node_int.h: what the parts of the node (node.c: links, routing,
- * transactions; node_chord.c: the topology's actions; node_handlers.c: the
- * requests a node answers) share. Not installed. */
+/* peer/node_int.h: what the parts of the node core (node.c: the
+ * Connection Table, routing, transactions; node_chord.c: the topology's
+ * actions; node_handlers.c: the requests a node answers; ...) share. The
+ * core does no I/O: links are numbers (rl_conn.key), the time comes with
+ * every event (now_us), and what it wants done goes into n->actions
+ * (peer/actq.h). Not installed. */
 #ifndef RL_PEER_NODE_INT_H
 #define RL_PEER_NODE_INT_H
 
 #include <stdarg.h>
 
 #include "net/admit.h"
+#include "peer/actq.h"
 #include "overlay/chord.h"
 #include "peer/breaks.h"
 #include "peer/backlink.h"
@@ -73,7 +77,7 @@
 #define RL_NODE_MAX_REPLICAS 8
 
 typedef struct rl_conn {
-  rl_link *link;
+  int used;               /* the slot holds a link (named by key) */
   int up;                 /* handshake done */
   int bound;              /* id is known */
   rl_nodeid id;
@@ -83,7 +87,7 @@ typedef struct rl_conn {
   int want_attach;        /* outgoing link of one of our Attaches */
   rl_nodeid attach_target;/* ... the chord's target of that Attach */
   int attach_target_is_node;
-  uint64_t key;           /* a number no other conn ever had (reassembly key) */
+  uint64_t key;           /* the link's number: no other conn ever had it */
   rl_admit_addr from;     /* incoming: the source address, as admission counts it */
   uint64_t since_ms;      /* incoming: when it was accepted */
   rl_bucket budget;       /* requests the far end originates (link_rate) */
@@ -103,10 +107,6 @@ typedef struct rl_node_admission {
   uint64_t refused, evicted, failed;
   uint64_t refused_total, evicted_total, failed_total;
   uint64_t window_ms;           /* start of the summary period (0: none) */
-  /* accept(2) failing for want of descriptors or memory (net/admit.h). */
-  rl_accept_pause pause;
-  /* Memory given back after bursts of closed links (malloc_trim). */
-  uint64_t closed_since_trim, last_close_ms, last_trim_ms;
 } rl_node_admission;
 
 typedef enum rl_txn_kind {
@@ -217,8 +217,15 @@ struct rl_node {
   rl_nodeid self;
   size_t max_msg;        /* max-message-size */
 
-  rl_link_ctx *links;
-  int listen_fd;
+  /* The core's clock: the time of the event being handled (monotonic,
+   * microseconds), and what to add to its milliseconds for the wall
+   * clock (storage times, 6.3.2 and 7). */
+  uint64_t now_us;
+  int64_t wall_offset_ms;
+  /* What the driver is to do: send, connect, close (peer/actq.h). */
+  rl_actq actions;
+  void *user; /* the driver's (rl_node_set_user) */
+  /* The address the driver listens on (our Attach candidate). */
   struct sockaddr_storage listen_addr;
   socklen_t listen_len;
   rl_conn conns[RL_NODE_MAX_CONNS];
@@ -276,10 +283,8 @@ struct rl_node {
    * signers of the stored values it contains (6.3.4). */
   rl_cert *extra_certs[32];
   size_t nextra;
-  /* The application's sockets (rl_node_set_app) and the certificates it
-   * signs stored values with (rl_node_add_certificate): kept in certs
-   * when the cache starts over. */
-  rl_node_app app;
+  /* The certificates the application signs stored values with
+   * (rl_node_add_certificate): kept in certs when the cache starts over. */
   /* rl_node_request_as: who signs the message being sent (NULL: cred). */
   const rl_credentials *sign_as;
   rl_cert *app_certs[RL_NODE_MAX_APP_CERTS];
@@ -325,6 +330,11 @@ struct rl_node {
 #define RL_BROKEN(n, b) (((n)->opt.breaks & (uint32_t)(b)) != 0)
 
 /* node.c */
+/* The core's clock in milliseconds (monotonic), and the wall clock. */
+static inline uint64_t rl_node_ms(const rl_node *n) { return n->now_us / 1000u; }
+static inline uint64_t rl_node_wall_ms(const rl_node *n) {
+  return (uint64_t)((int64_t)(n->now_us / 1000u) + n->wall_offset_ms);
+}
 uint64_t rl_node_random(rl_node *n);
 /* rl_trust_verify(n->trust, c) without a chain, remembered for a while
  * (a chain check costs an RSA or ECDSA verification, and every message
@@ -332,8 +342,6 @@ uint64_t rl_node_random(rl_node *n);
 int rl_node_trust_check(rl_node *n, const rl_cert *c, rl_sec_error *e);
 /* The trust context changed (a new configuration): forget what it said. */
 void rl_node_trust_changed(rl_node *n);
-void rl_node_log(const rl_node *n, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 const char *rl_node_hex(const uint8_t *id, size_t len, char *buf); /* 2*20+1 bytes */
 #define RL_HEXBUF 48
 rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id);
@@ -352,28 +360,26 @@ int rl_node_reply_error(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh, r
                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int rl_node_reply_unknown_kinds(rl_node *n, rl_conn *c, const rl_ForwardingHeader *fh,
                                  const rl_KindId *kinds, size_t nkinds);
-/* Connect to addr; the conn to fill in. */
+/* Connect to addr (an RL_ACTION_CONNECT); the conn to fill in. */
 rl_conn *rl_node_connect(rl_node *n, const struct sockaddr *addr, socklen_t len);
+/* Close c's link (an RL_ACTION_CLOSE); its slot stays until the driver
+ * reports it closed (rl_node_link_closed). */
+void rl_node_close(rl_node *n, rl_conn *c);
 /* Connect to the next bootstrap node (11.4). */
 void rl_node_connect_bootstrap(rl_node *n);
 /* Our Attach candidate (6.5.1.1): the listening address, passive. */
 void rl_node_candidate(rl_node *n, rl_IceCandidate *cand);
 
-/* node_accept.c: the listening socket and admission control (6.5, 13.5).
- * rl_node_accept_init sets the limits from the options;
- * rl_node_accept_poll says whether to poll the listening socket now
- * (not while accept(2) is paused) and shortens *timeout_ms to the end of
- * a pause; rl_node_accept_ready accepts a batch; rl_node_accept_closed
- * counts a link that closed and says whether it is worth a log line of
- * its own (unauthenticated links are summed up instead);
- * rl_node_accept_tick writes the summary line and gives memory back. */
+/* node_accept.c: admission control for incoming links (6.5, 13.5); the
+ * accept(2) around it is the driver's. rl_node_accept_init sets the limits
+ * from the options; rl_node_accept_closed counts a link that closed and
+ * says whether it is worth a log line of its own (unauthenticated links
+ * are summed up instead); rl_node_accept_tick writes the summary line. */
 void rl_node_accept_init(rl_node *n);
-int rl_node_accept_poll(rl_node *n, uint64_t now, int *timeout_ms);
-void rl_node_accept_ready(rl_node *n, uint64_t now);
 int rl_node_accept_closed(rl_node *n, const rl_conn *c, rl_link_fail why, uint64_t now);
 void rl_node_accept_tick(rl_node *n, uint64_t now);
-/* The Connection Table's free entry for link l (NULL: full). */
-rl_conn *rl_node_conn_new(rl_node *n, rl_link *l, int outgoing);
+/* The Connection Table's free entry for a new link (NULL: full). */
+rl_conn *rl_node_conn_new(rl_node *n, int outgoing);
 /* 6.3.3.1: request codes are odd, answers even; 0xffff is an error. */
 static inline int rl_node_is_request_code(rl_MessageCode c) {
   return c != RL_MessageCode_error && (c & 1);
@@ -452,6 +458,8 @@ int rl_node_repl_is_deferred(const rl_node *n, uint64_t txid);
 void rl_node_repl_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a);
 /* Deadlines of deferred answers, jobs due. */
 void rl_node_repl_tick(rl_node *n);
+/* The earliest of until and the times rl_node_repl_tick has work. */
+uint64_t rl_node_repl_next_ms(const rl_node *n, uint64_t until);
 int rl_node_repl_handover_pending(const rl_node *n);
 void rl_node_repl_counts(const rl_node *n, size_t *deferred, size_t *jobs);
 void rl_node_repl_free(rl_node *n);

@@ -25,11 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* Bytes of StoredData a replica StoreReq carries: what max-message-size
  * leaves after the forwarding header, the signature and the certificates
@@ -205,7 +200,7 @@ static void job_end_round(rl_node *n, rl_repl_job *j) {
 
 /* Send what the window allows of one job. */
 static void job_pump(rl_node *n, rl_repl_job *j, rl_arena *a) {
-  uint64_t now = wall_ms();
+  uint64_t now = rl_node_wall_ms(n);
   while (n->repl_inflight < RL_NODE_REPL_WINDOW && j->inflight < RL_NODE_REPL_JOB_WINDOW) {
     rl_StoreReq part;
     rl_store_part_pos before;
@@ -478,6 +473,14 @@ void rl_node_repl_tick(rl_node *n) {
     if (d->serial && now >= d->deadline_ms) deferred_answer(n, d);
   }
   jobs_run(n);
+}
+
+uint64_t rl_node_repl_next_ms(const rl_node *n, uint64_t until) {
+  for (size_t i = 0; i < RL_NODE_MAX_DEFERRED; i++)
+    if (n->deferred[i].serial && n->deferred[i].deadline_ms < until) until = n->deferred[i].deadline_ms;
+  for (size_t i = 0; i < RL_NODE_MAX_REPL_JOBS; i++)
+    if (n->repl_jobs[i].used && n->repl_jobs[i].next_ms < until) until = n->repl_jobs[i].next_ms;
+  return until;
 }
 
 int rl_node_repl_handover_pending(const rl_node *n) {

@@ -18,6 +18,7 @@
 
 #include "net/link.h"
 #include "overlay/hash.h"
+#include "peer/driver.h"
 #include "peer/msg.h"
 #include "peer/ops.h"
 #include "runtime/arena.h"
@@ -1815,8 +1816,8 @@ rl_sip_proxy *rl_sip_proxy_new(const rl_sip_proxy_options *o, char *why, size_t 
   if (p->tls_fd < 0) goto fail;
   p->peer_port = port_of(p->tls_fd);
   {
-    rl_node_app app = {app_fill, app_handle, p};
-    rl_node_set_app(o->node, &app);
+    rl_driver_app app = {app_fill, app_handle, p};
+    rl_driver_set_app(rl_driver_of(o->node), &app);
   }
   rl_node_set_sip_port(o->node, p->peer_port);
   sp_log(p, 1, "SIP for phones on %s:%u (UDP, TCP); SIP between peers on port %u (AppAttach 5060); "
@@ -1830,7 +1831,7 @@ fail:
 
 void rl_sip_proxy_free(rl_sip_proxy *p) {
   if (!p) return;
-  if (p->node && p->phone_ctx) rl_node_set_app(p->node, NULL);
+  if (p->node && p->phone_ctx) rl_driver_set_app(rl_driver_of(p->node), NULL);
   if (p->phone_ctx) rl_link_ctx_free(p->phone_ctx);
   if (p->peer_ctx) rl_link_ctx_free(p->peer_ctx);
   if (p->udp_fd >= 0) close(p->udp_fd);

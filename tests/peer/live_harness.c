@@ -1,6 +1,7 @@
 /* live_harness.c: see live_harness.h. */
 #define _GNU_SOURCE /* clock_gettime */
 #include "live_harness.h"
+#include "peer/driver.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -218,9 +219,12 @@ rl_node *live_peer_start(int who, uint16_t bootstrap_port, uint16_t *port) {
   } else {
     o.may_start_ring = 1;
   }
-  n = rl_node_new(&o, why, sizeof why);
-  ck_assert_msg(n != NULL, "rl_node_new: %s", why);
-  ck_assert_int_eq(rl_node_start(n), 0);
+  {
+    rl_driver *d = rl_driver_new(&o, why, sizeof why);
+    ck_assert_msg(d != NULL, "rl_driver_new: %s", why);
+    ck_assert_int_eq(rl_driver_start(d), 0);
+    n = rl_driver_node(d);
+  }
   ck_assert_int_eq(rl_node_listen_addr(n, &ss, &sl), 0);
   if (port) *port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
   ck_assert(nnodes < sizeof nodes / sizeof nodes[0]);
@@ -234,7 +238,7 @@ void live_peer_free(rl_node *n) {
       nodes[i] = nodes[--nnodes];
       break;
     }
-  rl_node_free(n);
+  rl_driver_free(rl_driver_of(n));
 }
 
 /* ---------- attackers ---------- */
@@ -381,7 +385,7 @@ int live_pump_until(int (*pred)(void *), void *arg, int timeout_ms) {
     size_t np = 0;
     uint64_t t;
     if (pred && pred(arg)) return 1;
-    for (size_t i = 0; i < nnodes; i++) ck_assert_int_eq(rl_node_run_once(nodes[i], 0), 0);
+    for (size_t i = 0; i < nnodes; i++) ck_assert_int_eq(rl_driver_run_once(rl_driver_of(nodes[i]), 0), 0);
     if (pred && pred(arg)) return 1;
     for (size_t i = 0; i < natks; i++) {
       rl_link *all[64];

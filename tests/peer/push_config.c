@@ -25,6 +25,7 @@
 #include "overlay/config.h"
 #include "overlay/nodeid.h"
 #include "peer/msg.h"
+#include "peer/driver.h"
 #include "peer/node.h"
 #include "security/credentials.h"
 #include "tools/addr.h"
@@ -74,6 +75,7 @@ int main(int argc, char **argv) {
   rl_credentials *cred = NULL;
   rl_sec_error se;
   rl_node *node;
+  rl_driver *drv;
   rl_Destination dest;
   rl_MessageBody body;
   rl_KindDescription kd;
@@ -139,14 +141,15 @@ int main(int argc, char **argv) {
   }
   o.cred = cred;
   signal(SIGPIPE, SIG_IGN);
-  node = rl_node_new(&o, why, sizeof why);
+  drv = rl_driver_new(&o, why, sizeof why);
+  node = drv ? rl_driver_node(drv) : NULL;
   if (!node) {
     printf("failed: %s\n", why);
     return 2;
   }
-  rl_node_start(node);
+  rl_driver_start(drv);
   t0 = rl_node_now(node);
-  while (!rl_node_ready(node) && rl_node_now(node) - t0 < 10000) rl_node_run_once(node, 50);
+  while (!rl_node_ready(node) && rl_node_now(node) - t0 < 10000) rl_driver_run_once(drv, 50);
   if (!rl_node_ready(node)) {
     printf("failed: could not connect to the peer\n");
     return 2;
@@ -171,15 +174,15 @@ int main(int argc, char **argv) {
     return 2;
   }
   t0 = rl_node_now(node);
-  while (!ans.done && rl_node_now(node) - t0 < 30000) rl_node_run_once(node, 50);
+  while (!ans.done && rl_node_now(node) - t0 < 30000) rl_driver_run_once(drv, 50);
   printf("%s\n", ans.done ? ans.text : "failed: no answer");
   if (linger > 0) {
     t0 = rl_node_now(node);
-    while (rl_node_now(node) - t0 < (uint64_t)linger) rl_node_run_once(node, 50);
+    while (rl_node_now(node) - t0 < (uint64_t)linger) rl_driver_run_once(drv, 50);
     printf("sequence %u\n", (unsigned)rl_node_config(node)->sequence);
   }
   fflush(stdout);
-  rl_node_free(node);
+  rl_driver_free(drv);
   rl_credentials_free(cred);
   rl_config_document_free(&doc);
   free(bytes);

@@ -1,0 +1,396 @@
+/* peer/driver.c: the node core over TLS links and poll() (peer/driver.h).
+ *
+ * The core names links by number; the driver keeps which rl_link each
+ * number is (the link's user pointer holds the number). Every callback of
+ * the links becomes one event of the core, and after each the core's
+ * actions are carried out: rl_link_send/connect/close never call back
+ * (net/link.h), so carrying them out cannot re-enter the core. */
+#define _GNU_SOURCE
+#include "peer/driver.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include "net/admit.h"
+#include "runtime/error.h"
+
+/* Accepts per turn at most: the links already up are served between
+ * batches, however many connections wait. */
+#define ACCEPT_BATCH 64
+/* The links' keepalives and timeouts are checked this often at least. */
+#define LINK_TICK_MS 100
+/* Closed links after which memory is given back, once the burst is over
+ * (no close for a second) or at the latest every TRIM_EVERY_MS. */
+#define TRIM_AFTER_CLOSES 32
+#define TRIM_QUIET_MS 1000
+#define TRIM_EVERY_MS 10000
+
+typedef struct link_entry {
+  uint64_t id;
+  rl_link *l;
+} link_entry;
+
+struct rl_driver {
+  rl_node *node;
+  rl_link_ctx *links;
+  int listen_fd;
+  link_entry *map; /* the core's link numbers and their links */
+  size_t nmap, cap;
+  rl_accept_pause pause; /* accept(2) failing for want of descriptors */
+  rl_driver_app app;
+  uint64_t next_tick_us;
+  uint64_t closed_since_trim, last_close_ms, last_trim_ms;
+};
+
+static uint64_t mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int64_t wall_offset_ms(void) {
+  struct timespec r, m;
+  clock_gettime(CLOCK_REALTIME, &r);
+  clock_gettime(CLOCK_MONOTONIC, &m);
+  return ((int64_t)r.tv_sec * 1000 + r.tv_nsec / 1000000) -
+         ((int64_t)m.tv_sec * 1000 + m.tv_nsec / 1000000);
+}
+
+static uint64_t link_id(rl_link *l) { return (uint64_t)(uintptr_t)rl_link_get_user(l); }
+
+static rl_link *find(const rl_driver *d, uint64_t id) {
+  for (size_t i = 0; i < d->nmap; i++)
+    if (d->map[i].id == id) return d->map[i].l;
+  return NULL;
+}
+
+static int map_add(rl_driver *d, uint64_t id, rl_link *l) {
+  if (d->nmap == d->cap) {
+    size_t ncap = d->cap ? d->cap * 2 : 64;
+    link_entry *m = realloc(d->map, ncap * sizeof *m);
+    if (!m) return RL_ERR_NOMEM;
+    d->map = m;
+    d->cap = ncap;
+  }
+  d->map[d->nmap].id = id;
+  d->map[d->nmap].l = l;
+  d->nmap++;
+  rl_link_set_user(l, (void *)(uintptr_t)id);
+  return 0;
+}
+
+static void map_del(rl_driver *d, uint64_t id) {
+  for (size_t i = 0; i < d->nmap; i++)
+    if (d->map[i].id == id) {
+      d->map[i] = d->map[--d->nmap];
+      return;
+    }
+}
+
+/* Carry out what the core asked for. A connect that fails at once is
+ * reported back as a closed link (the core then tries the next node). */
+static void flush(rl_driver *d) {
+  rl_action a;
+  while (rl_node_next_action(d->node, &a)) {
+    rl_link *l;
+    switch (a.type) {
+    case RL_ACTION_SEND:
+      l = find(d, a.link);
+      /* A full send queue fails the link itself (net/link.h); a link
+       * already gone loses the message as a dead link would. */
+      if (l) rl_link_send(l, a.bytes, a.len);
+      break;
+    case RL_ACTION_CONNECT:
+      l = rl_link_connect(d->links, (const struct sockaddr *)&a.addr, a.addr_len);
+      if (!l || map_add(d, a.link, l) != 0) {
+        if (l) rl_link_close(l);
+        rl_node_link_closed(d->node, a.link, RL_LINK_FAIL_IO, "cannot connect", mono_us());
+      }
+      break;
+    case RL_ACTION_CLOSE:
+      l = find(d, a.link);
+      if (l) rl_link_close(l);
+      break;
+    }
+  }
+}
+
+static void on_up(void *user, rl_link *l) {
+  rl_driver *d = user;
+  rl_node_link_up(d->node, link_id(l), rl_link_peer_cert(l), mono_us());
+  flush(d);
+}
+
+static void on_message(void *user, rl_link *l, const uint8_t *msg, size_t len) {
+  rl_driver *d = user;
+  rl_node_link_message(d->node, link_id(l), msg, len, mono_us());
+  flush(d);
+}
+
+static void on_oversize(void *user, rl_link *l, const uint8_t *hdr, size_t hdr_len,
+                        size_t announced) {
+  rl_driver *d = user;
+  rl_node_link_oversize(d->node, link_id(l), hdr, hdr_len, announced, mono_us());
+  flush(d);
+}
+
+static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *detail) {
+  rl_driver *d = user;
+  uint64_t id = link_id(l), now = mono_us();
+  map_del(d, id);
+  d->closed_since_trim++;
+  d->last_close_ms = now / 1000u;
+  rl_node_link_closed(d->node, id, why, detail, now);
+  flush(d);
+}
+
+rl_driver *rl_driver_new(const rl_node_options *o, char *why, size_t whylen) {
+  rl_driver *d = calloc(1, sizeof *d);
+  rl_node_options no;
+  rl_link_params lp;
+  rl_link_callbacks cb;
+  if (!d) {
+    snprintf(why, whylen, "out of memory");
+    return NULL;
+  }
+  d->listen_fd = -1;
+  no = *o;
+  no.start_us = mono_us();
+  no.wall_offset_ms = wall_offset_ms();
+  d->node = rl_node_new(&no, why, whylen);
+  if (!d->node) {
+    free(d);
+    return NULL;
+  }
+  rl_node_set_user(d->node, d);
+  memset(&lp, 0, sizeof lp);
+  lp.mode = o->link_mode;
+  lp.max_message_size = rl_node_config(d->node)->max_message_size;
+  lp.cred = o->cred;
+  lp.trust = rl_node_trust(d->node);
+  lp.accept_timeout_ms = o->pending_timeout_ms ? o->pending_timeout_ms : RL_ADMIT_PENDING_TIMEOUT_MS;
+  memset(&cb, 0, sizeof cb);
+  cb.on_up = on_up;
+  cb.on_message = on_message;
+  cb.on_oversize = on_oversize;
+  cb.on_closed = on_closed;
+  d->links = rl_link_ctx_new(&lp, &cb, d, why, whylen);
+  if (!d->links) {
+    rl_driver_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+void rl_driver_free(rl_driver *d) {
+  if (!d) return;
+  if (d->links) rl_link_ctx_free(d->links);
+  if (d->listen_fd >= 0) close(d->listen_fd);
+  rl_node_free(d->node);
+  free(d->map);
+  free(d);
+}
+
+rl_node *rl_driver_node(rl_driver *d) { return d->node; }
+
+rl_driver *rl_driver_of(const rl_node *n) { return n ? rl_node_user(n) : NULL; }
+
+void rl_driver_set_app(rl_driver *d, const rl_driver_app *app) {
+  if (app)
+    d->app = *app;
+  else
+    memset(&d->app, 0, sizeof d->app);
+}
+
+size_t rl_driver_links(const rl_driver *d) { return d->nmap; }
+
+int rl_driver_start(rl_driver *d) {
+  char why[256];
+  if (d->listen_fd < 0 && !rl_node_options_of(d->node)->client) {
+    const rl_node_options *no = rl_node_options_of(d->node);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    d->listen_fd = rl_link_listen(d->links, (const struct sockaddr *)&no->listen_addr,
+                                  no->listen_len, why, sizeof why);
+    if (d->listen_fd < 0) {
+      rl_node_log(d->node, 0, "cannot listen: %s", why);
+      return RL_ERR_IO;
+    }
+    if (getsockname(d->listen_fd, (struct sockaddr *)&ss, &len) == 0)
+      rl_node_set_listen_addr(d->node, (struct sockaddr *)&ss, len);
+  }
+  rl_node_start(d->node, mono_us());
+  flush(d);
+  return 0;
+}
+
+/* accept(2) failed with err. 1: go on accepting, 0: stop this turn. */
+static int accept_failed(rl_driver *d, int err, uint64_t now_us) {
+  rl_accept_action act = rl_accept_action_of(err);
+  if (act != RL_ACCEPT_PAUSE) return act == RL_ACCEPT_NEXT;
+  if (rl_accept_pause_fail(&d->pause, err, now_us / 1000u))
+    rl_node_log(d->node, 0, "accept: %s: not accepting connections for %llu ms at a time (up to "
+                "%u ms) while it lasts; links already up are served", strerror(err),
+                (unsigned long long)d->pause.pause_ms, (unsigned)RL_ACCEPT_PAUSE_MAX_MS);
+  /* Out of descriptors: the oldest unfinished handshake gives one back,
+   * for a newcomer that may be a real node. */
+  if (err == EMFILE || err == ENFILE) {
+    rl_node_shed_pending(d->node, now_us);
+    flush(d);
+  }
+  return 0;
+}
+
+/* The episode is over when accept(2) has not failed for a while:
+ * accepting between pauses does not end it (an evicted link gives a
+ * descriptor back, the next accept takes it, the one after fails). */
+static void accept_recovered(rl_driver *d, uint64_t now_ms) {
+  rl_accept_pause e;
+  if (!rl_accept_pause_over(&d->pause, now_ms, &e)) return;
+  rl_node_log(d->node, 1, "accept: no failure for %u s: the episode is over (%llu failures in "
+              "%llu ms, the first: %s)", (unsigned)(RL_ACCEPT_QUIET_MS / 1000),
+              (unsigned long long)e.failures, (unsigned long long)(e.last_ms - e.since_ms),
+              strerror(e.err));
+}
+
+/* One accepted socket: the core admits it (a link number) or not. */
+static void admit_one(rl_driver *d, int fd, const struct sockaddr *sa, socklen_t len) {
+  uint64_t now = mono_us();
+  uint64_t id = rl_node_link_incoming(d->node, sa, len, now);
+  rl_link *l;
+  flush(d); /* an evicted link is closed before the newcomer is taken */
+  if (!id) {
+    close(fd);
+    return;
+  }
+  /* rl_link_adopt makes the socket non-blocking and close-on-exec. */
+  l = rl_link_adopt(d->links, fd, 0);
+  if (!l || map_add(d, id, l) != 0) {
+    if (l)
+      rl_link_close(l);
+    else
+      close(fd);
+    rl_node_link_closed(d->node, id, RL_LINK_FAIL_IO, "cannot take the connection", now);
+    flush(d);
+  }
+}
+
+static void accept_ready(rl_driver *d) {
+  for (int i = 0; i < ACCEPT_BATCH; i++) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int fd = accept(d->listen_fd, (struct sockaddr *)&ss, &len);
+    if (fd < 0) {
+      if (!accept_failed(d, errno, mono_us())) return;
+      continue;
+    }
+    rl_accept_pause_ok(&d->pause);
+    admit_one(d, fd, (struct sockaddr *)&ss, len);
+  }
+}
+
+static void give_memory_back(rl_driver *d, uint64_t now_ms) {
+  if (d->closed_since_trim < TRIM_AFTER_CLOSES) return;
+  if (now_ms - d->last_close_ms < TRIM_QUIET_MS && now_ms - d->last_trim_ms < TRIM_EVERY_MS)
+    return;
+  d->closed_since_trim = 0;
+  d->last_trim_ms = now_ms;
+#ifdef __GLIBC__
+  /* The links' TLS state and buffers were freed, but glibc keeps freed
+   * pages of its heaps unless asked: a flood's peak would stay resident. */
+  malloc_trim(0);
+#endif
+}
+
+/* The poll set: the listening socket unless accept(2) is paused (NULL in
+ * lk), the links, then the application's. *timeout_ms shrinks to the end
+ * of a pause. Returns the links' count (np); *napp the application's. */
+enum { MAX_POLL_LINKS = 1024 };
+static size_t poll_set(rl_driver *d, struct pollfd *pfd, rl_link **lk, size_t *napp,
+                       int *timeout_ms) {
+  size_t np = 0, nl;
+  rl_link *all[MAX_POLL_LINKS];
+  uint64_t left;
+  if (d->listen_fd >= 0) {
+    if (rl_accept_pause_poll(&d->pause, mono_us() / 1000u, &left)) {
+      pfd[np].fd = d->listen_fd;
+      pfd[np].events = POLLIN;
+      pfd[np].revents = 0;
+      lk[np++] = NULL;
+    } else if (*timeout_ms < 0 || (uint64_t)*timeout_ms > left) {
+      *timeout_ms = (int)left;
+    }
+  }
+  nl = rl_link_ctx_links(d->links, all, MAX_POLL_LINKS);
+  for (size_t i = 0; i < nl; i++) {
+    pfd[np].fd = rl_link_fd(all[i]);
+    pfd[np].events = rl_link_poll_events(all[i]);
+    pfd[np].revents = 0;
+    lk[np++] = all[i];
+  }
+  *napp = 0;
+  if (d->app.fill) {
+    *napp = d->app.fill(d->app.user, pfd + np, RL_DRIVER_MAX_APP_FDS);
+    for (size_t i = 0; i < *napp; i++) pfd[np + i].revents = 0;
+  }
+  return np;
+}
+
+static int still_ours(rl_driver *d, const rl_link *l) {
+  rl_link *now_links[MAX_POLL_LINKS];
+  size_t m = rl_link_ctx_links(d->links, now_links, MAX_POLL_LINKS);
+  for (size_t k = 0; k < m; k++)
+    if (now_links[k] == l) return 1;
+  return 0;
+}
+
+static void tick(rl_driver *d) {
+  uint64_t now = mono_us();
+  rl_node_set_wall_offset(d->node, wall_offset_ms());
+  d->next_tick_us = rl_node_tick(d->node, now);
+  flush(d);
+  rl_link_ctx_tick(d->links, now / 1000u);
+  give_memory_back(d, now / 1000u);
+  accept_recovered(d, now / 1000u);
+}
+
+int rl_driver_run_once(rl_driver *d, int timeout_ms) {
+  struct pollfd pfd[MAX_POLL_LINKS + 1 + RL_DRIVER_MAX_APP_FDS];
+  rl_link *lk[MAX_POLL_LINKS + 1];
+  size_t np, napp;
+  uint64_t now = mono_us();
+  flush(d); /* requests the application made since the last turn */
+  if (d->next_tick_us <= now) {
+    timeout_ms = 0;
+  } else {
+    uint64_t wait = (d->next_tick_us - now + 999) / 1000u;
+    if (timeout_ms < 0 || (uint64_t)timeout_ms > wait) timeout_ms = (int)wait;
+  }
+  if (timeout_ms < 0 || timeout_ms > LINK_TICK_MS) timeout_ms = LINK_TICK_MS;
+  np = poll_set(d, pfd, lk, &napp, &timeout_ms);
+  if (poll(pfd, np + napp, timeout_ms) < 0 && errno != EINTR) return RL_ERR_IO;
+  if (d->app.handle) {
+    d->app.handle(d->app.user, pfd + np, napp, mono_us() / 1000u);
+    flush(d);
+  }
+  for (size_t i = 0; i < np; i++) {
+    if (!pfd[i].revents) continue;
+    if (!lk[i]) {
+      accept_ready(d);
+      continue;
+    }
+    /* The link may have been closed (and freed) by an earlier event of
+     * this turn: check it is still one of ours. */
+    if (!still_ours(d, lk[i])) continue;
+    rl_link_handle(lk[i], pfd[i].revents, mono_us() / 1000u);
+  }
+  tick(d);
+  return 0;
+}

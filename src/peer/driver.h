@@ -1,0 +1,57 @@
+/* peer/driver.h: runs a node core (peer/node.h) over real links: TLS (or
+ * insecure plain TCP) with the framing header (net/link.h), a listening
+ * socket with accept(2) under the core's admission control, and the
+ * poll() loop, with the system's clocks. It is the I/O half of the
+ * reference peer and client (issue 16): the core decides, the driver
+ * carries out its actions and reports what happened.
+ *
+ * An application (the SIP usage) may add its own sockets to the loop
+ * (rl_driver_set_app); reload-peer and reload-client call
+ * rl_driver_run_once until they are done. One thread. */
+#ifndef RL_PEER_DRIVER_H
+#define RL_PEER_DRIVER_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "peer/node.h"
+
+typedef struct rl_driver rl_driver;
+
+/* A node with the options o (listen_addr, link_mode, bootstrap: the
+ * driver's; the clocks are set here) and its links. NULL with a reason in
+ * why. Nothing is started yet. */
+rl_driver *rl_driver_new(const rl_node_options *o, char *why, size_t whylen);
+/* Frees the links and the node at once (no Leave: rl_node_leave). */
+void rl_driver_free(rl_driver *d);
+
+rl_node *rl_driver_node(rl_driver *d);
+/* The driver running a node (NULL when none does). */
+rl_driver *rl_driver_of(const rl_node *n);
+
+/* Listen (peers) and start the node (its first bootstrap connection).
+ * 0, or an rl_err with the reason logged. */
+int rl_driver_start(rl_driver *d);
+
+/* One turn of the loop: wait up to timeout_ms for I/O (less when the
+ * core's next timer is sooner), hand what happened to the core, tick it,
+ * carry out its actions. 0, or an rl_err when the loop cannot go on. */
+int rl_driver_run_once(rl_driver *d, int timeout_ms);
+
+/* The application's own sockets, polled with the links (the SIP usage:
+ * its UDP/TCP ports and SIP links). fill() puts up to max pollfds into pfd
+ * and returns how many; handle() gets them back after poll() (revents
+ * set), and is also the application's clock tick (called every turn). */
+#define RL_DRIVER_MAX_APP_FDS 160
+typedef struct rl_driver_app {
+  size_t (*fill)(void *user, struct pollfd *pfd, size_t max);
+  void (*handle)(void *user, struct pollfd *pfd, size_t n, uint64_t now_ms);
+  void *user;
+} rl_driver_app;
+void rl_driver_set_app(rl_driver *d, const rl_driver_app *app);
+
+/* Links the driver holds (the core's, and those closing). */
+size_t rl_driver_links(const rl_driver *d);
+
+#endif
