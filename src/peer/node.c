@@ -1591,9 +1591,12 @@ static uint64_t next_timer_ms(const rl_node *n) {
   next = rl_node_repl_next_ms(n, next);
   for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++)
     if (n->inbound[i].used && n->inbound[i].until + 1 < next) next = n->inbound[i].until + 1;
-  if (n->bootstrap_retry_ms && n->bootstrap_retry_ms < next) next = n->bootstrap_retry_ms;
+  /* A retry whose conditions do not hold yet waits for the chord's tick. */
+  if (n->bootstrap_retry_ms > now && n->bootstrap_retry_ms < next) next = n->bootstrap_retry_ms;
   if (n->leaving && !n->left && now + 50 < next) next = now + 50;
-  return next < now ? now : next;
+  /* What run_timers left due is waiting for an event, not for the time:
+   * never ask for a tick at the time just handled. */
+  return next <= now ? now + 1 : next;
 }
 
 uint64_t rl_node_tick(rl_node *n, uint64_t now_us) {
@@ -1602,6 +1605,8 @@ uint64_t rl_node_tick(rl_node *n, uint64_t now_us) {
   event_done(n);
   return next_timer_ms(n) * 1000u;
 }
+
+uint64_t rl_node_next_tick_us(const rl_node *n) { return next_timer_ms(n) * 1000u; }
 
 int rl_node_next_action(rl_node *n, rl_action *out) { return rl_actq_pop(&n->actions, out); }
 

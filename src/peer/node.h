@@ -167,6 +167,8 @@ void rl_node_link_closed(rl_node *n, uint64_t link, rl_link_fail why, const char
  * later than now_us plus a second; now_us when actions or messages to
  * itself wait). */
 uint64_t rl_node_tick(rl_node *n, uint64_t now_us);
+/* The same time, without ticking (after any event: it may be sooner). */
+uint64_t rl_node_next_tick_us(const rl_node *n);
 
 /* ---- Actions out ---- */
 

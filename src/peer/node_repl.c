@@ -476,10 +476,15 @@ void rl_node_repl_tick(rl_node *n) {
 }
 
 uint64_t rl_node_repl_next_ms(const rl_node *n, uint64_t until) {
+  uint64_t now = rl_node_ms(n);
   for (size_t i = 0; i < RL_NODE_MAX_DEFERRED; i++)
     if (n->deferred[i].serial && n->deferred[i].deadline_ms < until) until = n->deferred[i].deadline_ms;
-  for (size_t i = 0; i < RL_NODE_MAX_REPL_JOBS; i++)
-    if (n->repl_jobs[i].used && n->repl_jobs[i].next_ms < until) until = n->repl_jobs[i].next_ms;
+  for (size_t i = 0; i < RL_NODE_MAX_REPL_JOBS; i++) {
+    /* A job still due after its tick waits for room in the window (its
+     * answers); look again a little later. */
+    uint64_t t = n->repl_jobs[i].next_ms <= now ? now + 50 : n->repl_jobs[i].next_ms;
+    if (n->repl_jobs[i].used && t < until) until = t;
+  }
   return until;
 }
 
