@@ -95,6 +95,10 @@ def main(argv=None):
     except SpecError as e:
         print("rfcdiff: error in a spec file: %s" % e, file=sys.stderr)
         return 2
+    if a.defined_only:
+        # Only what spec/ defines: for RFCs spec/ borrows a few types from.
+        results = [r for r in results if r.status not in ("MISSING", "UNPARSED")]
+        broken = []
     proposals = plan(results, spec_set, known, rfc, specs)
     if a.patch:
         edits = [e for p in proposals.values() for e in p.edits]
@@ -114,10 +118,6 @@ def main(argv=None):
                     print("    " + d)
                 print()
         return 0
-    if a.defined_only:
-        # Only what spec/ defines: for RFCs spec/ borrows a few types from.
-        results = [r for r in results if r.status not in ("MISSING", "UNPARSED")]
-        broken = []
     return report(a, rfc, results, extra, broken, known, proposals)
 
 
