@@ -348,11 +348,19 @@ def migrate_valid(tools, v, check, index):
     note = "# %s: migrated after a spec change: %s" % (MARK, "; ".join(report) or
                                                       "re-encoded")
     head.insert(_first_field(head), note)
-    text = "\n".join(head + hexl + ["json:", json.dumps(new_json)]) + "\n"
+    text = "\n".join(head + hexl + ["json:", json_text(new_json)]) + "\n"
     if not check:
         with open(v.path, "w", encoding="utf-8") as f:
             f.write(text)
     return report or ["re-encoded"]
+
+
+def json_text(doc):
+    """The vectors' layout: one line per top-level member."""
+    if not isinstance(doc, dict) or not doc:
+        return json.dumps(doc)
+    return "{" + ",\n ".join("%s: %s" % (json.dumps(k), json.dumps(v))
+                             for k, v in doc.items()) + "}"
 
 
 def _first_field(head):

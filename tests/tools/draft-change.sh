@@ -50,7 +50,7 @@ cp -R "$srcdir/spec" "$tmp/"
 cp -R "$srcdir/gen/relgen.py" "$srcdir/gen/relgen" "$srcdir/gen/rfcdiff.py" \
   "$srcdir/gen/rfcdiff" "$tmp/gen/"
 mkdir -p "$tmp/gen/tests" && cp "$srcdir/gen/tests/rfcdiff-rfcs.sh" "$tmp/gen/tests/"
-for d in runtime codec; do
+for d in runtime codec overlay; do
   mkdir -p "$tmp/src/$d"
   cp "$srcdir/src/$d"/*.[ch] "$tmp/src/$d/"
 done
@@ -104,9 +104,14 @@ mkdir -p src/gen
   --header src/gen/reload_client.h --source src/gen/reload_client.c $specs || fail "relgen client"
 grep -q "load" src/gen/reload_codec.h || fail "no load member in the generated header"
 step "regenerate the codec"
-flags="-std=c11 -O0 -w -Isrc -DRL_TOOLS_VERSION=\"draft-test\""
+xml_cflags=$(pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+xml_libs=$(pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
+flags="-std=c11 -O0 -w -Isrc $xml_cflags -DRL_TOOLS_VERSION=\"draft-test\""
 objs=""
+# reload-dump --config reads overlay configurations (src/overlay/config*.c).
 for c in src/runtime/*.c src/codec/*.c src/gen/reload_codec.c src/gen/reload_client.c \
+    src/overlay/config.c src/overlay/config_model.c src/overlay/config_value.c \
+    src/overlay/config_write.c \
     tools/tool_util.c tools/input.c tools/tree.c tools/capture.c; do
   o=${c%.c}.o
   # shellcheck disable=SC2086
@@ -115,9 +120,9 @@ for c in src/runtime/*.c src/codec/*.c src/gen/reload_codec.c src/gen/reload_cli
 done
 wait
 # shellcheck disable=SC2086
-$CC $flags tools/reload-dump.c $objs -ljansson -lpcap -o reload-dump || fail "build reload-dump"
+$CC $flags tools/reload-dump.c $objs -ljansson -lpcap $xml_libs -lcrypto -o reload-dump || fail "build reload-dump"
 # shellcheck disable=SC2086
-$CC $flags tools/reload-encode.c $objs -ljansson -lpcap -o reload-encode || fail "build reload-encode"
+$CC $flags tools/reload-encode.c $objs -ljansson -lpcap $xml_libs -lcrypto -o reload-encode || fail "build reload-encode"
 step "build the codec, reload-dump, reload-encode"
 
 # 5. Migrate the vectors, regenerate the corpora.
