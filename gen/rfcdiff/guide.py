@@ -15,12 +15,15 @@ text says, each with a one-line description naming the spec file and line:
     text gives to a name of ours (a value spec/ took from an IANA table,
     recorded as a known difference) is renamed, and the known-differences
     entry that recorded it is removed;
+  - a select case whose labels spec/ lacks (in a struct's select or a
+    select type): after spec/'s last case, laid out like it;
   - a definition the text has and spec/ lacks: the whole definition in
     spec syntax, with its /* RFC N section */ comment, after the spec
     definition of the text's previous definition.
 
-What has no proposal (a changed select case, a changed enum maximum, a
-member spanning several lines) is said so: the edit is left to a person.
+What has no proposal (a changed select case, a changed selector or enum
+maximum, a member sharing its line with others) is said so, with the spec
+line: the edit is left to a person.
 The edits are never applied here; patch() writes them as a unified diff.
 """
 
@@ -175,6 +178,10 @@ def propose(result, rfc_node, spec_node, spec_path, files, known, rfc, context):
         _missing(p, result, rfc_node, files, rfc, context)
     elif isinstance(rfc_node, EnumDef) and isinstance(spec_node, EnumDef):
         _enum(p, result, rfc_node, spec_node, files, known, rfc)
+    elif isinstance(rfc_node, StructDef) and isinstance(spec_node, StructDef) and \
+            rfc_node.standalone_select and spec_node.standalone_select:
+        _select(p, files, rfc_node.members[0], spec_node.members[0], spec_node.name,
+                getattr(result, "typeof", None))
     elif isinstance(rfc_node, StructDef) and isinstance(spec_node, StructDef) and \
             not rfc_node.standalone_select and not spec_node.standalone_select:
         _struct(p, rfc_node, spec_node, spec_path, files, getattr(result, "typeof", None))
@@ -342,10 +349,7 @@ def _struct(p, rnode, snode, spec_path, files, typeof=None):
         if op == "replace" and len(rm) == len(smem):
             for r, s in zip(rm, smem):
                 if isinstance(r, Select) and isinstance(s, Select):
-                    p.manual.append("%s:%d: the cases of %s's select (%s) differ from the "
-                                    "text's: change them by hand" % (
-                                        _shown(s.loc.file), s.loc.line, snode.name,
-                                        shape.last(s.selector)))
+                    _select(p, files, r, s, snode.name, typeof)
                 elif isinstance(r, Select) or isinstance(s, Select):
                     p.manual.append("%s:%d: %s: a select and a member differ: change it by hand"
                                     % (_shown(s.loc.file), s.loc.line, snode.name))
@@ -357,6 +361,72 @@ def _struct(p, rnode, snode, spec_path, files, typeof=None):
                 _remove_member(p, files, s, snode.name)
         if op in ("delete", "replace"):
             _add_members(p, files, rm, snode, j1, spec_path)
+
+
+def _select(p, files, r, s, sname, typeof):
+    """The cases of select r (the text's) against s (spec/'s): a case whose
+    labels spec/ lacks is added after spec/'s last case; any other change
+    is left to a person."""
+    where = "%s:%d" % (_shown(s.loc.file), s.loc.line)
+    if shape.last(r.selector) != shape.last(s.selector):
+        p.manual.append("%s: %s selects on %s in the text: change it by hand"
+                        % (where, sname, shape.last(r.selector)))
+        return
+    plain = (lambda f: f.typename)
+    slabels = {lab: c for c in s.cases for lab in c.labels}
+    new = []
+    for c in r.cases:
+        have = [lab for lab in c.labels if lab in slabels]
+        if not have:
+            new.append(c)
+            continue
+        sc = slabels[have[0]]
+        if sorted(sc.labels) != sorted(c.labels) or \
+                shape.member_lines(sc.members, typeof or plain) != \
+                shape.member_lines(c.members, plain):
+            p.manual.append("%s:%d: %s, case %s: the text has %s: change it by hand"
+                            % (_shown(s.loc.file), sc.loc.line, sname, ", ".join(c.labels),
+                               " ".join("`%s`" % member_text(m) for m in c.members
+                                        if not isinstance(m, Select)) or "no member"))
+    rlabels = {lab for c in r.cases for lab in c.labels}
+    for sc in s.cases:
+        if not any(lab in rlabels for lab in sc.labels):
+            p.manual.append("%s:%d: %s, case %s is not in the text: remove it by hand, or "
+                            "record it" % (_shown(s.loc.file), sc.loc.line, sname,
+                                           ", ".join(sc.labels)))
+    if not new:
+        return
+    if not s.cases:
+        p.manual.append("%s: %s's select has no case in spec/: add %s by hand"
+                        % (where, sname, ", ".join(lab for c in new for lab in c.labels)))
+        return
+    last = s.cases[-1]
+    nodes = [last] + [m for m in last.members]
+    end = max(n.loc.line for n in nodes) - 1       # 0-based
+    path = s.loc.file
+    lines = files.lines(path)
+    case_line = lines[last.loc.line - 1]
+    indent = re.match(r"\s*", case_line).group(0)
+    own_line = bool(last.members) and last.members[0].loc.line != last.loc.line
+    like = lines[last.members[0].loc.line - 1] if last.members else None
+    out = []
+    for c in new:
+        labels = " ".join("case %s:" % lab for lab in c.labels)
+        ms = [m for m in c.members if not isinstance(m, Select)]
+        if len(ms) != len(c.members):
+            p.manual.append("%s: %s: the text's case %s holds a select: add it by hand"
+                            % (where, sname, ", ".join(c.labels)))
+            return
+        if not ms:
+            out.append("%s%s ;" % (indent, labels))
+        elif own_line and like is not None:
+            out.append(indent + labels)
+            out += [render_member(m, like) for m in ms]
+        else:
+            out.append("%s%s %s" % (indent, labels, " ".join(member_text(m) for m in ms)))
+    p.edits.append(Edit(path, end + 1, end + 1, out, "%s: add case %s after case %s"
+                        % (sname, ", ".join(lab for c in new for lab in c.labels),
+                           ", ".join(last.labels))))
 
 
 def _single_line(files, f):

@@ -265,8 +265,8 @@ class Command(unittest.TestCase):
             "             - rfc:    select (size) payload",
             "             + spec:   select (size)",
             "           spec: %s:9" % shown(self.spec),
-            "           by hand: %s:14: the cases of Thing's select (size) differ from the "
-            "text's: change them by hand" % shown(self.spec),
+            "           by hand: %s:16: Thing, case small, big: the text has "
+            "`opaque data<0..2^8-1>;`: change it by hand" % shown(self.spec),
             "DIFFERS  Item                         3.2       rfc9999.txt:32",
             "           - rfc:    uint32 id"])
         self.assertNotIn("STALE    %s:10" % self.known, out)
@@ -454,6 +454,45 @@ class Guide(unittest.TestCase):
         from relgen.parser import parse_file
         self.assertEqual([d.name for d in parse_file("spec/rfc9999.spec")],
                          ["Kinds", "Answer", "NewThing", "Tail"])
+
+    def test_new_select_case(self):
+        spec = G_SPEC + """
+/* RFC 9999 2.3 */
+struct {
+  @extensible select (kind) {
+    case zero:
+      uint32             a;
+    /* This type may be extended */
+  };
+} Data;
+"""
+        rfc = G_RFC + "\n".join([
+            "      struct {",
+            "        select (kind) {",
+            "          case zero:",
+            "            uint32             a;",
+            "",
+            "          case one:",
+            "            uint16             b;",
+            "        };",
+            "      } Data;", ""]) + "\n"
+        with open("spec/rfc9999.spec", "w", encoding="utf-8") as f:
+            f.write(spec)
+        with open("draft.txt", "w", encoding="utf-8") as f:
+            f.write(rfc)
+        rc, out, _ = self.run_cli("-q")
+        self.assertIn("           - rfc:      case one: uint16 b\n"
+                      "           spec: spec/rfc9999.spec:17\n"
+                      "           edit spec/rfc9999.spec:21: Data: add case one after case zero\n",
+                      out)
+        rc, diff, err = self.run_cli("--patch")
+        self.assertIn("     case zero:\n       uint32             a;\n"
+                      "+    case one:\n+      uint16             b;\n"
+                      "     /* This type may be extended */\n", diff)
+        import subprocess
+        subprocess.run(["patch", "-s", "-p1"], input=diff.encode(), check=True)
+        rc, out, _ = self.run_cli("-q")
+        self.assertIn("DIFFERS 0, MISSING 0", out)
 
     def test_no_edit_is_said(self):
         with open("draft.txt", "w", encoding="utf-8") as f:

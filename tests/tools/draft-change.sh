@@ -2,8 +2,9 @@
 # A draft change end to end, in a temporary copy of the parts of the tree
 # it needs (doc/regenerating.md is the walkthrough of the same steps):
 #   1. a "draft" = RFC 6940's text with a new member `uint16 load;` at the
-#      end of PingAns and a new ProbeInformationType value load(4), which
-#      collides with exp-probe(4), ours by a known difference;
+#      end of PingAns, a new ProbeInformationType value load(4), which
+#      collides with exp-probe(4), ours by a known difference, and its
+#      case in ProbeInformationData;
 #   2. spec/FOLLOWS says rfc6940.spec follows that draft; the RFC-text
 #      test (gen/tests/rfcdiff-rfcs.sh) then fails;
 #   3. gen/rfcdiff.py --patch proposes the edits, `patch -p1` applies
@@ -66,9 +67,13 @@ draft=draft-ietf-p2psip-base-99
 sed -e '/^           uint64                 time;$/a\
            uint16                 load;' \
     -e 's/num_resources(2), uptime(3), (255) }/num_resources(2), uptime(3), load(4), (255) }/' \
+    -e '/^               uint32             uptime;$/a\
+\
+             case load:\
+               uint16             load;' \
     "$dir/rfc6940.txt" > "texts/$draft.txt"
-[ "$(diff "$dir/rfc6940.txt" "texts/$draft.txt" | grep -c '^>')" = 2 ] ||
-  fail "the draft text is not RFC 6940 plus two changed lines (did the RFC text change?)"
+[ "$(diff "$dir/rfc6940.txt" "texts/$draft.txt" | grep -c '^>')" = 5 ] ||
+  fail "the draft text is not RFC 6940 plus five changed lines (did the RFC text change?)"
 
 # 2. Follow the draft.
 sed -i "s/^rfc6940.spec\( *\)rfc6940 /rfc6940.spec\1$draft /" spec/FOLLOWS
@@ -83,6 +88,8 @@ step "the draft; spec/FOLLOWS; RFC-text test fails"
 "$PYTHON" gen/rfcdiff.py -q --rfc 6940 "texts/$draft.txt" spec/rfc6940.spec > report.log
 grep -q "edit spec/rfc6940.spec:616: PingAns: add \`uint16 load;\` after time" report.log ||
   { cat report.log; fail "rfcdiff does not propose the PingAns edit"; }
+grep -q "edit spec/rfc6940.spec:519: ProbeInformationData: add case load after case uptime" report.log ||
+  { cat report.log; fail "rfcdiff does not propose the new case of ProbeInformationData"; }
 grep -q "STALE" report.log && { cat report.log; fail "rfcdiff reports a STALE entry"; }
 "$PYTHON" gen/rfcdiff.py --patch --rfc 6940 "texts/$draft.txt" spec/rfc6940.spec > draft.diff ||
   fail "rfcdiff --patch left edits to do by hand"
