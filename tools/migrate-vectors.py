@@ -157,14 +157,15 @@ def fill(tools, typ, params, doc, where):
         if not m:
             raise VecError("%s: reload-encode: %s" % (where, (err or "").strip()))
         path, why = m.group(1), m.group(2)
+        said = "%s: reload-encode: %s" % (where, m.group(0).strip())
         try:
             parent, key = json_path(doc, path)
         except (KeyError, IndexError, TypeError):
-            raise VecError("%s: reload-encode: %s" % (where, err.strip()))
+            raise VecError(said)
         if why.startswith("member missing") or (path in tried and path in added):
             n = tried.get(path, 0)
             if n >= len(PLACEHOLDERS):
-                raise VecError("%s: no placeholder fits %s: %s" % (where, path, err.strip()))
+                raise VecError("%s (no placeholder fits)" % said)
             parent[key] = json.loads(json.dumps(PLACEHOLDERS[n]))
             tried[path] = n + 1
             if path not in added:
@@ -173,7 +174,7 @@ def fill(tools, typ, params, doc, where):
             del parent[key]
             dropped.append(path)
         else:
-            raise VecError("%s: reload-encode: %s" % (where, err.strip()))
+            raise VecError(said)
     raise VecError("%s: too many missing members" % where)
 
 
