@@ -181,10 +181,17 @@ static void on_answer(void *user, const rl_node_answer *a) {
       }
       json_object_set_new(o, "kinds", kinds);
       break;
-    case RL_MessageCode_ping_ans:
-      json_object_set_new(o, "response_id", json_integer((json_int_t)b->ping_ans.response_id));
-      json_object_set_new(o, "time", json_integer((json_int_t)b->ping_ans.time));
+    case RL_MessageCode_ping_ans: {
+      /* Every member of PingAns, through the codec's printer, so that a
+       * member a new spec adds shows up here too (uint64 values are JSON
+       * strings there, as in reload-dump --json). */
+      json_t *jm = rl_PingAns_to_json(&b->ping_ans);
+      if (jm) {
+        json_object_update(o, jm);
+        json_decref(jm);
+      }
       break;
+    }
     case RL_MessageCode_probe_ans: {
       json_t *jm = rl_ProbeAns_to_json(&b->probe_ans);
       if (jm) json_object_set_new(o, "probe", jm);

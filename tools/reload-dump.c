@@ -11,6 +11,7 @@
 #include "codec/message.h"
 #include "codec/params.h"
 #include "input.h"
+#include "overlay/config.h"
 #include "runtime/cursor.h"
 #include "tool_util.h"
 #include "tree.h"
@@ -26,6 +27,9 @@ typedef struct dump {
   rl_framing framing;
   uint16_t port;
   int json, json_array, compact;
+  const char *config_path;      /* --config */
+  rl_config_document config;    /* its document */
+  const rl_overlay_config *cfg; /* its last <configuration> (11.1) */
   /* per file */
   const char *file;
   const rl_type_desc *cur; /* type in use for this file */
@@ -251,6 +255,11 @@ static void framed_messages(dump *d, const uint8_t *data, size_t len) {
       if (!d->json)
         printf("ack frame at offset %zu: ack_sequence %lu, received 0x%08lx\n", off,
                (unsigned long)fm->ack.ack_sequence, (unsigned long)fm->ack.received);
+    } else if (fm->data.message.len == 0) {
+      /* message<0..2^24-1> may be empty: a legal frame with no message. */
+      if (!d->json)
+        printf("data frame at offset %zu: sequence %lu, empty (no message)\n", off,
+               (unsigned long)fm->data.sequence);
     } else {
       /* The payload is decoded into the same arena and value: copy what
        * is still needed first. */
@@ -284,10 +293,45 @@ static void typed_values(dump *d, const uint8_t *data, size_t len) {
   }
 }
 
+/* 1 if p[0..n) starts with a TLS (RFC 5246 6.2.1) or DTLS (RFC 6347
+ * 4.1) record header whose record, and the one after it when the input
+ * goes on, are well formed. RELOAD links are TLS or DTLS (6.6); without
+ * the session keys their records cannot be read. A RELOAD message starts
+ * with 0xd2 and a frame with 0x80 or 0x81, never with a content type
+ * 20..25. *dtls says which. */
+static int tls_records(const uint8_t *p, size_t n, int *dtls) {
+  size_t off = 0;
+  int records = 0;
+  *dtls = n >= 13 && p[1] == 0xfe && (p[2] == 0xff || p[2] == 0xfd);
+  while (off < n && records < 2) {
+    size_t hdr = *dtls ? 13 : 5, len;
+    const uint8_t *h = p + off;
+    if (n - off < hdr || h[0] < 20 || h[0] > 25) return 0;
+    if (*dtls ? !(h[1] == 0xfe && (h[2] == 0xff || h[2] == 0xfd)) : !(h[1] == 3 && h[2] <= 4))
+      return 0;
+    len = (size_t)h[hdr - 2] << 8 | h[hdr - 1];
+    if (len == 0 || len > 16384 + 2048) return 0;
+    off += hdr + len;
+    records++;
+  }
+  return records > 0;
+}
+
 /* One byte stream: a file's contents, a TCP direction, a UDP payload. */
 static void stream(dump *d, const uint8_t *data, size_t len) {
   rl_framing fr = d->framing;
   int is_msg = strcmp(d->cur->name, "Message") == 0;
+  int dtls;
+  if (is_msg && fr == RL_FRAMING_AUTO && tls_records(data, len, &dtls)) {
+    /* Named, not reported as a malformed message: nothing is wrong with
+     * it, it is encrypted. */
+    if (!d->json)
+      printf("%s stream, no keys: %zu bytes not decoded\n", dtls ? "DTLS" : "TLS", len);
+    else
+      rl_tool_warn("%s: %s stream, no keys: %zu bytes not decoded", d->file,
+                   dtls ? "DTLS" : "TLS", len);
+    return;
+  }
   /* Only a Message stream is framed unless --framed says otherwise. */
   if (fr == RL_FRAMING_AUTO)
     fr = is_msg ? rl_framing_detect(data, len) : RL_FRAMING_BARE;
@@ -299,8 +343,35 @@ static void stream(dump *d, const uint8_t *data, size_t len) {
     typed_values(d, data, len);
 }
 
+/* --config: NodeIdLength, topology and the data model of every Kind the
+ * configuration names (an IANA Kind keeps its registered model, 11.1). */
+static int config_params(dump *d) {
+  const rl_overlay_config *c = d->cfg;
+  rl_TopologyPlugin t;
+  if (!c) return 0;
+  d->params.p.NodeIdLength = c->node_id_length;
+  if (c->topology_plugin && rl_TopologyPlugin_from_name(c->topology_plugin, &t) == 0)
+    d->params.p.topology = t;
+  for (size_t i = 0; i < c->nkinds; i++) {
+    const rl_config_kind *k = &c->kinds[i];
+    if (!k->id_known || k->registered || k->model == 0) continue;
+    if (d->params.nkinds == RL_PARAM_KINDS_MAX) {
+      rl_tool_warn("--config %s: more than %d Kinds; the others need --param kind.N=MODEL",
+                   d->config_path, RL_PARAM_KINDS_MAX);
+      return -1;
+    }
+    d->params.kinds[d->params.nkinds].kind = k->id;
+    d->params.kinds[d->params.nkinds].model = k->model;
+    d->params.nkinds++;
+  }
+  return 0;
+}
+
 static int setup_params(dump *d, const rl_hex_meta *meta) {
   rl_param_set_init(&d->params);
+  /* The overlay configuration first, then a .vec file's params, then
+   * --param: each overrides what came before. */
+  if (config_params(d) != 0) return -1;
   /* A .vec file's own params first, so that --param overrides them. */
   if (meta && meta->params[0] && rl_tool_param(&d->params, meta->params) != 0)
     return -1;
@@ -374,6 +445,8 @@ static void usage(FILE *f) {
           "  -t, --type NAME       decode values of type NAME (default Message)\n"
           "  -p, --param WORD      decoding parameter, e.g. NodeIdLength=20,\n"
           "                        kind.1234=dictionary, topology=CHORD-RELOAD\n"
+          "      --config FILE     overlay configuration (RFC 6940 11.1): its Kinds'\n"
+          "                        data models, NodeIdLength and topology\n"
           "  -i, --input KIND      bin, hex, pcap or auto (default auto)\n"
           "      --framed          input is FramedMessage frames (RFC 6940 6.6.2)\n"
           "      --bare            input is messages back to back\n"
@@ -385,7 +458,27 @@ static void usage(FILE *f) {
           "Exit status: 0 all decoded, 1 some input malformed, 2 usage or I/O error.\n");
 }
 
-enum { OPT_FRAMED = 256, OPT_BARE, OPT_KINDS, OPT_TYPES };
+enum { OPT_FRAMED = 256, OPT_BARE, OPT_KINDS, OPT_TYPES, OPT_CONFIG };
+
+static int load_config(dump *d, const char *path) {
+  rl_config_error err;
+  if (d->config_path) {
+    rl_tool_warn("--config given twice");
+    return RL_EXIT_USAGE;
+  }
+  d->config_path = path;
+  if (rl_config_load_file(path, &d->config, &err) != 0) {
+    rl_tool_warn("--config %s: %s", path, err.message);
+    return RL_EXIT_USAGE;
+  }
+  /* 11.1: the current configuration is the last one. */
+  if (d->config.nconfigs == 0) {
+    rl_tool_warn("--config %s: no <configuration> element", path);
+    return RL_EXIT_USAGE;
+  }
+  d->cfg = &d->config.configs[d->config.nconfigs - 1];
+  return 0;
+}
 
 /* 0 to go on, -1 when done (--help, --kinds, ...), or an exit code. */
 static int parse_args(dump *d, int argc, char **argv, int *first_file) {
@@ -396,7 +489,8 @@ static int parse_args(dump *d, int argc, char **argv, int *first_file) {
       {"framed", no_argument, NULL, OPT_FRAMED}, {"bare", no_argument, NULL, OPT_BARE},
       {"port", required_argument, NULL, 'P'}, {"kinds", no_argument, NULL, OPT_KINDS},
       {"types", no_argument, NULL, OPT_TYPES}, {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0}};
+      {"version", no_argument, NULL, 'V'},    {"config", required_argument, NULL, OPT_CONFIG},
+      {NULL, 0, NULL, 0}};
   int c, k;
   char *end;
   unsigned long port;
@@ -424,6 +518,9 @@ static int parse_args(dump *d, int argc, char **argv, int *first_file) {
       break;
     case OPT_FRAMED: d->framing = RL_FRAMING_FRAMED; break;
     case OPT_BARE: d->framing = RL_FRAMING_BARE; break;
+    case OPT_CONFIG:
+      if ((k = load_config(d, optarg)) != 0) return k;
+      break;
     case 'P':
       port = strtoul(optarg, &end, 10);
       if (*end || !*optarg || port == 0 || port > 65535) {
@@ -481,6 +578,7 @@ int main(int argc, char **argv) {
     set_status(&d, RL_EXIT_USAGE);
   }
   json_decref(d.array);
+  rl_config_document_free(&d.config);
   free(d.value);
   rl_tool_arena_free(&d.arena);
   rl_tool_arena_free(&d.aux);

@@ -114,6 +114,29 @@ class Known:
                 return e
         return None
 
+    def match_part(self, rfc, name, diff):
+        """An entry for name whose recorded lines are all still in diff (the
+        text changed the definition, the known difference still holds):
+        (entry, the lines of diff it does not account for). Or an unused
+        entry for name that no longer matches at all: (entry, None)."""
+        rest_of = None
+        for e in self.entries:
+            if e["rfc"] != rfc or e["name"] != name or e["used"]:
+                continue
+            rest = list(diff)
+            for line in e["diff"]:
+                if line not in rest:
+                    break
+                rest.remove(line)
+            else:
+                e["used"] = True
+                return e, rest
+            rest_of = rest_of or e
+        if rest_of is not None:
+            rest_of["used"] = True
+            return rest_of, None
+        return None, None
+
     def stale(self, rfc):
         return [e for e in self.entries if e["rfc"] == rfc and not e["used"]]
 
@@ -125,6 +148,10 @@ class Result:
         self.notes = []
         self.typos = []
         self.reason = None
+        self.node = None        # the RFC definition (relgen AST)
+        self.spec = None        # (spec definition, its file)
+        self.known = None       # a known-differences entry this DIFFERS touches
+        self.known_rest = None  # the lines of diff that entry does not account for
 
 
 def shown(path):
@@ -172,12 +199,15 @@ def compare(rfc_path, specs, known, rfc=None):
             continue
         r = Result("MATCH", node.name, where, b.section)
         r.typos = tps
+        r.node = node
         if node.name not in specs.defs:
             r.status = "MISSING"
             r.diff = ["not defined in spec/"]
         else:
-            sd, _ = specs.defs[node.name]
-            r.diff = diff_lines(shape.lines(node), shape.lines(sd, _typeof(node, specs, rfc_names, r)))
+            sd, spath = specs.defs[node.name]
+            r.spec = (sd, spath)
+            r.typeof = _typeof(node, specs, rfc_names, r)
+            r.diff = diff_lines(shape.lines(node), shape.lines(sd, r.typeof))
             if r.diff:
                 r.status = "DIFFERS"
         if r.status != "MATCH":
@@ -186,6 +216,13 @@ def compare(rfc_path, specs, known, rfc=None):
                 r.status = "KNOWN"
                 r.reason = e["reason"]
         results.append(r)
+    # A text that changes a definition with a known difference: one
+    # DIFFERS that says what of it is known, not DIFFERS plus STALE.
+    for r in results:
+        if r.status in ("DIFFERS", "MISSING"):
+            e, rest = known.match_part(rfc, r.name, r.diff)
+            if e is not None:
+                r.known, r.known_rest = e, rest
     extra = []
     for name in specs.citing(rfc):
         if name not in rfc_names:

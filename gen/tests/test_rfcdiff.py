@@ -212,6 +212,9 @@ class Command(unittest.TestCase):
             "DIFFERS  Differs                      3.2       rfc9999.txt:36",
             "           - rfc:    int32 b",
             "           + spec:   uint32 b",
+            "           spec: %s:25" % shown(self.spec),
+            "           by hand: %s:25: Differs.b: the text has `int32 b;`: change it by hand"
+            % shown(self.spec),
             "KNOWN    NotInSpec                    3.2       rfc9999.txt:38",
             "           known: never needed",
             "           not defined in spec/",
@@ -251,13 +254,22 @@ class Command(unittest.TestCase):
         i = body.index("DIFFERS  Size                         3.2       rfc9999.txt:10")
         self.assertEqual(body[i + 1:i + 3], ["           - rfc:  big(2)", "           + spec: big(3)"])
         i = body.index("DIFFERS  Thing                        3.2       rfc9999.txt:12")
-        self.assertEqual(body[i + 1:i + 7], [
-            "           - rfc:    select (size) payload",
-            "           + spec:   select (size)",
+        # The known difference of Thing (its named select) still holds and
+        # is said once, with what is new; no STALE line for it.
+        self.assertEqual(body[i + 1:i + 11], [
             "           - rfc:      case small, big: opaque data<0..2^8-1>",
             "           + spec:     case big: (empty)",
             "           + spec:     case small: opaque data<0..2^16-1>",
-            "DIFFERS  Item                         3.2       rfc9999.txt:32"])
+            "           known difference %s:10 (the RFC names its select) still holds:"
+            % shown(self.known),
+            "             - rfc:    select (size) payload",
+            "             + spec:   select (size)",
+            "           spec: %s:9" % shown(self.spec),
+            "           by hand: %s:16: Thing, case small, big: the text has "
+            "`opaque data<0..2^8-1>;`: change it by hand" % shown(self.spec),
+            "DIFFERS  Item                         3.2       rfc9999.txt:32",
+            "           - rfc:    uint32 id"])
+        self.assertNotIn("STALE    %s:10" % self.known, out)
         i = body.index("DIFFERS  Item                         3.2       rfc9999.txt:32")
         self.assertEqual(body[i + 1:i + 3], ["           - rfc:    uint32 id",
                                              "           + spec:   uint32 ident"])
@@ -322,6 +334,173 @@ class Command(unittest.TestCase):
             rc = cli.main(["--known", self.known, self.rfc, self.spec])
         self.assertEqual(rc, 2)
         self.assertIn("known.txt:1: expected 'RFC-NUMBER DEFINITION reason'", err.getvalue())
+
+
+# A text that changes three things of a small spec: a new member, a new
+# enum value where spec/ has a value of its own (a known difference) and a
+# new definition.
+G_SPEC = """/* exp(4) is ours. */
+/* RFC 9999 2.1 */
+enum { zero(0), one(1), exp(4), (255) }
+     Kinds;
+
+/* RFC 9999 2.2 */
+@pdu struct {
+  uint64                 response_id;
+  @length_of(data) uint8 data_length;
+  opaque                 data<data_length>;
+} Answer;
+
+/* RFC 9999 2.3 */
+struct { uint8 x; } Tail;
+"""
+G_KNOWN = """# test
+9999 Kinds  exp(4) is ours
+    + spec: exp(4)
+
+9999 Tail  something else
+    + spec: nothing
+"""
+G_RFC = "\n".join([
+    "2.1.  Kinds", "",
+    "      enum { zero(0), one(1), four(4), seven(7), (255) }",
+    "           Kinds;", "",
+    "2.2.  Answer", "",
+    "      struct {",
+    "        uint64                 response_id;",
+    "        uint16                 load;",
+    "        uint8                  data_length;",
+    "        opaque                 data[data_length];",
+    "      } Answer;", "",
+    "      struct {",
+    "        uint32                 id;",
+    "        opaque                 name<0..2^8-1>;",
+    "      } NewThing;", "",
+    "2.3.  Tail", "",
+    "      struct { uint8 x; } Tail;", ""]) + "\n"
+
+
+class Guide(unittest.TestCase):
+    """rfcdiff names the spec line and proposes the edit; --patch applies."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.cwd = os.getcwd()
+        os.chdir(self.dir.name)
+        os.mkdir("spec")
+        for path, text in (("draft.txt", G_RFC), ("spec/rfc9999.spec", G_SPEC),
+                           ("spec/known-differences.txt", G_KNOWN)):
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+
+    def tearDown(self):
+        os.chdir(self.cwd)
+        self.dir.cleanup()
+
+    def run_cli(self, *args):
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            rc = cli.main(["--rfc", "9999"] + list(args) + ["draft.txt", "spec/rfc9999.spec"])
+        return rc, out.getvalue(), err.getvalue()
+
+    def test_report_names_spec_line_and_edit(self):
+        rc, out, _ = self.run_cli("-q")
+        self.assertEqual(rc, 1)
+        self.assertIn(
+            "DIFFERS  Answer                       2.2       draft.txt:8\n"
+            "           - rfc:    uint16 load\n"
+            "           spec: spec/rfc9999.spec:7\n"
+            "           edit spec/rfc9999.spec:9: Answer: add `uint16 load;` after response_id\n",
+            out)
+        self.assertIn(
+            "DIFFERS  Kinds                        2.1       draft.txt:3\n"
+            "           - rfc:  four(4)\n"
+            "           - rfc:  seven(7)\n"
+            "           the change replaces the known difference "
+            "spec/known-differences.txt:2 (exp(4) is ours):\n"
+            "             + spec: exp(4)\n", out)
+        self.assertIn("edit spec/rfc9999.spec:3: the text gives 4 to four, spec/ to exp", out)
+        self.assertIn("add seven(7) after exp(4)", out)
+        self.assertIn("MISSING  NewThing                     2.2       draft.txt:15\n"
+                      "           not defined in spec/\n"
+                      "           edit spec/rfc9999.spec:12: add the definition NewThing "
+                      "after Answer\n", out)
+        # The Kinds entry is reported with Kinds, once: not STALE as well.
+        self.assertNotIn("STALE    spec/known-differences.txt:2", out)
+        self.assertIn("STALE    spec/known-differences.txt:5", out)
+
+    def test_patch_applies_and_then_matches(self):
+        rc, diff, err = self.run_cli("--patch")
+        self.assertEqual(err, "")
+        self.assertEqual(rc, 0)
+        self.assertIn("--- a/spec/rfc9999.spec\n+++ b/spec/rfc9999.spec\n", diff)
+        self.assertIn("-enum { zero(0), one(1), exp(4), (255) }\n"
+                      "+enum { zero(0), one(1), four(4), seven(7), (255) }\n", diff)
+        self.assertIn("   uint64                 response_id;\n"
+                      "+  uint16                 load;\n"
+                      "   @length_of(data) uint8 data_length;\n", diff)
+        self.assertIn("+/* RFC 9999 2.2 */\n+struct {\n"
+                      "+  uint32                 id;\n"
+                      "+  opaque                 name<0..2^8-1>;\n+} NewThing;\n", diff)
+        self.assertIn("-9999 Kinds  exp(4) is ours\n-    + spec: exp(4)\n", diff)
+        import subprocess
+        subprocess.run(["patch", "-s", "-p1"], input=diff.encode(), check=True)
+        rc, out, _ = self.run_cli("-q")
+        self.assertIn("DIFFERS 0, MISSING 0", out)
+        # Only the unrelated stale entry is left.
+        self.assertEqual([x for x in out.splitlines() if x.startswith("STALE")],
+                         ["STALE    spec/known-differences.txt:3: known difference 9999 Tail "
+                          "no longer occurs: remove or update it"])
+        from relgen.parser import parse_file
+        self.assertEqual([d.name for d in parse_file("spec/rfc9999.spec")],
+                         ["Kinds", "Answer", "NewThing", "Tail"])
+
+    def test_new_select_case(self):
+        spec = G_SPEC + """
+/* RFC 9999 2.3 */
+struct {
+  @extensible select (kind) {
+    case zero:
+      uint32             a;
+    /* This type may be extended */
+  };
+} Data;
+"""
+        rfc = G_RFC + "\n".join([
+            "      struct {",
+            "        select (kind) {",
+            "          case zero:",
+            "            uint32             a;",
+            "",
+            "          case one:",
+            "            uint16             b;",
+            "        };",
+            "      } Data;", ""]) + "\n"
+        with open("spec/rfc9999.spec", "w", encoding="utf-8") as f:
+            f.write(spec)
+        with open("draft.txt", "w", encoding="utf-8") as f:
+            f.write(rfc)
+        rc, out, _ = self.run_cli("-q")
+        self.assertIn("           - rfc:      case one: uint16 b\n"
+                      "           spec: spec/rfc9999.spec:17\n"
+                      "           edit spec/rfc9999.spec:21: Data: add case one after case zero\n",
+                      out)
+        rc, diff, err = self.run_cli("--patch")
+        self.assertIn("     case zero:\n       uint32             a;\n"
+                      "+    case one:\n+      uint16             b;\n"
+                      "     /* This type may be extended */\n", diff)
+        import subprocess
+        subprocess.run(["patch", "-s", "-p1"], input=diff.encode(), check=True)
+        rc, out, _ = self.run_cli("-q")
+        self.assertIn("DIFFERS 0, MISSING 0", out)
+
+    def test_no_edit_is_said(self):
+        with open("draft.txt", "w", encoding="utf-8") as f:
+            f.write(G_RFC.replace("struct { uint8 x; } Tail;", "struct { uint16 x; } Tail;"))
+        rc, diff, err = self.run_cli("--patch")
+        self.assertEqual(rc, 1)
+        self.assertIn("rfcdiff: no edit proposed: spec/rfc9999.spec:14: Tail.x: the text has "
+                      "`uint16 x;`: change it by hand", err)
 
 
 if __name__ == "__main__":

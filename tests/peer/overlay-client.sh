@@ -123,7 +123,9 @@ t_ms=$(date +%s%3N)
 p=$(client 2 alice ping)
 expect_eq "ping without a destination: answered by the peer we are connected to" \
   "$(echo "$p" | jq -r '"\(.ok) \(.responder)"')" "true $ID2"
-skew=$(echo "$p" | jq --argjson t "$t_ms" '(.time - $t) | fabs')
+skew=$(echo "$p" | jq --argjson t "$t_ms" '((.time | tonumber) - $t) | fabs')
+expect_eq "ping answer: every PingAns member (the codec's printer)" \
+  "$(echo "$p" | jq -r '[.response_id, .time] | map(type) | join(" ")')" "string string"
 expect_le "ping answer's time is the peer's clock, ms since 1970 (|skew| in ms)" "${skew%.*}" 30000
 p=$(client 2 alice ping "node:$ID3")
 expect_eq "ping node:peer3 through peer 2" "$(echo "$p" | jq -r '"\(.ok) \(.responder)"')" "true $ID3"
