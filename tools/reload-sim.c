@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "runtime/error.h"
+#include "security/cert.h"
+#include "security/sign.h"
 #include "sim/sim.h"
 
 static void usage(FILE *f) {
@@ -30,6 +32,7 @@ static void usage(FILE *f) {
           "  --window S             statistics window in seconds (default 10)\n"
           "  --form-limit S         fail when the ring has not formed after S s (virtual)\n"
           "  --json FILE            one JSON line per window\n"
+          "  --cheap-signatures     a keyed SHA-256 instead of ECDSA (simulation only)\n"
           "  --verbose[=N]          progress lines (N>1: the nodes' own logs)\n");
 }
 
@@ -69,7 +72,7 @@ static uint32_t *read_matrix(const char *path, size_t *nsites) {
 
 int main(int argc, char **argv) {
   enum { O_LAT = 256, O_MATRIX, O_LOSS, O_BW, O_SPACING, O_SETTLE, O_UPD, O_FETCHES, O_RATE,
-         O_SESSION, O_PARETO, O_FAIL, O_FAILAT, O_WINDOW, O_FORM, O_JSON, O_VERBOSE, O_HELP };
+         O_SESSION, O_PARETO, O_FAIL, O_FAILAT, O_WINDOW, O_FORM, O_JSON, O_VERBOSE, O_HELP, O_CHEAP };
   static const struct option opts[] = {
       {"peers", 1, 0, 'n'}, {"seed", 1, 0, 's'}, {"latency", 1, 0, O_LAT},
       {"latency-matrix", 1, 0, O_MATRIX}, {"loss", 1, 0, O_LOSS}, {"bandwidth", 1, 0, O_BW},
@@ -78,7 +81,8 @@ int main(int argc, char **argv) {
       {"fetch-rate", 1, 0, O_RATE}, {"session-median", 1, 0, O_SESSION},
       {"pareto", 2, 0, O_PARETO}, {"fail", 1, 0, O_FAIL}, {"fail-at", 1, 0, O_FAILAT},
       {"window", 1, 0, O_WINDOW}, {"form-limit", 1, 0, O_FORM}, {"json", 1, 0, O_JSON},
-      {"verbose", 2, 0, O_VERBOSE}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+      {"verbose", 2, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
+      {"cheap-signatures", 0, 0, O_CHEAP}, {0, 0, 0, 0}};
   rl_sim_params p;
   rl_sim *s;
   char why[512];
@@ -123,6 +127,7 @@ int main(int argc, char **argv) {
       break;
     case O_VERBOSE: verbose = optarg ? atoi(optarg) : 1; break;
     case O_HELP: usage(stdout); return 0;
+    case O_CHEAP: rl_sign_simulated(1); break;
     default: usage(stderr); return 2;
     }
   }
@@ -132,6 +137,8 @@ int main(int argc, char **argv) {
   }
   if (verbose) p.log = stderr;
   if (verbose > 1) p.node_verbosity = verbose - 1;
+  /* One parsed copy of each certificate for all the simulated peers. */
+  rl_cert_pool_enable(1);
   s = rl_sim_new(&p, why, sizeof why);
   if (!s) {
     fprintf(stderr, "reload-sim: %s\n", why);
@@ -139,10 +146,13 @@ int main(int argc, char **argv) {
   }
   rc = rl_sim_run(s, why, sizeof why);
   if (rc != 0) fprintf(stderr, "reload-sim: %s (%s)\n", why, rl_strerror(rc));
-  printf("reload-sim: %zu peers, seed %llu, %s signatures (ECDSA P-256), latency %s\n", p.peers,
-         (unsigned long long)p.seed, "real", matrix ? "from a matrix" : "constant");
+  printf("reload-sim: %zu peers, seed %llu, signatures %s, latency %s\n", p.peers,
+         (unsigned long long)p.seed,
+         rl_sign_is_simulated() ? "simulated (keyed SHA-256, --cheap-signatures)" : "real (ECDSA P-256)",
+         matrix ? "from a matrix" : "constant");
   rl_sim_summary(s, stdout);
   rl_sim_free(s);
+  rl_cert_pool_enable(0);
   free(matrix);
   if (p.jsonl) fclose(p.jsonl);
   return rc ? 1 : 0;

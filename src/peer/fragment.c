@@ -167,8 +167,9 @@ rl_reasm *rl_reasm_new_limits(const rl_reasm_limits *lim) {
   r = calloc(1, sizeof *r);
   if (!r) return NULL;
   r->slots = calloc(lim->max_pending, sizeof *r->slots);
-  r->out = malloc(lim->max_message_size);
-  if (!r->slots || !r->out) {
+  /* r->out waits for the first message that comes in fragments: most
+   * links never carry one. */
+  if (!r->slots) {
     free(r->slots);
     free(r->out);
     free(r);
@@ -426,6 +427,10 @@ static int accept_data(rl_reasm *r, reasm_slot *s, const frag_in *f) {
  * message (fragment 0xC0000000, 6.7) in r->out. */
 static int complete(rl_reasm *r, reasm_slot *s, const uint8_t **whole, size_t *whole_len) {
   rl_writer w;
+  if (!r->out && !(r->out = malloc(r->lim.max_message_size))) {
+    drop(r, s);
+    return RL_ERR_NOMEM;
+  }
   rl_writer_init(&w, r->out, r->lim.max_message_size, NULL);
   rl_put_bytes(&w, s->header, POS_FRAGMENT);
   rl_put_u32(&w, RL_FRAGMENT_HIGH_BIT | RL_FRAGMENT_LAST);

@@ -285,7 +285,7 @@ static size_t encode_signed(rl_node *n, uint8_t *buf, const rl_msg_out *m) {
 }
 
 static rl_txn *txn_new(rl_node *n) {
-  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++)
+  for (size_t i = 0; i < n->max_txns; i++)
     if (!n->txns[i].used) {
       memset(&n->txns[i], 0, sizeof n->txns[i]);
       n->txns[i].used = 1;
@@ -405,12 +405,12 @@ static void resp_cache_put(rl_node *n, uint64_t txid, const uint8_t *msg, size_t
   r->len = len;
   r->txid = txid;
   r->when = rl_node_ms(n);
-  n->resp_next = (n->resp_next + 1) % RL_NODE_RESP_CACHE;
+  n->resp_next = (n->resp_next + 1) % n->resp_slots;
 }
 
 static const rl_resp_cache *resp_cache_get(rl_node *n, uint64_t txid) {
   uint64_t now = rl_node_ms(n);
-  for (size_t i = 0; i < RL_NODE_RESP_CACHE; i++) {
+  for (size_t i = 0; i < n->resp_slots; i++) {
     rl_resp_cache *r = &n->resp[i];
     if (r->bytes && r->txid == txid && now - r->when < RL_NODE_REQUEST_LIFETIME_MS) return r;
   }
@@ -1040,7 +1040,7 @@ static void deliver_local(rl_node *n, rl_conn *from, const uint8_t *msg, size_t 
   }
   /* An answer: match it with our transaction (6.2.1). */
   n->st.answers_in++;
-  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++) {
+  for (size_t i = 0; i < n->max_txns; i++) {
     rl_txn *t = &n->txns[i];
     if (t->used && t->id == m.forwarding_header.transaction_id) {
       rl_node_answer a;
@@ -1253,6 +1253,12 @@ void rl_node_link_closed(rl_node *n, uint64_t link, rl_link_fail why, const char
 
 /* ---------- construction ---------- */
 
+size_t rl_node_scratch_size(const rl_overlay_config *cfg) {
+  /* Room for one message of any size we accept, whole (6.7). */
+  size_t m = cfg->max_message_size;
+  return (m > 65536 ? m : 65536) * 4;
+}
+
 /* The same table serves a ConfigUpdate (node_config.c). */
 static int setup_kinds(rl_node *n) { return rl_node_build_kinds(n->cfg, &n->kinds, &n->nkinds); }
 
@@ -1304,22 +1310,47 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
   }
   rl_cert_set_init(&n->certs);
   rl_cert_set_add(&n->certs, o->cred->cert);
-  n->arena_mem = malloc(RL_NODE_ARENA);
-  /* Room for one message of any size we accept, whole (6.7). */
-  n->out_cap = (n->max_msg > 65536 ? n->max_msg : 65536) * 4;
-  n->out = malloc(n->out_cap);
-  n->out2 = malloc(n->out_cap);
-  if (!n->arena_mem || !n->out || !n->out2) {
+  n->resp_slots = o->answer_cache && o->answer_cache < RL_NODE_RESP_CACHE ? o->answer_cache
+                                                                         : RL_NODE_RESP_CACHE;
+  n->max_txns = o->max_transactions ? o->max_transactions : RL_NODE_MAX_TXNS;
+  n->max_deferred = o->max_deferred ? o->max_deferred : RL_NODE_MAX_DEFERRED;
+  n->max_repl_jobs = o->max_repl_jobs ? o->max_repl_jobs : RL_NODE_MAX_REPL_JOBS;
+  /* A quarter of the slots stay free for everything but replication. */
+  n->repl_txn_reserve = n->max_txns / 4;
+  n->txns = calloc(n->max_txns, sizeof *n->txns);
+  n->deferred = calloc(n->max_deferred, sizeof *n->deferred);
+  n->repl_jobs = calloc(n->max_repl_jobs, sizeof *n->repl_jobs);
+  if (!n->txns || !n->deferred || !n->repl_jobs) {
     snprintf(why, whylen, "out of memory");
     goto fail;
   }
-  rl_arena_init(&n->arena, n->arena_mem, RL_NODE_ARENA);
+  n->out_cap = rl_node_scratch_size(n->cfg);
+  if (o->scratch) {
+    if (o->scratch->out_len < n->out_cap || o->scratch->arena_len < RL_NODE_ARENA) {
+      snprintf(why, whylen, "the shared scratch buffers are too small");
+      goto fail;
+    }
+    n->out = o->scratch->out;
+    n->out2 = o->scratch->out2;
+    rl_arena_init(&n->arena, o->scratch->arena, RL_NODE_ARENA);
+  } else {
+    n->arena_mem = malloc(RL_NODE_ARENA);
+    n->out = malloc(n->out_cap);
+    n->out2 = malloc(n->out_cap);
+    if (!n->arena_mem || !n->out || !n->out2) {
+      snprintf(why, whylen, "out of memory");
+      goto fail;
+    }
+    rl_arena_init(&n->arena, n->arena_mem, RL_NODE_ARENA);
+  }
   n->reasm = rl_node_guard_reasm_new(n);
   /* Via List compression state (6.1.2): one slot per forwarded request
    * whose Via List was long, kept for the request lifetime. 128 slots
    * carry about 4 such requests a second. */
-  n->viatab = rl_viatab_new(128, 2 * RL_NODE_REQUEST_LIFETIME_MS, seed);
-  n->backlinks = rl_backlink_new(RL_NODE_BACKLINKS, RL_NODE_REQUEST_LIFETIME_MS);
+  n->viatab = rl_viatab_new(o->viatab_slots ? o->viatab_slots : 128,
+                            2 * RL_NODE_REQUEST_LIFETIME_MS, seed);
+  n->backlinks = rl_backlink_new(o->backlinks ? o->backlinks : RL_NODE_BACKLINKS,
+                                 RL_NODE_REQUEST_LIFETIME_MS);
   if (!n->reasm || !n->viatab || !n->backlinks) {
     snprintf(why, whylen, "out of memory");
     goto fail;
@@ -1348,6 +1379,7 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
     if (cc.replicas > RL_NODE_MAX_REPLICAS) cc.replicas = RL_NODE_MAX_REPLICAS;
     if (cc.successors < cc.replicas + 1) cc.successors = cc.replicas + 1;
     if (cc.predecessors < cc.replicas + 1) cc.predecessors = cc.replicas + 1;
+    if (o->chord_max_connections) cc.max_connections = o->chord_max_connections;
     n->chord = rl_chord_new(n->self.b, n->id_len, &cc);
     /* The chord's clock starts now (uptime, 6.4.2.5.2, counts from the
      * join, not from the epoch of the monotonic clock). */
@@ -1374,8 +1406,9 @@ fail:
 void rl_node_free(rl_node *n) {
   if (!n) return;
   rl_actq_free(&n->actions);
-  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++) free(n->txns[i].bytes);
-  for (size_t i = 0; i < RL_NODE_RESP_CACHE; i++) free(n->resp[i].bytes);
+  for (size_t i = 0; n->txns && i < n->max_txns; i++) free(n->txns[i].bytes);
+  free(n->txns);
+  for (size_t i = 0; i < n->resp_slots; i++) free(n->resp[i].bytes);
   for (size_t i = 0; i < n->nlocal; i++) free(n->local[i].bytes);
   if (n->chord) rl_chord_free(n->chord);
   if (n->store) rl_store_free(n->store);
@@ -1388,9 +1421,11 @@ void rl_node_free(rl_node *n) {
   free(n->kinds);
   if (n->cfg_doc_owned) rl_config_document_free(&n->cfg_doc);
   free(n->cfg_doc_bytes);
-  free(n->arena_mem);
-  free(n->out);
-  free(n->out2);
+  if (!n->opt.scratch) {
+    free(n->arena_mem);
+    free(n->out);
+    free(n->out2);
+  }
   free(n);
 }
 
@@ -1525,7 +1560,7 @@ void rl_node_candidate(rl_node *n, rl_IceCandidate *cand) {
 /* Timers: retransmission (6.2.1), the chord's clock, storage expiry. */
 static void run_timers(rl_node *n) {
   uint64_t now = rl_node_ms(n);
-  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++) {
+  for (size_t i = 0; i < n->max_txns; i++) {
     rl_txn *t = &n->txns[i];
     if (!t->used || now < t->next_ms) continue;
     if (t->sent >= 5) {
@@ -1570,7 +1605,7 @@ static void run_timers(rl_node *n) {
   }
   if (n->leaving && !n->left) {
     int busy = 0;
-    for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++)
+    for (size_t i = 0; i < n->max_txns; i++)
       if (n->txns[i].used) busy = 1;
     /* 10.9: the data goes to the new owner before we go. */
     if (rl_node_repl_handover_pending(n)) busy = 1;
@@ -1583,7 +1618,7 @@ static void run_timers(rl_node *n) {
 static uint64_t next_timer_ms(const rl_node *n) {
   uint64_t now = rl_node_ms(n), next = now + 1000;
   if (n->nlocal || rl_actq_len(&n->actions)) return now;
-  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++)
+  for (size_t i = 0; i < n->max_txns; i++)
     if (n->txns[i].used && n->txns[i].next_ms < next) next = n->txns[i].next_ms;
   if (n->chord && n->last_tick_ms + CHORD_TICK_MS < next) next = n->last_tick_ms + CHORD_TICK_MS;
   if (n->store && n->last_expire_ms + EXPIRE_TICK_MS < next)

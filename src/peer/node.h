@@ -115,7 +115,36 @@ typedef struct rl_node_options {
    * benchmark meets it; link_rate 0: no limit. */
   uint32_t link_rate;
   uint32_t link_burst;
+  /* Working memory the node may share with other nodes of the process
+   * (reload-sim): the decoding arena and two output buffers, each at
+   * least rl_node_scratch_size() bytes, used only during one event. NULL:
+   * the node has its own. The caller must never call into one node from
+   * inside another's event (an answer callback). */
+  struct rl_node_scratch *scratch;
+  /* Via List compression slots (6.1.2); 0: 128. */
+  size_t viatab_slots;
+  /* Table sizes; 0: the defaults. Transactions we originate and wait for
+   * (1024; a quarter stays free for all but replication), original
+   * Stores whose answer waits for replicas (256), replication jobs (512).
+   * A simulation of many peers makes them small. */
+  size_t max_transactions, max_deferred, max_repl_jobs;
+  /* Forwarded requests whose link is remembered (peer/backlink.h); 0: 1024. */
+  size_t backlinks;
+  /* Answers kept for retransmitted requests (6.2.1); 0: 256. */
+  size_t answer_cache;
+  /* The topology's connection table (overlay/chord.h); 0: its default. */
+  size_t chord_max_connections;
 } rl_node_options;
+
+typedef struct rl_node_scratch {
+  uint8_t *arena, *out, *out2;
+  size_t arena_len, out_len;
+} rl_node_scratch;
+
+/* The output buffers' size a configuration needs (one message of any size
+ * accepted, whole: 6.7), and the arena's. */
+size_t rl_node_scratch_size(const rl_overlay_config *cfg);
+#define RL_NODE_SCRATCH_ARENA (1u << 20)
 
 #define RL_NODE_PEER_LINK_FACTOR 16
 #define RL_NODE_DEFAULT_LINK_RATE 2000

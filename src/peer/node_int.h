@@ -58,18 +58,17 @@
  * and otherwise goes by Node-ID as before. */
 #define RL_NODE_BACKLINKS 1024
 /* Decoding memory for one message. */
-#define RL_NODE_ARENA (1u << 20)
+#define RL_NODE_ARENA RL_NODE_SCRATCH_ARENA
 /* Replication (node_repl.c): original Stores whose answer waits for the
  * replicas, at most RL_NODE_DEFER_MS; jobs that (re)send whole resources
  * and ranges; replica StoreReqs in flight from jobs, in all and per job;
- * transaction slots a new replication leaves free for everything else;
+ * (a quarter of the transaction slots stays free for everything else);
  * the longest pause between retries; how often a handover is tried. */
 #define RL_NODE_MAX_DEFERRED 256
 #define RL_NODE_DEFER_MS 2000
 #define RL_NODE_MAX_REPL_JOBS 512
 #define RL_NODE_REPL_WINDOW 64
 #define RL_NODE_REPL_JOB_WINDOW 16
-#define RL_NODE_REPL_TXN_RESERVE 256
 #define RL_NODE_REPL_MAX_BACKOFF_MS 30000
 #define RL_NODE_REPL_HANDOVER_TRIES 5
 /* The most replicas a peer keeps (the configuration's replication factor
@@ -246,8 +245,12 @@ struct rl_node {
   rl_viatab *viatab;
   rl_backlink *backlinks; /* forwarded requests' links (shared Node-IDs) */
 
-  rl_txn txns[RL_NODE_MAX_TXNS];
+  /* Tables sized at creation (rl_node_options: max_transactions ...),
+   * never moved: pointers into them stay valid. */
+  rl_txn *txns;
+  size_t max_txns;
   rl_resp_cache resp[RL_NODE_RESP_CACHE];
+  size_t resp_slots; /* of resp in use (rl_node_options.answer_cache) */
   size_t resp_next;
   rl_inbound_attach inbound[RL_NODE_MAX_INBOUND];
 
@@ -318,8 +321,11 @@ struct rl_node {
 
   /* Replication (node_repl.c); the raw request being handled, for an
    * answer that is sent later. */
-  rl_deferred_store deferred[RL_NODE_MAX_DEFERRED];
-  rl_repl_job repl_jobs[RL_NODE_MAX_REPL_JOBS];
+  rl_deferred_store *deferred;
+  size_t max_deferred;
+  rl_repl_job *repl_jobs;
+  size_t max_repl_jobs;
+  size_t repl_txn_reserve; /* transaction slots replication leaves free */
   uint64_t repl_serial;
   size_t repl_inflight;
   const uint8_t *cur_req;

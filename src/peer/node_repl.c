@@ -38,7 +38,7 @@ static size_t part_budget(const rl_node *n) {
 
 static size_t free_txns(const rl_node *n) {
   size_t k = 0;
-  for (size_t i = 0; i < RL_NODE_MAX_TXNS; i++) k += !n->txns[i].used;
+  for (size_t i = 0; i < n->max_txns; i++) k += !n->txns[i].used;
   return k;
 }
 
@@ -104,7 +104,7 @@ static uint64_t backoff_ms(unsigned attempts) {
 }
 
 static rl_repl_job *job_new(rl_node *n) {
-  for (size_t i = 0; i < RL_NODE_MAX_REPL_JOBS; i++)
+  for (size_t i = 0; i < n->max_repl_jobs; i++)
     if (!n->repl_jobs[i].used) {
       rl_repl_job *j = &n->repl_jobs[i];
       memset(j, 0, sizeof *j);
@@ -118,7 +118,7 @@ static rl_repl_job *job_new(rl_node *n) {
 void rl_node_repl_resource(rl_node *n, const uint8_t *peer, const uint8_t *resource,
                            int replica_number, unsigned attempts) {
   rl_repl_job *j;
-  for (size_t i = 0; i < RL_NODE_MAX_REPL_JOBS; i++) {
+  for (size_t i = 0; i < n->max_repl_jobs; i++) {
     j = &n->repl_jobs[i];
     if (j->used && !j->range && j->replica_number == replica_number &&
         memcmp(j->peer.b, peer, n->id_len) == 0 && memcmp(j->resource, resource, n->id_len) == 0) {
@@ -227,7 +227,7 @@ static void job_pump(rl_node *n, rl_repl_job *j, rl_arena *a) {
       j->done = 1;
       break;
     }
-    if (free_txns(n) <= RL_NODE_REPL_TXN_RESERVE ||
+    if (free_txns(n) <= n->repl_txn_reserve ||
         send_part(n, j->peer.b, &part, j->replica_number, &t) != 0) {
       /* No transaction slot now: the same part a little later. */
       j->pos = before;
@@ -248,7 +248,7 @@ static void jobs_run(rl_node *n) {
   uint64_t now = rl_node_now(n);
   if (!n->store) return;
   rl_arena_init(&a, mem, sizeof mem);
-  for (size_t i = 0; i < RL_NODE_MAX_REPL_JOBS && n->repl_inflight < RL_NODE_REPL_WINDOW; i++) {
+  for (size_t i = 0; i < n->max_repl_jobs && n->repl_inflight < RL_NODE_REPL_WINDOW; i++) {
     rl_repl_job *j = &n->repl_jobs[i];
     if (!j->used || j->next_ms > now) continue;
     if (!j->started) {
@@ -271,7 +271,7 @@ static void jobs_run(rl_node *n) {
 }
 
 static rl_repl_job *job_by_serial(rl_node *n, uint64_t serial) {
-  for (size_t i = 0; i < RL_NODE_MAX_REPL_JOBS; i++)
+  for (size_t i = 0; i < n->max_repl_jobs; i++)
     if (n->repl_jobs[i].used && n->repl_jobs[i].serial == serial) return &n->repl_jobs[i];
   return NULL;
 }
@@ -279,13 +279,13 @@ static rl_repl_job *job_by_serial(rl_node *n, uint64_t serial) {
 /* ---------- answers that wait for the replicas ---------- */
 
 static rl_deferred_store *deferred_by_serial(rl_node *n, uint64_t serial) {
-  for (size_t i = 0; i < RL_NODE_MAX_DEFERRED; i++)
+  for (size_t i = 0; i < n->max_deferred; i++)
     if (n->deferred[i].serial == serial && serial) return &n->deferred[i];
   return NULL;
 }
 
 int rl_node_repl_is_deferred(const rl_node *n, uint64_t txid) {
-  for (size_t i = 0; i < RL_NODE_MAX_DEFERRED; i++)
+  for (size_t i = 0; i < n->max_deferred; i++)
     if (n->deferred[i].serial && n->deferred[i].txid == txid) return 1;
   return 0;
 }
@@ -346,7 +346,7 @@ static void deferred_maybe_answer(rl_node *n, rl_deferred_store *d) {
 static rl_deferred_store *deferred_new(rl_node *n, rl_conn *c, const rl_Message *m,
                                        const rl_StoreAns *ans) {
   rl_deferred_store *d = NULL;
-  for (size_t i = 0; i < RL_NODE_MAX_DEFERRED && !d; i++)
+  for (size_t i = 0; i < n->max_deferred && !d; i++)
     if (!n->deferred[i].serial) d = &n->deferred[i];
   if (!d || !n->cur_req) return NULL;
   memset(d, 0, sizeof *d);
@@ -391,7 +391,7 @@ void rl_node_repl_after_store(rl_node *n, rl_conn *c, const rl_Message *m,
     }
     /* The values this store changed, in parts (10.4); the whole resource
      * as a job when transaction slots are short or a part cannot go. */
-    while (kds && free_txns(n) > RL_NODE_REPL_TXN_RESERVE &&
+    while (kds && free_txns(n) > n->repl_txn_reserve &&
            next_slice(committed, &pos, part_budget(n), kds, &part)) {
       rl_txn *t;
       if (send_part(n, reps[i].b, &part, (int)i + 1, &t) != 0) break;
@@ -466,7 +466,7 @@ void rl_node_repl_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a) {
 
 void rl_node_repl_tick(rl_node *n) {
   uint64_t now = rl_node_now(n);
-  for (size_t i = 0; i < RL_NODE_MAX_DEFERRED; i++) {
+  for (size_t i = 0; i < n->max_deferred; i++) {
     rl_deferred_store *d = &n->deferred[i];
     /* Replicas that did not answer in time are left out of the list;
      * their parts go on, and a failure becomes a retried job. */
@@ -477,9 +477,9 @@ void rl_node_repl_tick(rl_node *n) {
 
 uint64_t rl_node_repl_next_ms(const rl_node *n, uint64_t until) {
   uint64_t now = rl_node_ms(n);
-  for (size_t i = 0; i < RL_NODE_MAX_DEFERRED; i++)
+  for (size_t i = 0; i < n->max_deferred; i++)
     if (n->deferred[i].serial && n->deferred[i].deadline_ms < until) until = n->deferred[i].deadline_ms;
-  for (size_t i = 0; i < RL_NODE_MAX_REPL_JOBS; i++) {
+  for (size_t i = 0; i < n->max_repl_jobs; i++) {
     /* A job still due after its tick waits for room in the window (its
      * answers); look again a little later. */
     uint64_t t = n->repl_jobs[i].next_ms <= now ? now + 50 : n->repl_jobs[i].next_ms;
@@ -489,21 +489,24 @@ uint64_t rl_node_repl_next_ms(const rl_node *n, uint64_t until) {
 }
 
 int rl_node_repl_handover_pending(const rl_node *n) {
-  for (size_t i = 0; i < RL_NODE_MAX_REPL_JOBS; i++)
+  for (size_t i = 0; i < n->max_repl_jobs; i++)
     if (n->repl_jobs[i].used && n->repl_jobs[i].replica_number == 0) return 1;
   return 0;
 }
 
 void rl_node_repl_counts(const rl_node *n, size_t *deferred, size_t *jobs) {
   *deferred = *jobs = 0;
-  for (size_t i = 0; i < RL_NODE_MAX_DEFERRED; i++) *deferred += n->deferred[i].serial != 0;
-  for (size_t i = 0; i < RL_NODE_MAX_REPL_JOBS; i++) *jobs += n->repl_jobs[i].used != 0;
+  for (size_t i = 0; i < n->max_deferred; i++) *deferred += n->deferred[i].serial != 0;
+  for (size_t i = 0; i < n->max_repl_jobs; i++) *jobs += n->repl_jobs[i].used != 0;
 }
 
 void rl_node_repl_free(rl_node *n) {
-  for (size_t i = 0; i < RL_NODE_MAX_DEFERRED; i++) {
+  for (size_t i = 0; n->deferred && i < n->max_deferred; i++) {
     free(n->deferred[i].req);
     free(n->deferred[i].kinds);
-    memset(&n->deferred[i], 0, sizeof n->deferred[i]);
   }
+  free(n->deferred);
+  free(n->repl_jobs);
+  n->deferred = NULL;
+  n->repl_jobs = NULL;
 }

@@ -456,3 +456,73 @@ int rl_self_signed_node_id(EVP_PKEY *key, rl_HashAlgorithm digest, uint32_t inde
   OPENSSL_free(spki);
   return r;
 }
+
+/* ---------------------------------------------------------------------
+ * The shared pool (rl_cert_pool_enable)
+ * --------------------------------------------------------------------- */
+
+/* Open addressing on the DER's SHA-256; the pool holds a reference to
+ * each certificate until rl_cert_pool_enable(0). One thread. */
+static struct {
+  int on;
+  rl_cert **v;
+  size_t cap, n;
+} g_pool;
+
+static size_t pool_home(const uint8_t h[32], size_t cap) {
+  uint64_t x;
+  memcpy(&x, h, sizeof x);
+  return (size_t)(x & (cap - 1));
+}
+
+static int pool_grow(void) {
+  size_t ncap = g_pool.cap ? g_pool.cap * 2 : 1024;
+  rl_cert **nv = calloc(ncap, sizeof *nv);
+  if (!nv) return RL_ERR_NOMEM;
+  for (size_t i = 0; i < g_pool.cap; i++) {
+    size_t j;
+    if (!g_pool.v[i]) continue;
+    for (j = pool_home(g_pool.v[i]->der_sha256, ncap); nv[j]; j = (j + 1) & (ncap - 1)) {
+    }
+    nv[j] = g_pool.v[i];
+  }
+  free(g_pool.v);
+  g_pool.v = nv;
+  g_pool.cap = ncap;
+  return 0;
+}
+
+void rl_cert_pool_enable(int on) {
+  if (!on) {
+    for (size_t i = 0; i < g_pool.cap; i++) rl_cert_free(g_pool.v[i]);
+    free(g_pool.v);
+    memset(&g_pool, 0, sizeof g_pool);
+    return;
+  }
+  g_pool.on = 1;
+}
+
+int rl_cert_pool_get(const uint8_t *der, size_t len, rl_cert **out, rl_sec_error *e) {
+  uint8_t h[32];
+  unsigned hl = 0;
+  size_t j;
+  int r;
+  if (!g_pool.on) return rl_cert_from_der(der, len, out, e);
+  if (!EVP_Digest(der, len, h, &hl, EVP_sha256(), NULL) || hl != 32)
+    return rl_sec_fail(e, RL_SEC_ERR_CRYPTO, "cannot hash a certificate");
+  if (g_pool.cap)
+    for (j = pool_home(h, g_pool.cap); g_pool.v[j]; j = (j + 1) & (g_pool.cap - 1))
+      if (memcmp(g_pool.v[j]->der_sha256, h, 32) == 0 && g_pool.v[j]->der_len == len &&
+          memcmp(g_pool.v[j]->der, der, len) == 0) {
+        *out = rl_cert_ref(g_pool.v[j]);
+        return 0;
+      }
+  r = rl_cert_from_der(der, len, out, e);
+  if (r != 0) return r;
+  if ((g_pool.n + 1) * 2 > g_pool.cap && pool_grow() != 0) return 0; /* unshared, still valid */
+  for (j = pool_home(h, g_pool.cap); g_pool.v[j]; j = (j + 1) & (g_pool.cap - 1)) {
+  }
+  g_pool.v[j] = rl_cert_ref(*out);
+  g_pool.n++;
+  return 0;
+}

@@ -56,6 +56,14 @@ typedef struct rl_cert {
 /* Parse a DER certificate (exactly len bytes). */
 int rl_cert_from_der(const uint8_t *der, size_t len, rl_cert **out, rl_sec_error *e);
 
+/* A process that holds many nodes (reload-sim) shares one parsed copy of
+ * each certificate among them: with the pool on, rl_cert_pool_get returns
+ * a new reference to the copy parsed before (same DER), and parses and
+ * keeps it otherwise; off, it is rl_cert_from_der. rl_cert_pool_enable(0)
+ * drops the pool's references. Not thread-safe. */
+void rl_cert_pool_enable(int on);
+int rl_cert_pool_get(const uint8_t *der, size_t len, rl_cert **out, rl_sec_error *e);
+
 /* Adopt an X509 (the reference passes to the rl_cert, also on failure). */
 int rl_cert_from_x509(X509 *x, rl_cert **out, rl_sec_error *e);
 

@@ -73,6 +73,14 @@ typedef struct rl_signer_info {
 int rl_find_signer(const rl_cert_set *s, const rl_SignerIdentity *id, rl_signer_info *who,
                    rl_sec_error *e);
 
+/* reload-sim only: sign with a keyed SHA-256 (SignatureAlgorithm
+ * RL_SIGNATURE_SIMULATED, from TLS's private-use range) instead of RSA or
+ * ECDSA, and accept it. Process-wide; never switched on by a peer or
+ * client, which refuse that algorithm as unknown. */
+#define RL_SIGNATURE_SIMULATED ((rl_SignatureAlgorithm)224)
+void rl_sign_simulated(int on);
+int rl_sign_is_simulated(void);
+
 /* Sign a message (6.3.4). contents: the encoded MessageContents. The
  * Signature is written to *out; its identity points into c and its
  * signature_value into sigbuf (sigcap >= rl_credentials_signature_size).

@@ -214,6 +214,16 @@ static int spawn_peer(rl_sim *s, long bootstrap, char *why, size_t whylen) {
   o.wall_offset_ms = SIM_EPOCH_MS;
   o.log = s->p.log;
   o.verbosity = s->p.node_verbosity;
+  o.scratch = &s->scratch;
+  /* Small tables: a simulated peer's load is that of one peer among
+   * many, and 100,000 of them must fit in memory. */
+  o.viatab_slots = 4;
+  o.answer_cache = 32;
+  o.chord_max_connections = 64;
+  o.max_transactions = 128;
+  o.max_deferred = 32;
+  o.max_repl_jobs = 64;
+  o.backlinks = 64;
   if (bootstrap >= 0) {
     addr_of((uint32_t)bootstrap, (struct sockaddr_in *)&o.bootstrap[0]);
     o.bootstrap_len[0] = sizeof(struct sockaddr_in);
@@ -618,6 +628,16 @@ rl_sim *rl_sim_new(const rl_sim_params *p, char *why, size_t whylen) {
     rl_sim_free(s);
     return NULL;
   }
+  s->scratch.out_len = rl_node_scratch_size(s->world.cfg);
+  s->scratch.arena_len = RL_NODE_SCRATCH_ARENA;
+  s->scratch.arena = malloc(s->scratch.arena_len);
+  s->scratch.out = malloc(s->scratch.out_len);
+  s->scratch.out2 = malloc(s->scratch.out_len);
+  if (!s->scratch.arena || !s->scratch.out || !s->scratch.out2) {
+    snprintf(why, whylen, "out of memory");
+    rl_sim_free(s);
+    return NULL;
+  }
   return s;
 }
 
@@ -631,6 +651,9 @@ void rl_sim_free(rl_sim *s) {
   rl_sim_queue_free(&s->q);
   rl_sim_links_free(&s->links);
   rl_sim_world_free(&s->world);
+  free(s->scratch.arena);
+  free(s->scratch.out);
+  free(s->scratch.out2);
   rl_sim_win_free(&s->win);
   rl_sim_win_free(&s->all);
   while (g_chunks) {

@@ -33,6 +33,7 @@ typedef struct rl_sim_window {
 struct rl_sim {
   rl_sim_params p;
   rl_sim_world world;
+  rl_node_scratch scratch; /* one event at a time: every peer shares it */
   rl_sim_rng rng;
   rl_sim_queue q;
   rl_sim_links links;
