@@ -126,7 +126,7 @@ static void partition_probe(rl_node *n) {
   /* The bootstrap connection's on_up sends the Ping (node.c). */
   n->bootstrap_next = 0;
   n->bootstrap_retry_ms = 0;
-  rl_node_connect_bootstrap(n);
+  rl_node_try_bootstrap(n);
 }
 
 void rl_node_chord_actions(rl_node *n) {
@@ -204,7 +204,7 @@ void rl_node_chord_actions(rl_node *n) {
           rl_node_chord_actions(n);
         } else {
           n->bootstrap_retry_ms = rl_node_now(n);
-          rl_node_connect_bootstrap(n);
+          rl_node_try_bootstrap(n);
         }
       }
       break;
@@ -316,4 +316,17 @@ void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a) {
     break;
   }
   rl_node_chord_actions(n);
+}
+
+/* Try the next bootstrap node (11.4); after all of them failed, a peer
+ * that may start the overlay becomes its first peer (6.4.2.1). */
+void rl_node_try_bootstrap(rl_node *n) {
+  if (rl_node_bootstrap_connect(n)) return;
+  if (!n->opt.client && n->opt.may_start_ring && rl_chord_get_state(n->chord) == RL_CHORD_IDLE) {
+    rl_node_log(n, 1, "no bootstrap node reachable: starting the overlay as its first peer");
+    rl_chord_start_first(n->chord);
+    rl_node_chord_actions(n);
+    return;
+  }
+  n->bootstrap_retry_ms = rl_node_ms(n) + 1000;
 }

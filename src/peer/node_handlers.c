@@ -84,24 +84,7 @@ static void signer_of(rl_node *n, const rl_signer_info *who, rl_signer *s) {
   s->node_ids_count = who->cert->n_node_ids;
 }
 
-/* Put the certificates of the values' signers into the next message
- * (6.3.4: "the certificates needed to verify" its contents). */
-static void extra_certs_for(rl_node *n, const rl_StoredData *vals, size_t nv) {
-  for (size_t i = 0; i < nv && n->nextra < sizeof n->extra_certs / sizeof n->extra_certs[0]; i++) {
-    rl_signer_info who;
-    size_t k;
-    if (rl_find_signer(&n->certs, &vals[i].signature.identity, &who, NULL) != 0) continue;
-    if (who.cert == n->cred->cert) continue;
-    for (k = 0; k < n->nextra; k++)
-      if (n->extra_certs[k] == who.cert) break;
-    if (k == n->nextra) n->extra_certs[n->nextra++] = (rl_cert *)who.cert;
-  }
-}
 
-void rl_node_extra_certs_store_req(rl_node *n, const rl_StoreReq *r) {
-  for (size_t i = 0; i < r->kind_data_count; i++)
-    extra_certs_for(n, r->kind_data[i].values, r->kind_data[i].values_count);
-}
 
 /* ---------- the certificate store usage (section 8) ---------- */
 
@@ -281,7 +264,7 @@ static void handle_fetch_like(rl_node *n, rl_conn *c, const rl_Message *m) {
     rc = rl_store_fetch(n->store, &in->fetch_req, now, &n->arena, &b.fetch_ans, &err);
     if (rc == 0)
       for (size_t i = 0; i < b.fetch_ans.kind_responses_count; i++)
-        extra_certs_for(n, b.fetch_ans.kind_responses[i].values,
+        rl_node_extra_certs_for(n, b.fetch_ans.kind_responses[i].values,
                         b.fetch_ans.kind_responses[i].values_count);
     code = RL_MessageCode_fetch_ans;
   } else if (code == RL_MessageCode_stat_req) {

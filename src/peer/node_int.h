@@ -335,7 +335,9 @@ struct rl_node {
 /* A deliberate deviation (reload-peer --break) is switched on. */
 #define RL_BROKEN(n, b) (((n)->opt.breaks & (uint32_t)(b)) != 0)
 
-/* node.c */
+#define RL_VERSION_1_0 0x0a
+
+/* node_send.c: the bottom layer. */
 /* The core's clock in milliseconds (monotonic), and the wall clock. */
 static inline uint64_t rl_node_ms(const rl_node *n) { return n->now_us / 1000u; }
 static inline uint64_t rl_node_wall_ms(const rl_node *n) {
@@ -353,6 +355,26 @@ const char *rl_node_hex(const uint8_t *id, size_t len, char *buf); /* 2*20+1 byt
 rl_conn *rl_node_conn_by_id(rl_node *n, const uint8_t *id);
 /* The live conn with this key (rl_conn.key), or NULL. */
 rl_conn *rl_node_conn_by_key(rl_node *n, uint64_t key);
+/* The name of a message code, for the log. */
+const char *rl_node_code_name(rl_MessageCode c);
+/* Where a message whose Destination List starts with d goes next: a conn,
+ * or *local set when this node is the destination. */
+rl_conn *rl_node_next_hop(rl_node *n, const rl_Destination *d, int *local);
+/* Send an encoded message down c's link (in fragments above
+ * max-message-size, 6.7), or towards dest[0] (to ourselves: queued). */
+int rl_node_conn_send(rl_node *n, rl_conn *c, const uint8_t *msg, size_t len);
+int rl_node_route_out(rl_node *n, const rl_Destination *dest, size_t ndest, const uint8_t *msg,
+                      size_t len);
+/* The answer we gave to this transaction lately (6.2.1), or NULL. */
+const rl_resp_cache *rl_node_resp_cache_get(rl_node *n, uint64_t txid);
+/* The bootstrap nodes: how many, and the i-th's address (11.4). */
+size_t rl_node_bootstrap_count(const rl_node *n);
+void rl_node_bootstrap_addr(const rl_node *n, size_t i, struct sockaddr_storage *ss,
+                            socklen_t *len);
+/* n->extra_certs: the certificates of the signers of these values, or
+ * of r's values, for the next message we encode (6.3.4). */
+void rl_node_extra_certs_for(rl_node *n, const rl_StoredData *vals, size_t nv);
+void rl_node_extra_certs_store_req(rl_node *n, const rl_StoreReq *r);
 /* Originate a request of kind k to dest; 0 or an rl_err. */
 int rl_node_send_request(rl_node *n, const rl_Destination *dest, size_t ndest, rl_MessageCode code,
                          const rl_MessageBody *body, rl_txn_kind k, rl_txn **out);
@@ -371,10 +393,21 @@ rl_conn *rl_node_connect(rl_node *n, const struct sockaddr *addr, socklen_t len)
 /* Close c's link (an RL_ACTION_CLOSE); its slot stays until the driver
  * reports it closed (rl_node_link_closed). */
 void rl_node_close(rl_node *n, rl_conn *c);
-/* Connect to the next bootstrap node (11.4). */
-void rl_node_connect_bootstrap(rl_node *n);
+/* Connect to the next bootstrap node not tried yet (11.4): 1, or 0 when
+ * every one was tried (the list starts over). */
+int rl_node_bootstrap_connect(rl_node *n);
 /* Our Attach candidate (6.5.1.1): the listening address, passive. */
 void rl_node_candidate(rl_node *n, rl_IceCandidate *cand);
+
+/* node_recv.c, node_events.c: the top layer. */
+/* A message off link from (NULL: from ourselves). */
+void rl_node_process_message(rl_node *n, rl_conn *from, const uint8_t *msg, size_t len);
+/* Messages to ourselves, queued by sends during an event. */
+void rl_node_local_drain(rl_node *n);
+/* Our transaction t is over: its answer, an error or a timeout. */
+void rl_node_txn_answer(rl_node *n, rl_txn *t, const rl_node_answer *a);
+/* A link's far end is known (its certificate, 11.3): tell the topology. */
+void rl_node_conn_bound_event(rl_node *n, rl_conn *c);
 
 /* node_accept.c: admission control for incoming links (6.5, 13.5); the
  * accept(2) around it is the driver's. rl_node_accept_init sets the limits
@@ -423,6 +456,10 @@ void rl_node_guard_reasm_refused(rl_node *n, rl_conn *from, const rl_ForwardingH
                                  int rc);
 
 /* node_chord.c */
+/* Try the next bootstrap node (11.4); when every one failed, a peer that
+ * may start the overlay becomes its first peer (6.4.2.1), else it tries
+ * again in a second. */
+void rl_node_try_bootstrap(rl_node *n);
 void rl_node_chord_actions(rl_node *n);
 void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a);
 
@@ -444,8 +481,7 @@ int rl_node_verify_stored(void *user, rl_bytes resource_id, rl_KindId kind,
                           const rl_StoredData *value, uint64_t now, rl_signer *signer);
 /* Section 8: store our certificate under the certificate Kinds. */
 void rl_node_publish_certificates(rl_node *n);
-/* n->extra_certs: the certificates of the signers of r's values. */
-void rl_node_extra_certs_store_req(rl_node *n, const rl_StoreReq *r);
+
 
 /* node_repl.c: replication and handover (10.4, 10.7.3, 10.9).
  * Send the range (after, upto] to peer (replica_number: 0 for a handover,
