@@ -63,6 +63,91 @@ size_t rl_node_scratch_size(const rl_overlay_config *cfg) {
 /* The same table serves a ConfigUpdate (node_config.c). */
 static int setup_kinds(rl_node *n) { return rl_node_build_kinds(n->cfg, &n->kinds, &n->nkinds); }
 
+/* The tables sized by the options, and the working memory (own, or the
+ * scratch buffers shared with other nodes). 0 or -1 with why. */
+static int setup_memory(rl_node *n, const rl_node_options *o, uint64_t seed, char *why,
+                        size_t whylen) {
+  n->resp_slots = o->answer_cache && o->answer_cache < RL_NODE_RESP_CACHE ? o->answer_cache
+                                                                         : RL_NODE_RESP_CACHE;
+  n->max_txns = o->max_transactions ? o->max_transactions : RL_NODE_MAX_TXNS;
+  n->max_deferred = o->max_deferred ? o->max_deferred : RL_NODE_MAX_DEFERRED;
+  n->max_repl_jobs = o->max_repl_jobs ? o->max_repl_jobs : RL_NODE_MAX_REPL_JOBS;
+  /* A quarter of the slots stay free for everything but replication. */
+  n->repl_txn_reserve = n->max_txns / 4;
+  n->txns = calloc(n->max_txns, sizeof *n->txns);
+  n->deferred = calloc(n->max_deferred, sizeof *n->deferred);
+  n->repl_jobs = calloc(n->max_repl_jobs, sizeof *n->repl_jobs);
+  n->out_cap = rl_node_scratch_size(n->cfg);
+  if (o->scratch) {
+    if (o->scratch->out_len < n->out_cap || o->scratch->arena_len < RL_NODE_ARENA) {
+      snprintf(why, whylen, "the shared scratch buffers are too small");
+      return -1;
+    }
+    n->out = o->scratch->out;
+    n->out2 = o->scratch->out2;
+    rl_arena_init(&n->arena, o->scratch->arena, RL_NODE_ARENA);
+  } else {
+    n->arena_mem = malloc(RL_NODE_ARENA);
+    n->out = malloc(n->out_cap);
+    n->out2 = malloc(n->out_cap);
+    if (n->arena_mem) rl_arena_init(&n->arena, n->arena_mem, RL_NODE_ARENA);
+  }
+  n->reasm = rl_node_guard_reasm_new(n);
+  /* Via List compression state (6.1.2): one slot per forwarded request
+   * whose Via List was long, kept for the request lifetime. 128 slots
+   * carry about 4 such requests a second. */
+  n->viatab = rl_viatab_new(o->viatab_slots ? o->viatab_slots : 128,
+                            2 * RL_NODE_REQUEST_LIFETIME_MS, seed);
+  n->backlinks = rl_backlink_new(o->backlinks ? o->backlinks : RL_NODE_BACKLINKS,
+                                 RL_NODE_REQUEST_LIFETIME_MS);
+  if (!n->txns || !n->deferred || !n->repl_jobs || (!o->scratch && !n->arena_mem) || !n->out ||
+      !n->out2 || !n->reasm || !n->viatab || !n->backlinks) {
+    snprintf(why, whylen, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+/* A peer's topology (CHORD-RELOAD, 10) and storage. 0 or -1. */
+static int setup_peer(rl_node *n, const rl_node_options *o, uint64_t seed) {
+  rl_chord_config cc;
+  rl_store_config sc;
+  rl_chord_config_init(&cc);
+  cc.seed = seed;
+  cc.reactive = n->cfg->chord_reactive;
+  cc.update_interval_ms = o->update_interval_ms ? o->update_interval_ms
+                                                : (uint64_t)n->cfg->chord_update_interval * 1000u;
+  if (n->cfg->has_chord_ping_interval)
+    cc.ping_interval_ms = (uint64_t)n->cfg->chord_ping_interval * 1000u;
+  if (o->update_interval_ms) {
+    /* A fast test overlay: everything scaled to the update interval. */
+    cc.ping_interval_ms = o->update_interval_ms * 2;
+    cc.partition_interval_ms = o->update_interval_ms * 30;
+    cc.holddown_ms = o->update_interval_ms * 2;
+  }
+  cc.request_timeout_ms = (uint64_t)n->cfg->reliability_timer * 5 + 1000;
+  /* 10.4: the responsible peer and `replicas` successors hold each value;
+   * a larger replication factor needs that many successors (and
+   * predecessors, to accept their replica Stores). */
+  cc.replicas = n->cfg->replication_factor > 1 ? n->cfg->replication_factor - 1 : 2;
+  if (cc.replicas > RL_NODE_MAX_REPLICAS) cc.replicas = RL_NODE_MAX_REPLICAS;
+  if (cc.successors < cc.replicas + 1) cc.successors = cc.replicas + 1;
+  if (cc.predecessors < cc.replicas + 1) cc.predecessors = cc.replicas + 1;
+  if (o->chord_max_connections) cc.max_connections = o->chord_max_connections;
+  n->chord = rl_chord_new(n->self.b, n->id_len, &cc);
+  /* The chord's clock starts now (uptime, 6.4.2.5.2, counts from the
+   * join, not from the epoch of the monotonic clock). */
+  if (n->chord) rl_chord_on_tick(n->chord, rl_node_ms(n));
+  memset(&sc, 0, sizeof sc);
+  sc.id_len = n->id_len;
+  sc.budget = o->store_budget ? o->store_budget : (64u << 20);
+  sc.kinds = n->kinds;
+  sc.kinds_count = n->nkinds;
+  sc.verify = rl_node_verify_stored;
+  sc.verify_user = n;
+  return n->chord && rl_store_new(&sc, &n->store) == 0 ? 0 : -1;
+}
+
 rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
   rl_node *n;
   rl_sec_error e = {0, ""};
@@ -111,91 +196,10 @@ rl_node *rl_node_new(const rl_node_options *o, char *why, size_t whylen) {
   }
   rl_cert_set_init(&n->certs);
   rl_cert_set_add(&n->certs, o->cred->cert);
-  n->resp_slots = o->answer_cache && o->answer_cache < RL_NODE_RESP_CACHE ? o->answer_cache
-                                                                         : RL_NODE_RESP_CACHE;
-  n->max_txns = o->max_transactions ? o->max_transactions : RL_NODE_MAX_TXNS;
-  n->max_deferred = o->max_deferred ? o->max_deferred : RL_NODE_MAX_DEFERRED;
-  n->max_repl_jobs = o->max_repl_jobs ? o->max_repl_jobs : RL_NODE_MAX_REPL_JOBS;
-  /* A quarter of the slots stay free for everything but replication. */
-  n->repl_txn_reserve = n->max_txns / 4;
-  n->txns = calloc(n->max_txns, sizeof *n->txns);
-  n->deferred = calloc(n->max_deferred, sizeof *n->deferred);
-  n->repl_jobs = calloc(n->max_repl_jobs, sizeof *n->repl_jobs);
-  if (!n->txns || !n->deferred || !n->repl_jobs) {
-    snprintf(why, whylen, "out of memory");
+  if (setup_memory(n, o, seed, why, whylen) != 0) goto fail;
+  if (!o->client && setup_peer(n, o, seed) != 0) {
+    snprintf(why, whylen, "cannot create the topology or the storage");
     goto fail;
-  }
-  n->out_cap = rl_node_scratch_size(n->cfg);
-  if (o->scratch) {
-    if (o->scratch->out_len < n->out_cap || o->scratch->arena_len < RL_NODE_ARENA) {
-      snprintf(why, whylen, "the shared scratch buffers are too small");
-      goto fail;
-    }
-    n->out = o->scratch->out;
-    n->out2 = o->scratch->out2;
-    rl_arena_init(&n->arena, o->scratch->arena, RL_NODE_ARENA);
-  } else {
-    n->arena_mem = malloc(RL_NODE_ARENA);
-    n->out = malloc(n->out_cap);
-    n->out2 = malloc(n->out_cap);
-    if (!n->arena_mem || !n->out || !n->out2) {
-      snprintf(why, whylen, "out of memory");
-      goto fail;
-    }
-    rl_arena_init(&n->arena, n->arena_mem, RL_NODE_ARENA);
-  }
-  n->reasm = rl_node_guard_reasm_new(n);
-  /* Via List compression state (6.1.2): one slot per forwarded request
-   * whose Via List was long, kept for the request lifetime. 128 slots
-   * carry about 4 such requests a second. */
-  n->viatab = rl_viatab_new(o->viatab_slots ? o->viatab_slots : 128,
-                            2 * RL_NODE_REQUEST_LIFETIME_MS, seed);
-  n->backlinks = rl_backlink_new(o->backlinks ? o->backlinks : RL_NODE_BACKLINKS,
-                                 RL_NODE_REQUEST_LIFETIME_MS);
-  if (!n->reasm || !n->viatab || !n->backlinks) {
-    snprintf(why, whylen, "out of memory");
-    goto fail;
-  }
-  if (!o->client) {
-    rl_chord_config cc;
-    rl_store_config sc;
-    rl_chord_config_init(&cc);
-    cc.seed = seed;
-    cc.reactive = n->cfg->chord_reactive;
-    cc.update_interval_ms = o->update_interval_ms
-                                ? o->update_interval_ms
-                                : (uint64_t)n->cfg->chord_update_interval * 1000u;
-    if (n->cfg->has_chord_ping_interval) cc.ping_interval_ms = (uint64_t)n->cfg->chord_ping_interval * 1000u;
-    if (o->update_interval_ms) {
-      /* A fast test overlay: everything scaled to the update interval. */
-      cc.ping_interval_ms = o->update_interval_ms * 2;
-      cc.partition_interval_ms = o->update_interval_ms * 30;
-      cc.holddown_ms = o->update_interval_ms * 2;
-    }
-    cc.request_timeout_ms = (uint64_t)n->cfg->reliability_timer * 5 + 1000;
-    /* 10.4: the responsible peer and `replicas` successors hold each
-     * value; a larger replication factor needs that many successors (and
-     * predecessors, to accept their replica Stores). */
-    cc.replicas = n->cfg->replication_factor > 1 ? n->cfg->replication_factor - 1 : 2;
-    if (cc.replicas > RL_NODE_MAX_REPLICAS) cc.replicas = RL_NODE_MAX_REPLICAS;
-    if (cc.successors < cc.replicas + 1) cc.successors = cc.replicas + 1;
-    if (cc.predecessors < cc.replicas + 1) cc.predecessors = cc.replicas + 1;
-    if (o->chord_max_connections) cc.max_connections = o->chord_max_connections;
-    n->chord = rl_chord_new(n->self.b, n->id_len, &cc);
-    /* The chord's clock starts now (uptime, 6.4.2.5.2, counts from the
-     * join, not from the epoch of the monotonic clock). */
-    if (n->chord) rl_chord_on_tick(n->chord, rl_node_ms(n));
-    memset(&sc, 0, sizeof sc);
-    sc.id_len = n->id_len;
-    sc.budget = o->store_budget ? o->store_budget : (64u << 20);
-    sc.kinds = n->kinds;
-    sc.kinds_count = n->nkinds;
-    sc.verify = rl_node_verify_stored;
-    sc.verify_user = n;
-    if (!n->chord || rl_store_new(&sc, &n->store) != 0) {
-      snprintf(why, whylen, "cannot create the topology or the storage");
-      goto fail;
-    }
   }
   rl_node_accept_init(n);
   return n;

@@ -436,13 +436,100 @@ static void handle_route_query(rl_node *n, rl_conn *c, const rl_Message *m,
   rl_node_reply(n, c, m, RL_MessageCode_route_query_ans, &b);
 }
 
-void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
-                            const rl_signer_info *who) {
-  rl_MessageCode code = m->message_contents.message_code;
-  const rl_MessageBody *in = &m->message_contents.message_body;
+/* 6.4.2.1 JoinReq. */
+static void handle_join(rl_node *n, rl_conn *c, const rl_Message *m, const rl_signer_info *who) {
+  const rl_JoinReq *r = &m->message_contents.message_body.join_req;
   const rl_ForwardingHeader *fh = &m->forwarding_header;
   rl_MessageBody b;
   rl_ErrorCode answer = 0;
+  memset(&b, 0, sizeof b);
+  if (who->node_id_len != n->id_len || r->joining_peer_id.len != n->id_len ||
+      memcmp(r->joining_peer_id.ptr, who->node_id, n->id_len) != 0) {
+    rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
+                         "joining_peer_id is not the signer's Node-ID");
+    return;
+  }
+  if (!c || !c->bound || memcmp(c->id.b, who->node_id, n->id_len) != 0) {
+    /* 6.4.2.1: "receiving peers MUST verify that any JoinReq they receive
+     * arrives from a transport channel that is bound to the Node-ID to be
+     * assumed by the Joining Node." */
+    rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
+                         "JoinReq did not come over the joining peer's own link");
+    return;
+  }
+  rl_chord_on_join_req(n->chord, who->node_id, r, &answer);
+  if (answer == RL_ErrorCode_Error_Forbidden)
+    /* 6.4.2.1: "joins may be executed only between nodes which are
+     * directly adjacent"; a Joining Node attaches first (10.5 step 2, and
+     * 11.4: over its bootstrap link, an Attach for its Node-ID + 1). */
+    rl_node_reply_error(n, c, fh, answer,
+                         "Join refused: no Attach from the joining node on this link "
+                         "(RFC 6940 10.5, 11.4)");
+  else if (answer)
+    rl_node_reply_error(n, c, fh, answer,
+                         "Join refused: this peer is not the Admitting Peer for the "
+                         "joining Node-ID (RFC 6940 10.5)");
+  else
+    rl_node_reply(n, c, m, RL_MessageCode_join_ans, &b);
+}
+
+/* 6.4.2.2 LeaveReq. */
+static void handle_leave(rl_node *n, rl_conn *c, const rl_Message *m, const rl_signer_info *who) {
+  const rl_LeaveReq *r = &m->message_contents.message_body.leave_req;
+  const rl_ForwardingHeader *fh = &m->forwarding_header;
+  rl_MessageBody b;
+  rl_ErrorCode answer = 0;
+  memset(&b, 0, sizeof b);
+  if (who->node_id_len != n->id_len || r->leaving_peer_id.len != n->id_len ||
+      memcmp(r->leaving_peer_id.ptr, who->node_id, n->id_len) != 0) {
+    /* 6.4.2.2: "the receiving peer MUST verify that the leaving_peer_id is
+     * the Node-ID of the sender" (signer). */
+    rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
+                         "leaving_peer_id is not the signer's Node-ID");
+    return;
+  }
+  if (!c || !c->bound || memcmp(c->id.b, who->node_id, n->id_len) != 0) {
+    /* 6.4.2.2: "receiving peers MUST verify that any LeaveReq they receive
+     * arrives from a transport channel that is bound to the Node-ID to be
+     * assumed by the leaving peer" (no replays by others). */
+    rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
+                         "LeaveReq did not come over the leaving peer's own link");
+    return;
+  }
+  rl_chord_on_leave(n->chord, who->node_id, r->leaving_peer_id.ptr,
+                    r->overlay_specific_data.raw.len ? &r->overlay_specific_data.chord_leave_data
+                                                     : NULL,
+                    &answer);
+  if (answer) {
+    rl_node_reply_error(n, c, fh, answer, "Leave refused");
+  } else {
+    size_t k = n->left_next++ % (sizeof n->left_peers / sizeof n->left_peers[0]);
+    memcpy(n->left_peers[k].id.b, who->node_id, n->id_len);
+    n->left_peers[k].until = rl_node_now(n) + 30000;
+    rl_node_reply(n, c, m, RL_MessageCode_leave_ans, &b);
+  }
+}
+
+/* 6.4.2.3 UpdateReq. */
+static void handle_update(rl_node *n, rl_conn *c, const rl_Message *m, const rl_signer_info *who) {
+  const rl_UpdateReq *r = &m->message_contents.message_body.update_req;
+  rl_MessageBody b;
+  memset(&b, 0, sizeof b);
+  if (who->node_id_len != n->id_len) return;
+  if (r->topology != RL_TopologyPlugin_CHORD_RELOAD) {
+    rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Incompatible_with_Overlay,
+                         "Update for another topology plug-in");
+    return;
+  }
+  rl_chord_on_update(n->chord, who->node_id, &r->chord_update);
+  rl_node_reply(n, c, m, RL_MessageCode_update_ans, &b);
+}
+
+void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
+                            const rl_signer_info *who) {
+  rl_MessageCode code = m->message_contents.message_code;
+  const rl_ForwardingHeader *fh = &m->forwarding_header;
+  rl_MessageBody b;
   memset(&b, 0, sizeof b);
   if (code == RL_MessageCode_ping_req) {
     /* 6.5.3.2 */
@@ -465,101 +552,17 @@ void rl_node_handle_request(rl_node *n, rl_conn *c, const rl_Message *m,
     return;
   }
   switch (code) {
-  case RL_MessageCode_attach_req:
-    handle_attach(n, c, m, who);
-    return;
-  case RL_MessageCode_app_attach_req:
-    handle_app_attach(n, c, m);
-    return;
-  case RL_MessageCode_join_req:
-    if (who->node_id_len != n->id_len ||
-        in->join_req.joining_peer_id.len != n->id_len ||
-        memcmp(in->join_req.joining_peer_id.ptr, who->node_id, n->id_len) != 0) {
-      rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
-                           "joining_peer_id is not the signer's Node-ID");
-      return;
-    }
-    if (!c || !c->bound || memcmp(c->id.b, who->node_id, n->id_len) != 0) {
-      /* 6.4.2.1: "receiving peers MUST verify that any JoinReq they
-       * receive arrives from a transport channel that is bound to the
-       * Node-ID to be assumed by the Joining Node." */
-      rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
-                           "JoinReq did not come over the joining peer's own link");
-      return;
-    }
-    rl_chord_on_join_req(n->chord, who->node_id, &in->join_req, &answer);
-    if (answer == RL_ErrorCode_Error_Forbidden)
-      /* 6.4.2.1: "joins may be executed only between nodes which are
-       * directly adjacent"; a Joining Node attaches first (10.5 step 2,
-       * and 11.4: over its bootstrap link, an Attach for its Node-ID + 1). */
-      rl_node_reply_error(n, c, fh, answer,
-                           "Join refused: no Attach from the joining node on this link "
-                           "(RFC 6940 10.5, 11.4)");
-    else if (answer)
-      rl_node_reply_error(n, c, fh, answer,
-                           "Join refused: this peer is not the Admitting Peer for the "
-                           "joining Node-ID (RFC 6940 10.5)");
-    else
-      rl_node_reply(n, c, m, RL_MessageCode_join_ans, &b);
-    return;
-  case RL_MessageCode_leave_req:
-    if (who->node_id_len != n->id_len || in->leave_req.leaving_peer_id.len != n->id_len ||
-        memcmp(in->leave_req.leaving_peer_id.ptr, who->node_id, n->id_len) != 0) {
-      /* 6.4.2.2: "the receiving peer MUST verify that the leaving_peer_id
-       * is the Node-ID of the sender" (signer). */
-      rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
-                           "leaving_peer_id is not the signer's Node-ID");
-      return;
-    }
-    if (!c || !c->bound || memcmp(c->id.b, who->node_id, n->id_len) != 0) {
-      /* 6.4.2.2: "receiving peers MUST verify that any LeaveReq they
-       * receive arrives from a transport channel that is bound to the
-       * Node-ID to be assumed by the leaving peer" (no replays by others). */
-      rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Forbidden,
-                           "LeaveReq did not come over the leaving peer's own link");
-      return;
-    }
-    rl_chord_on_leave(n->chord, who->node_id, in->leave_req.leaving_peer_id.ptr,
-                      in->leave_req.overlay_specific_data.raw.len
-                          ? &in->leave_req.overlay_specific_data.chord_leave_data
-                          : NULL,
-                      &answer);
-    if (answer) {
-      rl_node_reply_error(n, c, fh, answer, "Leave refused");
-    } else {
-      size_t k = n->left_next++ % (sizeof n->left_peers / sizeof n->left_peers[0]);
-      memcpy(n->left_peers[k].id.b, who->node_id, n->id_len);
-      n->left_peers[k].until = rl_node_now(n) + 30000;
-      rl_node_reply(n, c, m, RL_MessageCode_leave_ans, &b);
-    }
-    return;
-  case RL_MessageCode_update_req:
-    if (who->node_id_len != n->id_len) return;
-    if (in->update_req.topology != RL_TopologyPlugin_CHORD_RELOAD) {
-      rl_node_reply_error(n, c, fh, RL_ErrorCode_Error_Incompatible_with_Overlay,
-                           "Update for another topology plug-in");
-      return;
-    }
-    rl_chord_on_update(n->chord, who->node_id, &in->update_req.chord_update);
-    rl_node_reply(n, c, m, RL_MessageCode_update_ans, &b);
-    return;
-  case RL_MessageCode_route_query_req:
-    handle_route_query(n, c, m, who);
-    return;
-  case RL_MessageCode_probe_req:
-    handle_probe(n, c, m);
-    return;
-  case RL_MessageCode_store_req:
-    handle_store(n, c, m, who);
-    return;
+  case RL_MessageCode_attach_req: handle_attach(n, c, m, who); return;
+  case RL_MessageCode_app_attach_req: handle_app_attach(n, c, m); return;
+  case RL_MessageCode_join_req: handle_join(n, c, m, who); return;
+  case RL_MessageCode_leave_req: handle_leave(n, c, m, who); return;
+  case RL_MessageCode_update_req: handle_update(n, c, m, who); return;
+  case RL_MessageCode_route_query_req: handle_route_query(n, c, m, who); return;
+  case RL_MessageCode_probe_req: handle_probe(n, c, m); return;
+  case RL_MessageCode_store_req: handle_store(n, c, m, who); return;
   case RL_MessageCode_fetch_req:
   case RL_MessageCode_stat_req:
-  case RL_MessageCode_find_req:
-    handle_fetch_like(n, c, m);
-    return;
-  case RL_MessageCode_config_update_req:
-    rl_node_handle_config_update(n, c, m, who);
-    return;
+  case RL_MessageCode_find_req: handle_fetch_like(n, c, m); return;
   default:
     if (RL_BROKEN(n, RL_BREAK_ANSWER_UNKNOWN_CODE)) {
       rl_node_reply(n, c, m, RL_MessageCode_ping_ans, &b);
