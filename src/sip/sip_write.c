@@ -68,19 +68,25 @@ void rl_sip_write_body(rl_writer *w, const char *content_type, const void *body,
   if (len) rl_sip_put(w, body, len);
 }
 
-/* The rest of list header h once its first value is gone: the remaining
- * values, or p NULL when it had only one. */
-static int drop_first_value(const rl_sip_header *h, rl_sip_str *rest) {
+/* The rest of list header h once its first n values are gone (*dropped
+ * of them, fewer when it has fewer): the remaining values, or p NULL when
+ * none remain. */
+static int drop_values(const rl_sip_header *h, int n, rl_sip_str *rest, int *dropped) {
   size_t pos = 0;
-  int r;
-  if (h->kind == RL_SIP_HDR_VIA) {
-    rl_sip_via via;
-    r = rl_sip_via_next(h->value, &pos, &via, NULL);
-  } else {
-    rl_sip_addr a;
-    r = rl_sip_route_next(h->kind, h->value, &pos, &a, NULL);
+  int r = 0;
+  *dropped = 0;
+  while (*dropped < n && pos < h->value.len) {
+    if (h->kind == RL_SIP_HDR_VIA) {
+      rl_sip_via via;
+      r = rl_sip_via_next(h->value, &pos, &via, NULL);
+    } else {
+      rl_sip_addr a;
+      r = rl_sip_route_next(h->kind, h->value, &pos, &a, NULL);
+    }
+    if (r < 0 || (r == 0 && *dropped == 0)) return RL_ERR_SYNTAX;
+    if (r == 0) break;
+    (*dropped)++;
   }
-  if (r <= 0) return RL_ERR_SYNTAX;
   rest->p = NULL;
   rest->len = 0;
   if (pos < h->value.len) {
@@ -91,10 +97,11 @@ static int drop_first_value(const rl_sip_header *h, rl_sip_str *rest) {
   return 0;
 }
 
-/* Header h with its first value removed, or nothing if that was all. */
-static int write_without_first(rl_writer *w, const rl_sip_header *h) {
+/* Header h without its first n values (*dropped of them), or nothing if
+ * that was all. */
+static int write_without(rl_writer *w, const rl_sip_header *h, int n, int *dropped) {
   rl_sip_str rest;
-  int r = drop_first_value(h, &rest);
+  int r = drop_values(h, n, &rest, dropped);
   if (r < 0) return r;
   if (rest.p) {
     rl_sip_put_str(w, h->name);
@@ -112,8 +119,7 @@ static int end_message(rl_writer *w, const rl_sip_msg *msg) {
 }
 
 int rl_sip_write_forward(rl_writer *w, const rl_sip_msg *req, const rl_sip_forward *fwd) {
-  long top_route = fwd->drop_top_route ? rl_sip_msg_find(req, RL_SIP_HDR_ROUTE, 0) : -1;
-  int have_max_forwards = 0;
+  int routes_to_drop = fwd->drop_top_route, have_max_forwards = 0;
 
   if (!req->is_request || !fwd->via.p) return RL_ERR_PARAM;
   rl_sip_put_str(w, req->method_name);
@@ -135,9 +141,11 @@ int rl_sip_write_forward(rl_writer *w, const rl_sip_msg *req, const rl_sip_forwa
       if (hops == 0) return RL_ERR_PARAM;
       rl_sip_write_header_uint(w, "Max-Forwards", hops - 1);
       have_max_forwards = 1;
-    } else if ((long)i == top_route) {
-      r = write_without_first(w, h);
+    } else if (h->kind == RL_SIP_HDR_ROUTE && routes_to_drop > 0) {
+      int dropped;
+      r = write_without(w, h, routes_to_drop, &dropped);
       if (r < 0) return r;
+      routes_to_drop -= dropped;
     } else {
       rl_sip_put_str(w, h->line);
     }
@@ -186,7 +194,8 @@ int rl_sip_write_response_forward(rl_writer *w, const rl_sip_msg *resp) {
   rl_sip_put_str(w, resp->start_line);
   for (size_t i = 0; i < resp->nhdr; i++) {
     if ((long)i == top) {
-      int r = write_without_first(w, &resp->hdr[i]);
+      int dropped;
+      int r = write_without(w, &resp->hdr[i], 1, &dropped);
       if (r < 0) return r;
     } else {
       rl_sip_put_str(w, resp->hdr[i].line);

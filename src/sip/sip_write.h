@@ -45,13 +45,14 @@ typedef struct rl_sip_forward {
   rl_sip_str request_uri;  /* step 2/6: the new Request-URI; p NULL keeps it */
   rl_sip_str via;          /* step 8: the proxy's via-parm, written as the top Via */
   rl_sip_str record_route; /* step 4: a rec-route value ("<sip:p.example.com;lr>"), p NULL for none */
-  int drop_top_route;      /* 16.4: the top Route value was this proxy; remove it */
+  int drop_top_route;      /* 16.4: how many top Route values (across Route
+                            * headers) were this proxy; they are removed */
 } rl_sip_forward;
 
 /* Write req forwarded: the Request-Line (new Request-URI if given), the new
  * Via first, then the Record-Route value (both so topmost of their kind),
  * then every header of req in order with Max-Forwards decremented (step 3;
- * "Max-Forwards: 70" added when req has none) and the top Route value
+ * "Max-Forwards: 70" added when req has none) and the top Route values
  * removed if asked, then the body. Returns 0 or: RL_ERR_PARAM when
  * Max-Forwards is 0 (16.3 step 3 answers 483 instead of forwarding),
  * RL_ERR_SYNTAX when a Max-Forwards or Route value does not parse,

@@ -30,7 +30,12 @@
 #include "usage/sip_reg.h"
 
 #define SP_MAX_CONNS 64
-#define SP_MAX_TXNS 256
+/* Transactions live as long as RFC 3261 17.2 says (timers H, I, J), so a
+ * peer at 500 calls/s over UDP holds about 16,000 (BYEs for 64*T1): the
+ * table grows on demand up to SP_MAX_TXNS, found through hash chains. */
+#define SP_MAX_TXNS 65536
+#define SP_TXN_HASH 16384     /* buckets, a power of two */
+#define SP_TICK_MS 20         /* how often the timers are looked at */
 #define SP_MAX_BINDINGS 64
 #define SP_MAX_TARGETS 8
 #define SP_MSG_MAX 16384      /* the largest SIP message we take */
@@ -38,14 +43,8 @@
 #define SP_AOR_MAX 256
 #define SP_T1 500u            /* RFC 3261 17.1.1.1 */
 #define SP_T2 4000u
+#define SP_T4 5000u           /* 17.1.2.2: timer I, K */
 #define SP_TXN_TIMEOUT (64u * SP_T1) /* timers B and F */
-/* Answered transactions absorb retransmitted requests this long. Shorter
- * than timers J and L (64*T1) so that a busy proxy's table does not fill
- * with calls long set up: a response that comes after its transaction is
- * gone is still sent on by its Via (stateless, 16.11), and a request
- * retransmitted later is forwarded again with the same branch, which the
- * next hop recognises as a retransmission. */
-#define SP_TXN_LINGER 8000u
 #define SP_MAX_DEPTH 3        /* 7904 4.2 step 2: AOR -> AOR indirections */
 #define SP_BRANCH_PREFIX "z9hG4bK-rl"
 
@@ -82,19 +81,24 @@ typedef struct sp_txn {
   uint32_t id;
   int pending_cb;   /* node callbacks outstanding: the slot is not reused before */
   rl_sip_method method;
+  /* 17.2.3: what a server transaction is matched on. */
   char in_branch[128];
   size_t in_branch_len;
+  char in_sentby[96]; /* the top Via's sent-by, "host:port" */
   char out_branch[48];
+  struct sp_txn *in_next, *out_next, *free_next; /* hash chains, free list */
+  int in_linked, out_linked;
   sp_hop up, down;
   int from_peer;
-  char *req;        /* the request as received */
-  size_t req_len;
-  char *fwd;        /* as forwarded (UDP retransmissions) */
-  size_t fwd_len;
+  char *req;        /* the request as received (received/rport added) */
+  size_t req_len, req_cap;
+  char *fwd;        /* as forwarded (UDP retransmissions, CANCEL, ACK) */
+  size_t fwd_len, fwd_cap;
   char *resp;       /* the last response sent upstream */
-  size_t resp_len;
-  int final_sent, local_final, got_response, cancelled;
+  size_t resp_len, resp_cap;
+  int final_sent, final_status, local_final, got_response, cancelled, acked;
   uint64_t created, next_retx, retx_interval, linger_until;
+  uint64_t resp_retx, resp_interval; /* timer G (17.2.1) */
   /* Resolution (7904 4.2). */
   char aor[SP_AOR_MAX];
   int depth;
@@ -104,7 +108,7 @@ typedef struct sp_txn {
   int conn;          /* TX_CONNECTING: the link being set up */
   uint32_t conn_gen;
   uint64_t step_started;
-  char ruri_override[SP_AOR_MAX + 64]; /* local delivery: the Contact */
+  char ruri_override[600]; /* a new Request-URI: the Contact, or the AOR */
   /* REGISTER */
   int reg_binding;
   uint32_t reg_expires;
@@ -114,7 +118,8 @@ typedef struct sp_binding {
   int used;
   char aor[SP_AOR_MAX];
   char contact[512];
-  sp_hop hop;
+  sp_hop hop;      /* HOP_CONN: the phone's connection; else by Contact */
+  sp_hop src;      /* where the REGISTER came from (a Contact without an IP) */
   uint64_t expires_ms;
 } sp_binding;
 
@@ -130,16 +135,25 @@ struct rl_sip_proxy {
   char gruu[64];            /* our GRUU "gr" value (7904 6) */
   rl_link_ctx *phone_ctx, *peer_ctx;
   sp_conn conns[SP_MAX_CONNS];
-  sp_txn txns[SP_MAX_TXNS];
+  sp_txn **txv;             /* every transaction allocated, SP_MAX_TXNS at most */
+  size_t ntxv, captxv;
+  sp_txn *free_txns;
+  sp_txn *hin[SP_TXN_HASH], *hout[SP_TXN_HASH];
+  uint64_t next_tick;
+  struct sockaddr_storage udp_addr; /* our UDP socket (a loop check) */
+  socklen_t udp_alen;
   sp_binding bindings[SP_MAX_BINDINGS];
   uint32_t next_id;
   uint64_t now;
   uint8_t arena_buf[65536];
   rl_arena arena;
   char out[SP_MSG_MAX + 2048];
+  char fwdbuf[SP_MSG_MAX];   /* a request being forwarded */
+  char via_fix[SP_MSG_MAX + 128]; /* a request with received/rport added */
   char dgram[65536];
   char fix[SP_MSG_MAX + 64]; /* a message with a stand-in Request-Line */
   rl_sip_header hdr[96];
+  rl_sip_header hdr2[96];    /* a second message parsed while hdr holds one */
   rl_sip_proxy_stats st;
   unsigned rnd;
 };
@@ -271,14 +285,40 @@ static void log_msg(rl_sip_proxy *p, const char *dir, const sp_hop *h, const cha
 }
 
 /* How long an answered transaction stays (17.2): an INVITE answered 2xx
- * ends at once (RFC 3261 17.2.1; later 2xx and retransmitted INVITEs go
- * through statelessly, see SP_TXN_LINGER), as does a non-INVITE that came
- * over a connection (timer J is 0 for reliable transports); the others
- * absorb retransmissions and the ACK of a non-2xx for SP_TXN_LINGER. */
+ * ends at once (17.2.1: later 2xx and retransmitted INVITEs go through
+ * statelessly, 16.11); an INVITE answered otherwise waits for its ACK at
+ * most timer H (64*T1); a non-INVITE absorbs retransmissions for timer J
+ * (64*T1 over UDP, 0 over a connection, 17.2.2). */
 static uint64_t linger_after(const sp_txn *t, int status) {
   if (t->method == RL_SIP_METHOD_INVITE && status >= 200 && status < 300) return 0;
-  if (t->method != RL_SIP_METHOD_INVITE && t->up.kind == HOP_CONN) return 0;
-  return SP_TXN_LINGER;
+  if (t->method == RL_SIP_METHOD_INVITE) return SP_TXN_TIMEOUT;
+  return t->up.kind == HOP_CONN ? 0 : SP_TXN_TIMEOUT;
+}
+
+/* Keep n bytes of src in *buf (grown as needed). 0 or RL_ERR_NOMEM. */
+static int keep_bytes(char **buf, size_t *cap, size_t *len, const char *src, size_t n) {
+  if (n > *cap) {
+    char *nb = realloc(*buf, n);
+    if (!nb) return RL_ERR_NOMEM;
+    *buf = nb;
+    *cap = n;
+  }
+  memcpy(*buf, src, n);
+  *len = n;
+  return 0;
+}
+
+/* A transaction entering the Completed state with final response status
+ * (17.2.1, 17.2.2): its linger, and timer G for a non-2xx INVITE over UDP. */
+static void txn_completed(rl_sip_proxy *p, sp_txn *t, int status) {
+  t->final_sent = 1;
+  t->final_status = status;
+  t->state = TX_ANSWERED;
+  t->linger_until = p->now + linger_after(t, status);
+  if (t->method == RL_SIP_METHOD_INVITE && status >= 300 && t->up.kind == HOP_UDP) {
+    t->resp_interval = SP_T1;
+    t->resp_retx = p->now + SP_T1;
+  }
 }
 
 /* A response when the request's To does not parse (so no tag can be
@@ -328,15 +368,10 @@ static void respond(rl_sip_proxy *p, const rl_sip_msg *req, const sp_hop *to, in
   log_msg(p, "->", to, p->out, w.len);
   (void)send_to(p, to, p->out, w.len);
   if (t) {
-    if (w.len <= SP_MSG_MAX) {
-      memcpy(t->resp, p->out, w.len);
-      t->resp_len = w.len;
-    }
+    (void)keep_bytes(&t->resp, &t->resp_cap, &t->resp_len, p->out, w.len);
     if (status >= 200) {
-      t->final_sent = 1;
       t->local_final = 1;
-      t->state = TX_ANSWERED;
-      t->linger_until = p->now + linger_after(t, status);
+      txn_completed(p, t, status);
     }
   }
   if (status >= 200) p->st.answered_locally++;
@@ -345,36 +380,121 @@ static void respond(rl_sip_proxy *p, const rl_sip_msg *req, const sp_hop *to, in
 /* ------------------------------------------------------------------ */
 /* Transactions                                                         */
 
-static sp_txn *txn_new(rl_sip_proxy *p) {
-  for (size_t i = 0; i < SP_MAX_TXNS; i++) {
-    sp_txn *t = &p->txns[i];
-    if (t->state == TX_FREE && t->pending_cb == 0) {
-      char *req = t->req, *fwd = t->fwd, *resp = t->resp;
-      memset(t, 0, sizeof *t);
-      t->req = req;
-      t->fwd = fwd;
-      t->resp = resp;
-      t->owner = p;
-      t->id = ++p->next_id;
-      t->created = p->now;
-      t->conn = -1;
-      t->reg_binding = -1;
-      return t;
-    }
-  }
-  return NULL;
+static unsigned str_hash(const char *s, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t k = 0; k < n; k++) h = (h ^ (uint8_t)s[k]) * 16777619u;
+  return h & (SP_TXN_HASH - 1);
 }
 
-static void txn_free(sp_txn *t) { t->state = TX_FREE; }
+/* A free transaction: a freed one whose node callbacks are all back, or a
+ * new one while the table is under SP_MAX_TXNS. NULL when full. */
+static sp_txn *txn_new(rl_sip_proxy *p) {
+  sp_txn *t = p->free_txns;
+  if (t) {
+    p->free_txns = t->free_next;
+  } else {
+    if (p->ntxv == SP_MAX_TXNS) return NULL;
+    if (p->ntxv == p->captxv) {
+      size_t nc = p->captxv ? 2 * p->captxv : 256;
+      sp_txn **nv = realloc(p->txv, nc * sizeof *nv);
+      if (!nv) return NULL;
+      p->txv = nv;
+      p->captxv = nc;
+    }
+    t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    p->txv[p->ntxv++] = t;
+  }
+  {
+    char *req = t->req, *fwd = t->fwd, *resp = t->resp;
+    size_t rc = t->req_cap, fc = t->fwd_cap, sc = t->resp_cap;
+    memset(t, 0, sizeof *t);
+    t->req = req;
+    t->fwd = fwd;
+    t->resp = resp;
+    t->req_cap = rc;
+    t->fwd_cap = fc;
+    t->resp_cap = sc;
+  }
+  t->owner = p;
+  t->id = ++p->next_id;
+  t->created = p->now;
+  t->conn = -1;
+  t->reg_binding = -1;
+  return t;
+}
 
-/* The server transaction a request belongs to (17.2.3: branch, sent-by,
- * and method, with ACK and CANCEL matching the INVITE). */
-static sp_txn *txn_find_in(rl_sip_proxy *p, rl_sip_str branch, rl_sip_method m) {
-  if (!branch.p || branch.len == 0 || branch.len >= sizeof p->txns[0].in_branch) return NULL;
-  for (size_t i = 0; i < SP_MAX_TXNS; i++) {
-    sp_txn *t = &p->txns[i];
-    if (t->state == TX_FREE || t->in_branch_len != branch.len) continue;
-    if (memcmp(t->in_branch, branch.p, branch.len) != 0) continue;
+static void unlink_chain(sp_txn **head, sp_txn *t, int out) {
+  for (sp_txn **pp = head; *pp; pp = out ? &(*pp)->out_next : &(*pp)->in_next) {
+    if (*pp == t) {
+      *pp = out ? t->out_next : t->in_next;
+      return;
+    }
+  }
+}
+
+/* The transaction ends: out of the hash chains; back on the free list once
+ * no node callback can come for it (cb_txn puts it there otherwise). */
+static void txn_free(sp_txn *t) {
+  rl_sip_proxy *p = t->owner;
+  if (t->state == TX_FREE) return;
+  t->state = TX_FREE;
+  if (t->in_linked) unlink_chain(&p->hin[str_hash(t->in_branch, t->in_branch_len)], t, 0);
+  if (t->out_linked) unlink_chain(&p->hout[str_hash(t->out_branch, strlen(t->out_branch))], t, 1);
+  t->in_linked = t->out_linked = 0;
+  /* Big buffers go back; small ones are reused. */
+  if (t->req_cap > 4096 || t->fwd_cap > 4096 || t->resp_cap > 4096) {
+    free(t->req);
+    free(t->fwd);
+    free(t->resp);
+    t->req = t->fwd = t->resp = NULL;
+    t->req_cap = t->fwd_cap = t->resp_cap = 0;
+  }
+  if (t->pending_cb == 0) {
+    t->free_next = p->free_txns;
+    p->free_txns = t;
+  }
+}
+
+static void txn_link(rl_sip_proxy *p, sp_txn *t) {
+  sp_txn **h;
+  if (t->in_branch_len) {
+    h = &p->hin[str_hash(t->in_branch, t->in_branch_len)];
+    t->in_next = *h;
+    *h = t;
+    t->in_linked = 1;
+  }
+  if (t->out_branch[0]) {
+    h = &p->hout[str_hash(t->out_branch, strlen(t->out_branch))];
+    t->out_next = *h;
+    *h = t;
+    t->out_linked = 1;
+  }
+}
+
+/* A via's sent-by as "host:port" (the port 5060 when absent, 18.2.2). */
+static void sentby_text(const rl_sip_via *v, char *out, size_t cap) {
+  snprintf(out, cap, "%.*s:%d", (int)(v->host.len < 80 ? v->host.len : 80), v->host.p,
+           v->port > 0 ? v->port : 5060);
+}
+
+/* The server transaction a request belongs to (17.2.3: "the branch
+ * parameter in the request is equal to the one in the top Via header
+ * field of the request that created the transaction, the sent-by value
+ * in the top Via of the request is equal to the one in the request that
+ * created the transaction, and the method of the request matches the one
+ * that created the transaction, except for ACK, where the method of the
+ * request that created the transaction is INVITE"; a CANCEL finds the
+ * INVITE it cancels the same way, 9.2). */
+static sp_txn *txn_find_in(rl_sip_proxy *p, const rl_sip_via *via, rl_sip_method m) {
+  char sb[96];
+  rl_sip_str branch = via->branch;
+  if (!branch.p || branch.len == 0 || branch.len >= sizeof p->txv[0]->in_branch) return NULL;
+  sentby_text(via, sb, sizeof sb);
+  for (sp_txn *t = p->hin[str_hash(branch.p, branch.len)]; t; t = t->in_next) {
+    if (t->in_branch_len != branch.len || memcmp(t->in_branch, branch.p, branch.len) != 0)
+      continue;
+    if (strcasecmp(t->in_sentby, sb) != 0) continue;
     if (m == RL_SIP_METHOD_ACK || m == RL_SIP_METHOD_CANCEL) {
       if (t->method == RL_SIP_METHOD_INVITE) return t;
     } else if (t->method == m) {
@@ -385,11 +505,8 @@ static sp_txn *txn_find_in(rl_sip_proxy *p, rl_sip_str branch, rl_sip_method m) 
 }
 
 static sp_txn *txn_find_out(rl_sip_proxy *p, rl_sip_str branch) {
-  for (size_t i = 0; i < SP_MAX_TXNS; i++) {
-    sp_txn *t = &p->txns[i];
-    if (t->state == TX_FREE || !t->out_branch[0]) continue;
+  for (sp_txn *t = p->hout[str_hash(branch.p, branch.len)]; t; t = t->out_next)
     if (rl_sip_str_eq(branch, t->out_branch)) return t;
-  }
   return NULL;
 }
 
@@ -425,14 +542,43 @@ static void our_via(const rl_sip_proxy *p, const sp_hop *to, const char *branch,
            (unsigned)(to_peer ? p->peer_port : p->port), branch);
 }
 
+static int routes_of_us(rl_sip_proxy *p, const rl_sip_msg *m, int *ours, rl_sip_addr *next,
+                        rl_sip_err *err);
+
+static int hop_is_peer(const rl_sip_proxy *p, const sp_hop *h) {
+  return h->kind == HOP_CONN && p->conns[h->conn].kind == CONN_PEER;
+}
+
+/* 16.6 step 4: our Record-Route for t sent to hop, to stay on the path of
+ * the dialog. The URI is our GRUU (7904 6), so peers reach us through the
+ * overlay, phones at our port; it names the transport of our phone leg
+ * (";transport=tcp" on a TCP phone, 19.1.1), so that the phone sends its
+ * in-dialog requests the way it reached us. With a phone on each side
+ * over different transports, two values, one per leg (RFC 5658 3.3.2):
+ * the first for the callee's leg. */
+static void record_route(const rl_sip_proxy *p, const sp_txn *t, const sp_hop *to, char *rr,
+                         size_t cap, rl_sip_forward *fw) {
+  int up_phone = !t->from_peer, down_phone = !hop_is_peer(p, to);
+  int up_tcp = t->up.kind == HOP_CONN, down_tcp = to->kind == HOP_CONN;
+  const char *tcp = ";transport=tcp";
+  if (up_phone && down_phone && up_tcp != down_tcp)
+    snprintf(rr, cap, "<sip:%s:%u%s;lr;gr=%s>, <sip:%s:%u%s;lr;gr=%s>", p->host,
+             (unsigned)p->port, down_tcp ? tcp : "", p->gruu, p->host, (unsigned)p->port,
+             up_tcp ? tcp : "", p->gruu);
+  else
+    snprintf(rr, cap, "<sip:%s:%u%s;lr;gr=%s>", p->host, (unsigned)p->port,
+             (up_phone ? up_tcp : down_phone && down_tcp) ? tcp : "", p->gruu);
+  fw->record_route.p = rr;
+  fw->record_route.len = strlen(rr);
+}
+
 /* Forward t's request to hop (ruri: a new Request-URI, or NULL). */
 static void forward(rl_sip_proxy *p, sp_txn *t, const sp_hop *to, const char *ruri) {
   rl_sip_msg m;
   rl_sip_forward fw;
   rl_writer w;
-  char via[256], rr[256];
+  char via[256], rr[512];
   int rc;
-  long top_route = -1;
   if (t->cancelled) {
     txn_respond(p, t, 487, "Request Terminated");
     return;
@@ -449,32 +595,14 @@ static void forward(rl_sip_proxy *p, sp_txn *t, const sp_hop *to, const char *ru
   our_via(p, to, t->out_branch, via, sizeof via);
   fw.via.p = via;
   fw.via.len = strlen(via);
-  if (is_dialog_creating(t->method)) {
-    /* 16.6 step 4: stay on the path of the dialog. The URI is our GRUU
-     * (7904 6), so peers reach us through the overlay, phones at our port. */
-    snprintf(rr, sizeof rr, "<sip:%s:%u;lr;gr=%s>", p->host, (unsigned)p->port, p->gruu);
-    fw.record_route.p = rr;
-    fw.record_route.len = strlen(rr);
+  if (is_dialog_creating(t->method)) record_route(p, t, to, rr, sizeof rr, &fw);
+  /* 16.4: the top Routes that were ours come off. */
+  {
+    rl_sip_addr next;
+    int ours = 0;
+    if (routes_of_us(p, &m, &ours, &next, NULL) >= 0) fw.drop_top_route = ours;
   }
-  /* 16.4: the top Route was ours; take it off. */
-  top_route = rl_sip_msg_find(&m, RL_SIP_HDR_ROUTE, 0);
-  if (top_route >= 0) {
-    rl_sip_addr a;
-    size_t pos = 0;
-    if (rl_sip_route_next(RL_SIP_HDR_ROUTE, m.hdr[top_route].value, &pos, &a, NULL) > 0) {
-      rl_sip_str gr;
-      uint8_t id[RL_NODE_ID_MAX];
-      rl_ctx ctx;
-      rl_ctx_init(&ctx, NULL, rl_node_params(p->node));
-      if (rl_sip_param_find(a.uri.params, "gr", &gr) && gr.p &&
-          rl_sip_gruu_decode(gr, &ctx, p->id_len, id) == 0 && memcmp(id, p->self, p->id_len) == 0)
-        fw.drop_top_route = 1;
-      else if (a.uri.port == p->port && a.uri.host.len == strlen(p->host) &&
-               memcmp(a.uri.host.p, p->host, a.uri.host.len) == 0)
-        fw.drop_top_route = 1;
-    }
-  }
-  rl_writer_init(&w, (uint8_t *)t->fwd, SP_MSG_MAX, NULL);
+  rl_writer_init(&w, (uint8_t *)p->fwdbuf, sizeof p->fwdbuf, NULL);
   rc = rl_sip_write_forward(&w, &m, &fw);
   if (rc == RL_ERR_PARAM) {
     txn_respond(p, t, 483, "Too Many Hops");
@@ -484,7 +612,10 @@ static void forward(rl_sip_proxy *p, sp_txn *t, const sp_hop *to, const char *ru
     txn_respond(p, t, 513, "Message Too Large");
     return;
   }
-  t->fwd_len = w.len;
+  if (keep_bytes(&t->fwd, &t->fwd_cap, &t->fwd_len, p->fwdbuf, w.len) != 0) {
+    txn_respond(p, t, 500, "Server Internal Error (out of memory)");
+    return;
+  }
   t->down = *to;
   log_msg(p, "->", to, t->fwd, t->fwd_len);
   if (send_to(p, to, t->fwd, t->fwd_len) != 0) {
@@ -557,13 +688,25 @@ static const rl_credentials *user_cred(rl_sip_proxy *p, const char *aor) {
   return NULL;
 }
 
-/* Deliver t to the phone bound to its AOR, if there is one here. */
+static void send_to_address(rl_sip_proxy *p, sp_txn *t, const rl_sip_uri *u);
+
+/* Deliver t to the phone bound to its AOR, if there is one here: over the
+ * connection it registered on, else to its Contact (10.3: the binding is
+ * the Contact, which need not be where the REGISTER came from), else, for
+ * a Contact without an IP address, where the REGISTER came from. */
 static int deliver_local(rl_sip_proxy *p, sp_txn *t) {
   sp_binding *b = binding_find(p, t->aor);
+  rl_sip_uri cu;
   if (!b) return 0;
   snprintf(t->ruri_override, sizeof t->ruri_override, "%s", b->contact);
   sp_log(p, 1, "%s is a phone of this peer (%s)", t->aor, b->contact);
-  forward(p, t, &b->hop, t->ruri_override);
+  if (b->hop.kind == HOP_CONN)
+    forward(p, t, &b->hop, t->ruri_override);
+  else if (rl_sip_uri_parse(b->contact, strlen(b->contact), &cu, NULL) == 0 &&
+           (cu.host_type == RL_SIP_HOST_IPV4 || cu.host_type == RL_SIP_HOST_IPV6))
+    send_to_address(p, t, &cu);
+  else
+    forward(p, t, &b->src, t->ruri_override);
   return 1;
 }
 
@@ -578,6 +721,10 @@ static void start_lookup(rl_sip_proxy *p, sp_txn *t);
 static sp_txn *cb_txn(void *user) {
   sp_txn *t = user;
   t->pending_cb--;
+  if (t->pending_cb == 0 && t->state == TX_FREE) {
+    t->free_next = t->owner->free_txns;
+    t->owner->free_txns = t;
+  }
   return t;
 }
 
@@ -732,7 +879,79 @@ static void send_over(rl_sip_proxy *p, sp_txn *t, int ci) {
   h.kind = HOP_CONN;
   h.conn = ci;
   h.gen = p->conns[ci].gen;
-  forward(p, t, &h, NULL);
+  forward(p, t, &h, t->ruri_override[0] ? t->ruri_override : NULL);
+}
+
+/* The phone connection that reaches addr: the one a phone registered on
+ * with addr as its Contact, else one whose far end is addr. -1 if none. */
+static int phone_conn_to(rl_sip_proxy *p, const struct sockaddr_storage *addr) {
+  for (size_t k = 0; k < SP_MAX_BINDINGS; k++) {
+    sp_binding *b = &p->bindings[k];
+    rl_sip_uri cu;
+    struct sockaddr_storage cs;
+    socklen_t cl;
+    if (!b->used || b->hop.kind != HOP_CONN || !conn_alive(p, b->hop.conn, b->hop.gen)) continue;
+    if (rl_sip_uri_parse(b->contact, strlen(b->contact), &cu, NULL) == 0 &&
+        sockaddr_from_uri(&cu, &cs, &cl) == 0 && rl_sockaddr_equal(&cs, addr))
+      return b->hop.conn;
+  }
+  for (int i = 0; i < SP_MAX_CONNS; i++) {
+    sp_conn *c = &p->conns[i];
+    struct sockaddr_storage ra;
+    socklen_t rl = 0;
+    const struct sockaddr *sa;
+    if (!c->used || c->kind != CONN_PHONE || !c->link) continue;
+    sa = rl_link_peer_addr(c->link, &rl);
+    if (!sa || rl > sizeof ra) continue;
+    memset(&ra, 0, sizeof ra);
+    memcpy(&ra, sa, rl);
+    if (rl_sockaddr_equal(&ra, addr)) return i;
+  }
+  return -1;
+}
+
+/* Send t to the address in u (19.1.1, 18.1.1): over a phone connection
+ * that reaches it when there is one (so in-dialog requests to a phone on
+ * TCP stay on TCP), over a new TCP connection for ";transport=tcp", else
+ * over UDP. */
+static void send_to_address(rl_sip_proxy *p, sp_txn *t, const rl_sip_uri *u) {
+  sp_hop h;
+  int ci, tcp = u->transport.p && rl_sip_str_ieq(u->transport, "tcp");
+  rl_link *l;
+  memset(&h, 0, sizeof h);
+  if (sockaddr_from_uri(u, &h.addr, &h.alen) != 0) {
+    txn_respond(p, t, 400, "Bad Request-URI");
+    return;
+  }
+  ci = phone_conn_to(p, &h.addr);
+  if (ci < 0 && tcp) {
+    l = rl_link_connect(p->phone_ctx, (struct sockaddr *)&h.addr, h.alen);
+    if (!l || (ci = conn_new(p, CONN_PHONE, l)) < 0) {
+      if (l) rl_link_close(l);
+      txn_respond(p, t, 503, "Service Unavailable (cannot connect over TCP)");
+      return;
+    }
+    p->conns[ci].outgoing = 1;
+  }
+  if (ci >= 0 && !p->conns[ci].up) {
+    /* on_up sends it. */
+    t->state = TX_CONNECTING;
+    t->conn = ci;
+    t->conn_gen = p->conns[ci].gen;
+    t->step_started = p->now;
+    return;
+  }
+  if (ci >= 0) {
+    send_over(p, t, ci);
+    return;
+  }
+  /* 16.3 step 4 (loop detection): never to our own socket. */
+  if (p->udp_alen && rl_sockaddr_equal(&h.addr, &p->udp_addr)) {
+    txn_respond(p, t, 482, "Loop Detected");
+    return;
+  }
+  h.kind = HOP_UDP;
+  forward(p, t, &h, t->ruri_override[0] ? t->ruri_override : NULL);
 }
 
 static void on_app_attach(void *user, const rl_node_answer *a) {
@@ -1027,7 +1246,13 @@ static void do_register(rl_sip_proxy *p, const rl_sip_msg *m, sp_txn *t) {
     snprintf(b->aor, sizeof b->aor, "%s", aor);
     memcpy(b->contact, ct.uri_text.p, ct.uri_text.len);
     b->contact[ct.uri_text.len] = 0;
-    b->hop = t->up;
+    /* 10.3 step 7: the binding is the Contact. A phone on a connection
+     * is reached over it (the one flow we know works, RFC 5626 5.3);
+     * one on UDP at its Contact, which need not be where the REGISTER
+     * came from (deliver_local). */
+    memset(&b->hop, 0, sizeof b->hop);
+    if (t->up.kind == HOP_CONN) b->hop = t->up;
+    b->src = t->up;
     b->expires_ms = p->now + (uint64_t)expires * 1000u;
     t->reg_binding = (int)(b - p->bindings);
   } else {
@@ -1047,6 +1272,14 @@ static void do_register(rl_sip_proxy *p, const rl_sip_msg *m, sp_txn *t) {
 /* ------------------------------------------------------------------ */
 /* Requests (16.3 - 16.6)                                               */
 
+/* 1 when u names our phone-facing address: our host and SIP port (5060
+ * when u has none, 19.1.2). */
+static int uri_is_our_address(const rl_sip_proxy *p, const rl_sip_uri *u) {
+  int port = u->port > 0 ? u->port : 5060;
+  return port == p->port && u->host.len == strlen(p->host) &&
+         strncasecmp(u->host.p, p->host, u->host.len) == 0;
+}
+
 /* 1 when uri names this proxy: our GRUU, or our address and port. */
 static int uri_is_us(rl_sip_proxy *p, const rl_sip_uri *u) {
   rl_sip_str gr;
@@ -1056,38 +1289,138 @@ static int uri_is_us(rl_sip_proxy *p, const rl_sip_uri *u) {
   if (rl_sip_param_find(u->params, "gr", &gr) && gr.p && !u->user.p)
     return rl_sip_gruu_decode(gr, &ctx, p->id_len, id) == 0 &&
            memcmp(id, p->self, p->id_len) == 0;
-  return !u->user.p && u->port == p->port && u->host.len == strlen(p->host) &&
-         memcmp(u->host.p, p->host, u->host.len) == 0;
+  return !u->user.p && uri_is_our_address(p, u);
 }
 
-static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw, size_t len,
-                           const sp_hop *from, int from_peer) {
-  rl_sip_err err;
-  rl_sip_via via;
-  size_t pos = 0;
-  long vi, ri;
-  sp_txn *t;
-  rl_sip_uri target;
-  int have_route_target = 0;
-  p->st.requests_in++;
-  if (rl_sip_msg_validate(m, &err) != 0) {
-    p->st.bad_messages++;
-    sp_log(p, 1, "bad request: %s", err.reason);
-    respond(p, m, from, err.status ? err.status : 400, err.reason, NULL, NULL);
+/* The Route values of m that name this proxy, from the top (16.4: the
+ * proxy removes them; two when it recorded the route twice, RFC 5658),
+ * and the first one after them in *next (1), or 0 when none is left.
+ * RL_ERR_SYNTAX when a Route does not parse. */
+static int routes_of_us(rl_sip_proxy *p, const rl_sip_msg *m, int *ours, rl_sip_addr *next,
+                        rl_sip_err *err) {
+  *ours = 0;
+  for (long ri = rl_sip_msg_find(m, RL_SIP_HDR_ROUTE, 0); ri >= 0;
+       ri = rl_sip_msg_find(m, RL_SIP_HDR_ROUTE, (size_t)ri + 1)) {
+    size_t pos = 0;
+    int r;
+    while ((r = rl_sip_route_next(RL_SIP_HDR_ROUTE, m->hdr[ri].value, &pos, next, err)) > 0) {
+      if (!uri_is_us(p, &next->uri)) return 1;
+      (*ours)++;
+    }
+    if (r < 0) return r;
+  }
+  return 0;
+}
+
+/* Resolve t's AOR (7904 4.2): a phone of ours, else the overlay. */
+static void route_to_aor(rl_sip_proxy *p, sp_txn *t, int from_peer) {
+  if (deliver_local(p, t)) return;
+  if (from_peer) {
+    /* A peer found our registration, but the phone is gone. */
+    txn_respond(p, t, 480, "Temporarily Unavailable");
     return;
   }
-  vi = rl_sip_msg_find(m, RL_SIP_HDR_VIA, 0);
-  if (vi < 0 || rl_sip_via_next(m->hdr[vi].value, &pos, &via, &err) <= 0) {
-    p->st.bad_messages++;
-    return;
-  }
-  /* Retransmissions, ACK and CANCEL of a transaction we hold (17.2.3). */
-  t = txn_find_in(p, via.branch, m->method);
-  if (m->method == RL_SIP_METHOD_CANCEL) {
-    if (!t) {
-      respond(p, m, from, 481, "Call/Transaction Does Not Exist", NULL, NULL);
+  start_lookup(p, t);
+}
+
+/* Where t's target leads (16.5, 16.6 steps 6-7): a GRUU's peer (7904 6),
+ * an AOR of the overlay, this proxy itself, or an IP address. */
+static void route_target(rl_sip_proxy *p, sp_txn *t, const rl_sip_msg *m, const rl_sip_uri *target,
+                         int from_peer) {
+  rl_sip_str gr;
+  rl_ctx ctx;
+  uint8_t id[RL_NODE_ID_MAX];
+  rl_ctx_init(&ctx, NULL, rl_node_params(p->node));
+  if (rl_sip_param_find(target->params, "gr", &gr) && gr.p &&
+      rl_sip_gruu_decode(gr, &ctx, p->id_len, id) == 0) {
+    /* 7904 6: a GRUU carries its destination list: no lookup. */
+    if (memcmp(id, p->self, p->id_len) == 0) {
+      if (rl_sip_aor_name(target, t->aor, sizeof t->aor) > 0 && deliver_local(p, t)) return;
+      txn_respond(p, t, 480, "Temporarily Unavailable");
       return;
     }
+    memcpy(t->target[0], id, p->id_len);
+    t->ntargets = 1;
+    try_next_target(p, t);
+    return;
+  }
+  if (target->host_type == RL_SIP_HOST_NAME && target->port < 0 &&
+      target->host.len == strlen(p->domain) &&
+      strncasecmp(target->host.p, p->domain, target->host.len) == 0) {
+    if (rl_sip_aor_name(target, t->aor, sizeof t->aor) < 0) {
+      txn_respond(p, t, 404, "Not Found");
+      return;
+    }
+    route_to_aor(p, t, from_peer);
+    return;
+  }
+  if (uri_is_our_address(p, target)) {
+    /* 16.5: a URI of this proxy's own address is one it is responsible
+     * for: its user is an AOR of the overlay. Sending it on would bring
+     * it straight back (a loop, each pass holding a transaction). */
+    if (!target->user.p) {
+      if (m->method == RL_SIP_METHOD_OPTIONS)
+        respond(p, m, &t->up, 200, "OK",
+                "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, REGISTER, SUBSCRIBE, "
+                "NOTIFY, REFER, INFO, UPDATE, PRACK\r\n", t);
+      else
+        txn_respond(p, t, 404, "Not Found (no user in a Request-URI naming this peer)");
+      return;
+    }
+    if ((size_t)snprintf(t->aor, sizeof t->aor, "%.*s@%s", (int)target->user.len, target->user.p,
+                         p->domain) >= sizeof t->aor) {
+      txn_respond(p, t, 404, "Not Found (user too long)");
+      return;
+    }
+    /* 16.6 step 6: the Request-URI becomes the AOR, so that the next
+     * peer looks at the AOR, not at our address. */
+    snprintf(t->ruri_override, sizeof t->ruri_override, "sip:%s", t->aor);
+    route_to_aor(p, t, from_peer);
+    return;
+  }
+  if (target->host_type == RL_SIP_HOST_IPV4 || target->host_type == RL_SIP_HOST_IPV6) {
+    send_to_address(p, t, target);
+    return;
+  }
+  txn_respond(p, t, 404, "Not Found (domain not served by this overlay)");
+}
+
+/* The ACK of a request we hold (17.2.1): for a non-2xx final answer it
+ * ends there (the ACK downstream is our own, 17.1.1.3), and the
+ * transaction lingers timer I (T4 over UDP, 0 over a connection). 1 when
+ * absorbed. */
+static int absorb_ack(rl_sip_proxy *p, sp_txn *t) {
+  if (!t->final_sent || t->final_status < 300) return 0;
+  if (!t->acked) {
+    t->acked = 1;
+    t->resp_retx = 0;
+    t->linger_until = p->now + (t->up.kind == HOP_UDP ? SP_T4 : 0);
+  }
+  return 1;
+}
+
+/* Our branch for t (16.6 step 8), a function of the incoming one, so that
+ * a CANCEL gets the same one as its INVITE (16.10). It also says where
+ * responses go back (the transaction may be gone when a late 2xx comes,
+ * 16.11): "u" by the next Via, "cIIGGGG" on connection II of generation
+ * GGGG. */
+static void make_branch(rl_sip_proxy *p, sp_txn *t, const rl_sip_via *via, const sp_hop *from) {
+  uint32_t h = 2166136261u;
+  for (size_t k = 0; k < t->in_branch_len; k++) h = (h ^ (uint8_t)t->in_branch[k]) * 16777619u;
+  for (size_t k = 0; k < via->host.len; k++) h = (h ^ (uint8_t)via->host.p[k]) * 16777619u;
+  h ^= (uint32_t)via->port;
+  for (size_t k = 0; k < p->id_len; k++) h = (h ^ p->self[k]) * 16777619u;
+  if (from->kind == HOP_CONN)
+    snprintf(t->out_branch, sizeof t->out_branch, SP_BRANCH_PREFIX "%08xc%02x%04x", h,
+             (unsigned)from->conn, (unsigned)(from->gen & 0xffff));
+  else
+    snprintf(t->out_branch, sizeof t->out_branch, SP_BRANCH_PREFIX "%08xu", h);
+}
+
+/* A request that matched transaction t (17.2.3): a CANCEL, an ACK or a
+ * retransmission. */
+static void request_of_txn(rl_sip_proxy *p, sp_txn *t, const rl_sip_msg *m, const sp_hop *from) {
+  if (m->method == RL_SIP_METHOD_CANCEL) {
     respond(p, m, from, 200, "OK", NULL, NULL);
     if (t->final_sent) return;
     if (t->state == TX_FORWARDED) {
@@ -1099,48 +1432,71 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
     }
     return;
   }
-  if (m->method == RL_SIP_METHOD_ACK && t) {
-    /* The ACK of a non-2xx final response: absorbed when the response was
-     * ours (17.2.1), else sent the same way with the same branch (the
-     * next hop matches it to its INVITE). */
-    if (!t->local_final && t->down.kind != HOP_NONE) {
-      rl_sip_forward fw;
-      rl_writer w;
-      char v[256];
-      memset(&fw, 0, sizeof fw);
-      our_via(p, &t->down, t->out_branch, v, sizeof v);
-      fw.via.p = v;
-      fw.via.len = strlen(v);
-      if (t->ruri_override[0]) {
-        fw.request_uri.p = t->ruri_override;
-        fw.request_uri.len = strlen(t->ruri_override);
-      }
-      rl_writer_init(&w, (uint8_t *)p->out, sizeof p->out, NULL);
-      if (rl_sip_write_forward(&w, m, &fw) == 0 && !w.err) {
-        log_msg(p, "->", &t->down, p->out, w.len);
-        (void)send_to(p, &t->down, p->out, w.len);
-      }
-    }
-    return;
+  if (m->method == RL_SIP_METHOD_ACK) return; /* absorbed or early: dropped */
+  if (t->resp_len) {
+    log_msg(p, "-> (again)", &t->up, t->resp, t->resp_len);
+    (void)send_to(p, &t->up, t->resp, t->resp_len);
   }
-  if (t) {
-    if (t->resp_len) {
-      log_msg(p, "-> (again)", &t->up, t->resp, t->resp_len);
-      (void)send_to(p, &t->up, t->resp, t->resp_len);
-    }
-    return;
+}
+
+/* The checks of 16.3 before a transaction is made; 0 to go on. */
+static int request_refused(rl_sip_proxy *p, const rl_sip_msg *m, size_t len, const sp_hop *from) {
+  rl_sip_err err;
+  long ri;
+  if (rl_sip_msg_validate_as(m, RL_SIP_VALIDATE_PROXY, &err) != 0) {
+    p->st.bad_messages++;
+    sp_log(p, 1, "bad request: %s", err.reason);
+    respond(p, m, from, err.status ? err.status : 400, err.reason, NULL, NULL);
+    return 1;
+  }
+  /* 16.3 step 1 (8.2.2.1): a scheme we do not understand: 416. */
+  if (m->ruri.scheme != RL_SIP_SCHEME_SIP && m->ruri.scheme != RL_SIP_SCHEME_SIPS) {
+    respond(p, m, from, 416, "Unsupported URI Scheme", NULL, NULL);
+    return 1;
   }
   /* 16.3 step 5: extensions a proxy must understand: none are. */
   ri = rl_sip_msg_find(m, RL_SIP_HDR_PROXY_REQUIRE, 0);
   if (ri >= 0 && m->method != RL_SIP_METHOD_ACK) {
     char hdrs[300];
-    snprintf(hdrs, sizeof hdrs, "Unsupported: %.*s\r\n", (int)(m->hdr[ri].value.len > 200 ? 200 : m->hdr[ri].value.len),
-             m->hdr[ri].value.p);
+    snprintf(hdrs, sizeof hdrs, "Unsupported: %.*s\r\n",
+             (int)(m->hdr[ri].value.len > 200 ? 200 : m->hdr[ri].value.len), m->hdr[ri].value.p);
     respond(p, m, from, 420, "Bad Extension", hdrs, NULL);
-    return;
+    return 1;
   }
   if (len > SP_MSG_MAX) {
     respond(p, m, from, 513, "Message Too Large", NULL, NULL);
+    return 1;
+  }
+  return 0;
+}
+
+static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw, size_t len,
+                           const sp_hop *from, int from_peer) {
+  rl_sip_err err;
+  rl_sip_via via;
+  size_t pos = 0;
+  long vi;
+  sp_txn *t;
+  rl_sip_uri target;
+  rl_sip_addr next;
+  int ours = 0, r;
+  p->st.requests_in++;
+  vi = rl_sip_msg_find(m, RL_SIP_HDR_VIA, 0);
+  if (vi < 0 || rl_sip_via_next(m->hdr[vi].value, &pos, &via, &err) <= 0) {
+    p->st.bad_messages++;
+    if (vi < 0) sp_log(p, 1, "bad request: no Via: dropped");
+    return;
+  }
+  if (request_refused(p, m, len, from)) return;
+  /* Retransmissions, ACK and CANCEL of a transaction we hold (17.2.3). */
+  t = txn_find_in(p, &via, m->method);
+  if (m->method == RL_SIP_METHOD_CANCEL && !t) {
+    respond(p, m, from, 481, "Call/Transaction Does Not Exist", NULL, NULL);
+    return;
+  }
+  if (t && m->method == RL_SIP_METHOD_ACK && !absorb_ack(p, t) && t->final_sent) t = NULL;
+  if (t) {
+    request_of_txn(p, t, m, from);
     return;
   }
   t = txn_new(p);
@@ -1156,63 +1512,30 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
   t->method = m->method;
   t->up = *from;
   t->from_peer = from_peer;
-  memcpy(t->req, raw, len);
-  t->req_len = len;
+  if (keep_bytes(&t->req, &t->req_cap, &t->req_len, raw, len) != 0) {
+    txn_free(t);
+    respond(p, m, from, 503, "Service Unavailable (out of memory)", "Retry-After: 1\r\n", NULL);
+    return;
+  }
   if (via.branch.p && via.branch.len < sizeof t->in_branch) {
     memcpy(t->in_branch, via.branch.p, via.branch.len);
     t->in_branch_len = via.branch.len;
   }
-  /* 16.11: a branch of our own, a function of the incoming one, so that a
-   * CANCEL or ACK gets the same one as its INVITE. */
-  {
-    uint32_t h = 2166136261u;
-    for (size_t k = 0; k < t->in_branch_len; k++) h = (h ^ (uint8_t)t->in_branch[k]) * 16777619u;
-    for (size_t k = 0; k < via.host.len; k++) h = (h ^ (uint8_t)via.host.p[k]) * 16777619u;
-    h ^= (uint32_t)via.port;
-    for (size_t k = 0; k < p->id_len; k++) h = (h ^ p->self[k]) * 16777619u;
-    /* The branch also says where responses go back (the transaction may
-     * be gone when a late 2xx comes): "u" by the next Via, "cIIGGGG" on
-     * connection II of generation GGGG. */
-    if (from->kind == HOP_CONN)
-      snprintf(t->out_branch, sizeof t->out_branch, SP_BRANCH_PREFIX "%08xc%02x%04x", h,
-               (unsigned)from->conn, (unsigned)(from->gen & 0xffff));
-    else
-      snprintf(t->out_branch, sizeof t->out_branch, SP_BRANCH_PREFIX "%08xu", h);
-  }
+  sentby_text(&via, t->in_sentby, sizeof t->in_sentby);
+  make_branch(p, t, &via, from);
+  txn_link(p, t);
   /* 16.2: a 100 at once for an INVITE (the lookup takes a while). */
   if (m->method == RL_SIP_METHOD_INVITE) respond(p, m, from, 100, "Trying", NULL, t);
 
-  /* 16.4: Route. Our own top Route goes; the next one is the target. */
+  /* 16.4: Route. Our own top Routes go; the next one is the target. */
   target = m->ruri;
-  ri = rl_sip_msg_find(m, RL_SIP_HDR_ROUTE, 0);
-  if (ri >= 0) {
-    rl_sip_addr a;
-    size_t rp = 0;
-    int r = rl_sip_route_next(RL_SIP_HDR_ROUTE, m->hdr[ri].value, &rp, &a, &err);
-    if (r < 0) {
-      txn_respond(p, t, 400, err.reason);
-      return;
-    }
-    if (r > 0 && uri_is_us(p, &a.uri)) {
-      r = rl_sip_route_next(RL_SIP_HDR_ROUTE, m->hdr[ri].value, &rp, &a, &err);
-      if (r == 0) {
-        long nx = rl_sip_msg_find(m, RL_SIP_HDR_ROUTE, (size_t)ri + 1);
-        if (nx >= 0) {
-          rp = 0;
-          r = rl_sip_route_next(RL_SIP_HDR_ROUTE, m->hdr[nx].value, &rp, &a, &err);
-        }
-      }
-      if (r < 0) {
-        txn_respond(p, t, 400, err.reason);
-        return;
-      }
-    }
-    if (r > 0) {
-      target = a.uri;
-      have_route_target = 1;
-    }
+  r = routes_of_us(p, m, &ours, &next, &err);
+  if (r < 0) {
+    txn_respond(p, t, 400, err.reason);
+    return;
   }
-  if (m->method == RL_SIP_METHOD_REGISTER && !have_route_target && !from_peer) {
+  if (r > 0) target = next.uri;
+  if (m->method == RL_SIP_METHOD_REGISTER && r == 0 && !from_peer) {
     do_register(p, m, t);
     return;
   }
@@ -1226,69 +1549,7 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
       return;
     }
   }
-  /* Where the target leads. */
-  {
-    rl_sip_str gr;
-    rl_ctx ctx;
-    uint8_t id[RL_NODE_ID_MAX];
-    long an;
-    rl_ctx_init(&ctx, NULL, rl_node_params(p->node));
-    if (rl_sip_param_find(target.params, "gr", &gr) && gr.p &&
-        rl_sip_gruu_decode(gr, &ctx, p->id_len, id) == 0) {
-      /* 7904 6: a GRUU carries its destination list: no lookup. */
-      if (memcmp(id, p->self, p->id_len) == 0) {
-        if (rl_sip_aor_name(&target, t->aor, sizeof t->aor) > 0 && deliver_local(p, t)) return;
-        txn_respond(p, t, 480, "Temporarily Unavailable");
-        return;
-      }
-      memcpy(t->target[0], id, p->id_len);
-      t->ntargets = 1;
-      try_next_target(p, t);
-      return;
-    }
-    if (target.host_type == RL_SIP_HOST_NAME && target.port < 0 &&
-        target.host.len == strlen(p->domain) && strncasecmp(target.host.p, p->domain, target.host.len) == 0) {
-      an = rl_sip_aor_name(&target, t->aor, sizeof t->aor);
-      if (an < 0) {
-        txn_respond(p, t, 404, "Not Found");
-        return;
-      }
-      if (deliver_local(p, t)) return;
-      if (from_peer) {
-        /* A peer found our registration, but the phone is gone. */
-        txn_respond(p, t, 480, "Temporarily Unavailable");
-        return;
-      }
-      start_lookup(p, t);
-      return;
-    }
-    if (target.host_type == RL_SIP_HOST_IPV4 || target.host_type == RL_SIP_HOST_IPV6) {
-      sp_hop h;
-      memset(&h, 0, sizeof h);
-      if (sockaddr_from_uri(&target, &h.addr, &h.alen) != 0) {
-        txn_respond(p, t, 400, "Bad Request-URI");
-        return;
-      }
-      /* A phone of ours that registered over TCP is reached on its
-       * connection (the one flow we know works). */
-      for (size_t k = 0; k < SP_MAX_BINDINGS; k++) {
-        sp_binding *b = &p->bindings[k];
-        rl_sip_uri cu;
-        struct sockaddr_storage cs;
-        socklen_t cl;
-        if (!b->used || b->hop.kind != HOP_CONN) continue;
-        if (rl_sip_uri_parse(b->contact, strlen(b->contact), &cu, NULL) == 0 &&
-            sockaddr_from_uri(&cu, &cs, &cl) == 0 && rl_sockaddr_equal(&cs, &h.addr)) {
-          h = b->hop;
-          break;
-        }
-      }
-      if (h.kind == HOP_NONE) h.kind = HOP_UDP;
-      forward(p, t, &h, NULL);
-      return;
-    }
-    txn_respond(p, t, 404, "Not Found (domain not served by this overlay)");
-  }
+  route_target(p, t, m, &target, from_peer);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1348,6 +1609,49 @@ static void forward_response_stateless(rl_sip_proxy *p, const rl_sip_msg *m, rl_
   (void)send_to(p, &h, p->out, w.len);
 }
 
+/* The ACK for a non-2xx final response resp to the INVITE t forwarded,
+ * sent by us, hop by hop (17.1.1.3): "The ACK request constructed by the
+ * client transaction MUST contain values for the Call-ID, From, and
+ * Request-URI that are equal to the values of those header fields in the
+ * request passed to the transport by the client transaction (call this
+ * the 'original request'). The To header field in the ACK MUST equal the
+ * To header field in the response being acknowledged. The ACK MUST
+ * contain a single Via header field, and this MUST be equal to the top
+ * Via header field of the original request." CSeq has its number and the
+ * method ACK; the Route headers are those of the original request. */
+static void send_ack(rl_sip_proxy *p, sp_txn *t, const rl_sip_msg *resp) {
+  rl_sip_msg m;
+  rl_writer w;
+  rl_sip_cseq cs;
+  long i, to = rl_sip_msg_find(resp, RL_SIP_HDR_TO, 0);
+  if (!t->fwd_len || to < 0) return;
+  rl_sip_msg_init(&m, p->hdr2, sizeof p->hdr2 / sizeof p->hdr2[0]);
+  if (rl_sip_msg_parse(&m, t->fwd, t->fwd_len, NULL, NULL) != 0) return;
+  i = rl_sip_msg_find(&m, RL_SIP_HDR_CSEQ, 0);
+  if (i < 0 || rl_sip_cseq_parse(m.hdr[i].value, &cs, NULL) != 0) return;
+  rl_writer_init(&w, (uint8_t *)p->out, sizeof p->out, NULL);
+  rl_sip_write_request_line(&w, "ACK", m.request_uri);
+  for (size_t k = 0; k < m.nhdr; k++) {
+    rl_sip_header *h = &m.hdr[k];
+    if (h->kind == RL_SIP_HDR_VIA && rl_sip_msg_find(&m, RL_SIP_HDR_VIA, 0) == (long)k) {
+      rl_sip_via v;
+      size_t pos = 0;
+      if (rl_sip_via_next(h->value, &pos, &v, NULL) > 0) rl_sip_write_header(&w, "Via", v.text);
+    } else if (h->kind == RL_SIP_HDR_FROM || h->kind == RL_SIP_HDR_CALL_ID ||
+               h->kind == RL_SIP_HDR_ROUTE) {
+      rl_sip_put_str(&w, h->line);
+    }
+  }
+  rl_sip_put_str(&w, resp->hdr[to].line);
+  rl_sip_put_cstr(&w, "CSeq: ");
+  rl_sip_put_uint(&w, cs.seq);
+  rl_sip_put_cstr(&w, " ACK\r\nMax-Forwards: 70\r\n");
+  rl_sip_write_body(&w, NULL, NULL, 0);
+  if (w.err) return;
+  log_msg(p, "->", &t->down, p->out, w.len);
+  (void)send_to(p, &t->down, p->out, w.len);
+}
+
 static void handle_response(rl_sip_proxy *p, const rl_sip_msg *m, const sp_hop *from) {
   rl_sip_err err;
   rl_sip_via via;
@@ -1381,6 +1685,9 @@ static void handle_response(rl_sip_proxy *p, const rl_sip_msg *m, const sp_hop *
   }
   t->got_response = 1;
   t->next_retx = 0;
+  /* 17.1.1.2: every non-2xx final response to our INVITE (again for a
+   * retransmission) is ACKed by us. */
+  if (t->method == RL_SIP_METHOD_INVITE && m->status >= 300) send_ack(p, t, m);
   if (t->final_sent && !(m->status >= 200 && m->status < 300 && t->method == RL_SIP_METHOD_INVITE))
     return; /* 16.7 step 5: after a final response only 2xx of an INVITE go on */
   if (m->status == 100) return; /* 16.7 step 3: 100 is not forwarded */
@@ -1388,19 +1695,95 @@ static void handle_response(rl_sip_proxy *p, const rl_sip_msg *m, const sp_hop *
   if (rl_sip_write_response_forward(&w, m) != 0 || w.err) return;
   log_msg(p, "->", &t->up, p->out, w.len);
   (void)send_to(p, &t->up, p->out, w.len);
-  if (w.len <= SP_MSG_MAX) {
-    memcpy(t->resp, p->out, w.len);
-    t->resp_len = w.len;
-  }
-  if (m->status >= 200) {
-    t->final_sent = 1;
-    t->state = TX_ANSWERED;
-    t->linger_until = p->now + linger_after(t, m->status);
-  }
+  (void)keep_bytes(&t->resp, &t->resp_cap, &t->resp_len, p->out, w.len);
+  if (m->status >= 200) txn_completed(p, t, m->status);
 }
 
 /* ------------------------------------------------------------------ */
 /* Input                                                                */
+
+/* The source address of what came from hop h, as text and port. */
+static int hop_source(const rl_sip_proxy *p, const sp_hop *h, char *ip, size_t cap, int *port) {
+  struct sockaddr_storage ss;
+  socklen_t sl = 0;
+  if (h->kind == HOP_UDP) {
+    ss = h->addr;
+  } else if (h->kind == HOP_CONN && conn_alive(p, h->conn, h->gen) && p->conns[h->conn].link) {
+    const struct sockaddr *sa = rl_link_peer_addr(p->conns[h->conn].link, &sl);
+    if (!sa || sl > sizeof ss) return -1;
+    memset(&ss, 0, sizeof ss);
+    memcpy(&ss, sa, sl);
+  } else {
+    return -1;
+  }
+  if (ss.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip, (socklen_t)cap);
+    *port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip, (socklen_t)cap);
+    *port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+/* A request from a phone with "received" and "rport" set in its top Via:
+ * 18.2.1: "the server MUST add a "received" parameter to that Via header
+ * field value" when the sent-by host is not the packet's source address;
+ * RFC 3581 4: with "rport" (no value) in the top Via the server "MUST
+ * insert a "received" parameter containing the source IP address" and
+ * sets rport to the source port. Responses then go back by those values.
+ * Writes the new message into p->via_fix; its length, or 0 when nothing
+ * changes (or it would not fit). */
+static size_t via_received(rl_sip_proxy *p, const rl_sip_msg *m, const char *buf, size_t len,
+                           const sp_hop *from) {
+  char ip[INET6_ADDRSTRLEN], extra[96];
+  int port, same_host;
+  long vi = rl_sip_msg_find(m, RL_SIP_HDR_VIA, 0);
+  rl_sip_via v;
+  size_t pos = 0, head, tail, n = 0;
+  rl_sip_str ps;
+  if (vi < 0 || rl_sip_via_next(m->hdr[vi].value, &pos, &v, NULL) <= 0) return 0;
+  if (hop_source(p, from, ip, sizeof ip, &port) != 0) return 0;
+  {
+    rl_sip_str h = v.host;
+    if (h.len >= 2 && h.p[0] == '[') {
+      h.p++;
+      h.len -= 2;
+    }
+    same_host = h.len == strlen(ip) && strncasecmp(h.p, ip, h.len) == 0;
+  }
+  if (same_host && v.rport != 0) return 0;
+  snprintf(extra, sizeof extra, ";received=%s", ip);
+  if (v.rport == 0) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ";rport=%d", port);
+  /* The via-parm up to its parameters, the parameters but rport and
+   * received, then ours. */
+  ps = v.params.p ? v.params : (rl_sip_str){v.text.p + v.text.len, 0};
+  head = (size_t)(ps.p - buf);
+  tail = (size_t)(v.text.p + v.text.len - buf);
+  if (head > len || tail > len || len + sizeof extra > sizeof p->via_fix) return 0;
+  memcpy(p->via_fix, buf, head);
+  n = head;
+  for (size_t i = 0; i < ps.len;) {
+    size_t j = i + 1, nl;
+    while (j < ps.len && ps.p[j] != ';') j++;
+    nl = 1;
+    while (i + nl < j && ps.p[i + nl] != '=') nl++;
+    {
+      rl_sip_str name = rl_sip_trim((rl_sip_str){ps.p + i + 1, nl - 1});
+      if (!(rl_sip_str_ieq(name, "rport") && v.rport == 0) && !rl_sip_str_ieq(name, "received")) {
+        memcpy(p->via_fix + n, ps.p + i, j - i);
+        n += j - i;
+      }
+    }
+    i = j;
+  }
+  memcpy(p->via_fix + n, extra, strlen(extra));
+  n += strlen(extra);
+  memcpy(p->via_fix + n, buf + tail, len - tail);
+  return n + len - tail;
+}
 
 static void handle_message(rl_sip_proxy *p, const char *buf, size_t len, const sp_hop *from,
                            int stream, int from_peer) {
@@ -1440,6 +1823,19 @@ static void handle_message(rl_sip_proxy *p, const char *buf, size_t len, const s
     return;
   }
   log_msg(p, "<-", from, buf, len);
+  if (m.is_request && !from_peer) {
+    size_t n = via_received(p, &m, buf + m.skipped, m.len - m.skipped, from);
+    if (n) {
+      rl_sip_msg_init(&m, p->hdr, sizeof p->hdr / sizeof p->hdr[0]);
+      if (rl_sip_msg_parse(&m, p->via_fix, n, &o, &err) == 0) {
+        handle_request(p, &m, p->via_fix, m.len, from, from_peer);
+        return;
+      }
+      /* The change does not parse: the message as it came. */
+      rl_sip_msg_init(&m, p->hdr, sizeof p->hdr / sizeof p->hdr[0]);
+      if (rl_sip_msg_parse(&m, buf, len, &o, &err) != 0) return;
+    }
+  }
   if (m.is_request)
     handle_request(p, &m, buf + m.skipped, m.len - m.skipped, from, from_peer);
   else
@@ -1491,8 +1887,8 @@ static void on_up(void *user, rl_link *l) {
   }
   c->up = 1;
   /* The requests that waited for this link. */
-  for (size_t i = 0; i < SP_MAX_TXNS; i++) {
-    sp_txn *t = &p->txns[i];
+  for (size_t i = 0; i < p->ntxv; i++) {
+    sp_txn *t = p->txv[i];
     if (t->state == TX_CONNECTING && t->conn == ci && t->conn_gen == c->gen) send_over(p, t, ci);
   }
 }
@@ -1565,8 +1961,8 @@ static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *deta
   c->up = 0;
   c->link = NULL;
   /* Requests waiting for it try the next registration. */
-  for (size_t i = 0; i < SP_MAX_TXNS; i++) {
-    sp_txn *t = &p->txns[i];
+  for (size_t i = 0; i < p->ntxv; i++) {
+    sp_txn *t = p->txv[i];
     if (t->state == TX_CONNECTING && t->conn == ci && t->conn_gen == c->gen) try_next_target(p, t);
   }
   /* Bindings over it are gone (the phone reconnects and registers). */
@@ -1582,11 +1978,20 @@ static const rl_link_callbacks link_cbs = {on_up, on_data, on_oversize, on_close
 /* Timers                                                               */
 
 static void tick(rl_sip_proxy *p) {
-  for (size_t i = 0; i < SP_MAX_TXNS; i++) {
-    sp_txn *t = &p->txns[i];
+  if (p->now < p->next_tick) return;
+  p->next_tick = p->now + SP_TICK_MS;
+  for (size_t i = 0; i < p->ntxv; i++) {
+    sp_txn *t = p->txv[i];
     if (t->state == TX_FREE) continue;
     if (t->state == TX_ANSWERED) {
-      if (p->now >= t->linger_until) txn_free(t);
+      if (p->now >= t->linger_until) {
+        txn_free(t);
+      } else if (t->resp_retx && !t->acked && p->now >= t->resp_retx && t->resp_len) {
+        /* Timer G (17.2.1): the non-2xx final again until the ACK comes. */
+        (void)send_to(p, &t->up, t->resp, t->resp_len);
+        t->resp_interval = t->resp_interval * 2 > SP_T2 ? SP_T2 : t->resp_interval * 2;
+        t->resp_retx = p->now + t->resp_interval;
+      }
       continue;
     }
     if (p->now - t->created >= SP_TXN_TIMEOUT) {
@@ -1597,6 +2002,7 @@ static void tick(rl_sip_proxy *p) {
         t->state = TX_ANSWERED;
         t->linger_until = p->now + (t->method == RL_SIP_METHOD_INVITE ? 180000u : 0u);
       }
+      t->resp_retx = 0;
       continue;
     }
     if (t->state == TX_FORWARDED && t->next_retx && !t->got_response && p->now >= t->next_retx &&
@@ -1745,15 +2151,6 @@ rl_sip_proxy *rl_sip_proxy_new(const rl_sip_proxy_options *o, char *why, size_t 
       goto fail;
     }
   }
-  for (size_t i = 0; i < SP_MAX_TXNS; i++) {
-    p->txns[i].req = malloc(SP_MSG_MAX);
-    p->txns[i].fwd = malloc(SP_MSG_MAX);
-    p->txns[i].resp = malloc(SP_MSG_MAX);
-    if (!p->txns[i].req || !p->txns[i].fwd || !p->txns[i].resp) {
-      snprintf(why, whylen, "out of memory");
-      goto fail;
-    }
-  }
   {
     long g = rl_sip_gruu_encode(p->self, p->id_len, p->gruu, sizeof p->gruu);
     if (g < 0) {
@@ -1795,6 +2192,8 @@ rl_sip_proxy *rl_sip_proxy_new(const rl_sip_proxy_options *o, char *why, size_t 
       goto fail;
     }
     p->port = port_of(p->udp_fd);
+    p->udp_alen = sizeof p->udp_addr;
+    if (getsockname(p->udp_fd, (struct sockaddr *)&p->udp_addr, &p->udp_alen) != 0) p->udp_alen = 0;
     a = o->addr;
     alen = o->addr_len;
     if (a.ss_family == AF_INET6)
@@ -1836,11 +2235,13 @@ void rl_sip_proxy_free(rl_sip_proxy *p) {
   if (p->udp_fd >= 0) close(p->udp_fd);
   if (p->tcp_fd >= 0) close(p->tcp_fd);
   if (p->tls_fd >= 0) close(p->tls_fd);
-  for (size_t i = 0; i < SP_MAX_TXNS; i++) {
-    free(p->txns[i].req);
-    free(p->txns[i].fwd);
-    free(p->txns[i].resp);
+  for (size_t i = 0; i < p->ntxv; i++) {
+    free(p->txv[i]->req);
+    free(p->txv[i]->fwd);
+    free(p->txv[i]->resp);
+    free(p->txv[i]);
   }
+  free(p->txv);
   for (size_t i = 0; i < SP_MAX_CONNS; i++) free(p->conns[i].buf);
   free(p);
 }
@@ -1872,7 +2273,7 @@ void rl_sip_proxy_get_stats(const rl_sip_proxy *p, rl_sip_proxy_stats *out) {
   out->bindings = 0;
   out->transactions = 0;
   for (size_t i = 0; i < SP_MAX_BINDINGS; i++) out->bindings += p->bindings[i].used != 0;
-  for (size_t i = 0; i < SP_MAX_TXNS; i++) out->transactions += p->txns[i].state != TX_FREE;
+  for (size_t i = 0; i < p->ntxv; i++) out->transactions += p->txv[i]->state != TX_FREE;
 }
 
 char *rl_sip_proxy_status_json(const rl_sip_proxy *p) {

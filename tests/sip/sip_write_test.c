@@ -125,6 +125,46 @@ START_TEST(forward_request) {
 }
 END_TEST
 
+/* 16.4 with a proxy that recorded the route twice (RFC 5658): its two
+ * values come off, across Route headers; a count above the values there
+ * are takes them all. */
+START_TEST(forward_drops_two_routes) {
+  static const char req2[] =
+    "BYE sip:bob@192.0.2.4 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776\r\n"
+    "Max-Forwards: 70\r\n"
+    "Route: <sip:p1.example.com;transport=tcp;lr>\r\n"
+    "Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n"
+    "To: <sip:bob@biloxi.example.com>;tag=2\r\n"
+    "From: <sip:alice@atlanta.example.com>;tag=1\r\n"
+    "Call-ID: c2\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+  char out[1024];
+  rl_writer w;
+  rl_sip_header hdr[MAXH], fhdr[MAXH];
+  rl_sip_msg req, fwd;
+  rl_sip_forward f = {{NULL, 0}, {NULL, 0}, {NULL, 0}, 2};
+  rl_sip_addr a;
+  size_t pos = 0;
+  long i;
+  parse(req2, sizeof req2 - 1, &req, hdr);
+  f.via = S("SIP/2.0/UDP p1.example.com;branch=z9hG4bKp2");
+  rl_writer_init(&w, (uint8_t *)out, sizeof out, NULL);
+  ck_assert_int_eq(rl_sip_write_forward(&w, &req, &f), 0);
+  parse(out, w.len, &fwd, fhdr);
+  i = rl_sip_msg_find(&fwd, RL_SIP_HDR_ROUTE, 0);
+  ck_assert_int_ge(i, 0);
+  ck_assert_int_eq(rl_sip_route_next(RL_SIP_HDR_ROUTE, fhdr[i].value, &pos, &a, NULL), 1);
+  ck_assert(streq(a.uri.host, "p2.example.com"));
+  ck_assert_int_eq(rl_sip_route_next(RL_SIP_HDR_ROUTE, fhdr[i].value, &pos, &a, NULL), 0);
+  ck_assert_int_lt(rl_sip_msg_find(&fwd, RL_SIP_HDR_ROUTE, (size_t)i + 1), 0);
+  f.drop_top_route = 9;
+  rl_writer_init(&w, (uint8_t *)out, sizeof out, NULL);
+  ck_assert_int_eq(rl_sip_write_forward(&w, &req, &f), 0);
+  parse(out, w.len, &fwd, fhdr);
+  ck_assert_int_lt(rl_sip_msg_find(&fwd, RL_SIP_HDR_ROUTE, 0), 0);
+}
+END_TEST
+
 START_TEST(forward_max_forwards) {
   static const char zero[] = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nTo: <sip:a@b>\r\n"
                              "From: <sip:c@d>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
@@ -288,6 +328,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, request_from_scratch);
   tcase_add_test(tc, forward_request);
   tcase_add_test(tc, forward_max_forwards);
+  tcase_add_test(tc, forward_drops_two_routes);
   tcase_add_test(tc, response_from_request);
   tcase_add_test(tc, relay_response);
   tcase_add_test(tc, small_buffers);
