@@ -28,23 +28,22 @@
 #include "sip/sip_util.h"
 #include "sip/sip_write.h"
 #include "usage/sip_reg.h"
+#include "usage/sip_txn.h"
 
 #define SP_MAX_CONNS 64
 /* Transactions live as long as RFC 3261 17.2 says (timers H, I, J), so a
  * peer at 500 calls/s over UDP holds about 16,000 (BYEs for 64*T1): the
- * table grows on demand up to SP_MAX_TXNS, found through hash chains. */
+ * table (usage/sip_txn.h) grows on demand up to SP_MAX_TXNS. */
 #define SP_MAX_TXNS 65536
-#define SP_TXN_HASH 16384     /* buckets, a power of two */
 #define SP_TICK_MS 20         /* how often the timers are looked at */
 #define SP_MAX_BINDINGS 64
 #define SP_MAX_TARGETS 8
 #define SP_MSG_MAX 16384      /* the largest SIP message we take */
 #define SP_CONN_BUF (SP_MSG_MAX + 4096)
 #define SP_AOR_MAX 256
-#define SP_T1 500u            /* RFC 3261 17.1.1.1 */
-#define SP_T2 4000u
-#define SP_T4 5000u           /* 17.1.2.2: timer I, K */
-#define SP_TXN_TIMEOUT (64u * SP_T1) /* timers B and F */
+#define SP_T1 RL_SIP_T1       /* RFC 3261 17.1.1.1 */
+#define SP_T2 RL_SIP_T2
+#define SP_TXN_TIMEOUT RL_SIP_TIMER_64T1 /* timers B and F */
 #define SP_MAX_DEPTH 3        /* 7904 4.2 step 2: AOR -> AOR indirections */
 #define SP_BRANCH_PREFIX "z9hG4bK-rl"
 
@@ -76,18 +75,11 @@ typedef enum { TX_FREE = 0, TX_REGISTERING, TX_RESOLVING, TX_ATTACHING, TX_CONNE
                TX_FORWARDED, TX_ANSWERED } tx_state;
 
 typedef struct sp_txn {
+  rl_sip_txn base;  /* keys (17.2.3), node callbacks outstanding (pending) */
   struct rl_sip_proxy *owner;
   tx_state state;
   uint32_t id;
-  int pending_cb;   /* node callbacks outstanding: the slot is not reused before */
   rl_sip_method method;
-  /* 17.2.3: what a server transaction is matched on. */
-  char in_branch[128];
-  size_t in_branch_len;
-  char in_sentby[96]; /* the top Via's sent-by, "host:port" */
-  char out_branch[48];
-  struct sp_txn *in_next, *out_next, *free_next; /* hash chains, free list */
-  int in_linked, out_linked;
   sp_hop up, down;
   int from_peer;
   char *req;        /* the request as received (received/rport added) */
@@ -135,10 +127,7 @@ struct rl_sip_proxy {
   char gruu[64];            /* our GRUU "gr" value (7904 6) */
   rl_link_ctx *phone_ctx, *peer_ctx;
   sp_conn conns[SP_MAX_CONNS];
-  sp_txn **txv;             /* every transaction allocated, SP_MAX_TXNS at most */
-  size_t ntxv, captxv;
-  sp_txn *free_txns;
-  sp_txn *hin[SP_TXN_HASH], *hout[SP_TXN_HASH];
+  rl_sip_txn_table *txns;
   uint64_t next_tick;
   struct sockaddr_storage udp_addr; /* our UDP socket (a loop check) */
   socklen_t udp_alen;
@@ -284,17 +273,6 @@ static void log_msg(rl_sip_proxy *p, const char *dir, const sp_hop *h, const cha
   sp_log(p, 1, "%s %s: %.*s", dir, ht, first_line_len(m, len), m);
 }
 
-/* How long an answered transaction stays (17.2): an INVITE answered 2xx
- * ends at once (17.2.1: later 2xx and retransmitted INVITEs go through
- * statelessly, 16.11); an INVITE answered otherwise waits for its ACK at
- * most timer H (64*T1); a non-INVITE absorbs retransmissions for timer J
- * (64*T1 over UDP, 0 over a connection, 17.2.2). */
-static uint64_t linger_after(const sp_txn *t, int status) {
-  if (t->method == RL_SIP_METHOD_INVITE && status >= 200 && status < 300) return 0;
-  if (t->method == RL_SIP_METHOD_INVITE) return SP_TXN_TIMEOUT;
-  return t->up.kind == HOP_CONN ? 0 : SP_TXN_TIMEOUT;
-}
-
 /* Keep n bytes of src in *buf (grown as needed). 0 or RL_ERR_NOMEM. */
 static int keep_bytes(char **buf, size_t *cap, size_t *len, const char *src, size_t n) {
   if (n > *cap) {
@@ -314,7 +292,7 @@ static void txn_completed(rl_sip_proxy *p, sp_txn *t, int status) {
   t->final_sent = 1;
   t->final_status = status;
   t->state = TX_ANSWERED;
-  t->linger_until = p->now + linger_after(t, status);
+  t->linger_until = p->now + rl_sip_txn_linger(t->method, status, t->up.kind == HOP_CONN);
   if (t->method == RL_SIP_METHOD_INVITE && status >= 300 && t->up.kind == HOP_UDP) {
     t->resp_interval = SP_T1;
     t->resp_retx = p->now + SP_T1;
@@ -380,42 +358,22 @@ static void respond(rl_sip_proxy *p, const rl_sip_msg *req, const sp_hop *to, in
 /* ------------------------------------------------------------------ */
 /* Transactions                                                         */
 
-static unsigned str_hash(const char *s, size_t n) {
-  uint32_t h = 2166136261u;
-  for (size_t k = 0; k < n; k++) h = (h ^ (uint8_t)s[k]) * 16777619u;
-  return h & (SP_TXN_HASH - 1);
-}
-
-/* A free transaction: a freed one whose node callbacks are all back, or a
- * new one while the table is under SP_MAX_TXNS. NULL when full. */
+/* A free transaction (usage/sip_txn.h), its buffers kept for reuse. NULL
+ * when the table is full. */
 static sp_txn *txn_new(rl_sip_proxy *p) {
-  sp_txn *t = p->free_txns;
-  if (t) {
-    p->free_txns = t->free_next;
-  } else {
-    if (p->ntxv == SP_MAX_TXNS) return NULL;
-    if (p->ntxv == p->captxv) {
-      size_t nc = p->captxv ? 2 * p->captxv : 256;
-      sp_txn **nv = realloc(p->txv, nc * sizeof *nv);
-      if (!nv) return NULL;
-      p->txv = nv;
-      p->captxv = nc;
-    }
-    t = calloc(1, sizeof *t);
-    if (!t) return NULL;
-    p->txv[p->ntxv++] = t;
-  }
-  {
-    char *req = t->req, *fwd = t->fwd, *resp = t->resp;
-    size_t rc = t->req_cap, fc = t->fwd_cap, sc = t->resp_cap;
-    memset(t, 0, sizeof *t);
-    t->req = req;
-    t->fwd = fwd;
-    t->resp = resp;
-    t->req_cap = rc;
-    t->fwd_cap = fc;
-    t->resp_cap = sc;
-  }
+  sp_txn *t = (sp_txn *)rl_sip_txn_alloc(p->txns);
+  char *req, *fwd, *resp;
+  size_t rc, fc, sc;
+  if (!t) return NULL;
+  req = t->req, fwd = t->fwd, resp = t->resp;
+  rc = t->req_cap, fc = t->fwd_cap, sc = t->resp_cap;
+  memset((char *)t + sizeof t->base, 0, sizeof *t - sizeof t->base);
+  t->req = req;
+  t->fwd = fwd;
+  t->resp = resp;
+  t->req_cap = rc;
+  t->fwd_cap = fc;
+  t->resp_cap = sc;
   t->owner = p;
   t->id = ++p->next_id;
   t->created = p->now;
@@ -424,24 +382,16 @@ static sp_txn *txn_new(rl_sip_proxy *p) {
   return t;
 }
 
-static void unlink_chain(sp_txn **head, sp_txn *t, int out) {
-  for (sp_txn **pp = head; *pp; pp = out ? &(*pp)->out_next : &(*pp)->in_next) {
-    if (*pp == t) {
-      *pp = out ? t->out_next : t->in_next;
-      return;
-    }
-  }
+static sp_txn *txn_at(const rl_sip_proxy *p, size_t i) {
+  return (sp_txn *)rl_sip_txn_at(p->txns, i);
 }
 
-/* The transaction ends: out of the hash chains; back on the free list once
- * no node callback can come for it (cb_txn puts it there otherwise). */
+/* The transaction ends; the table reuses it once no node callback can
+ * come for it (cb_txn). */
 static void txn_free(sp_txn *t) {
-  rl_sip_proxy *p = t->owner;
-  if (t->state == TX_FREE) return;
+  /* Once only (a new transaction is TX_FREE until it has a state). */
+  if (!t->base.in_use) return;
   t->state = TX_FREE;
-  if (t->in_linked) unlink_chain(&p->hin[str_hash(t->in_branch, t->in_branch_len)], t, 0);
-  if (t->out_linked) unlink_chain(&p->hout[str_hash(t->out_branch, strlen(t->out_branch))], t, 1);
-  t->in_linked = t->out_linked = 0;
   /* Big buffers go back; small ones are reused. */
   if (t->req_cap > 4096 || t->fwd_cap > 4096 || t->resp_cap > 4096) {
     free(t->req);
@@ -450,64 +400,22 @@ static void txn_free(sp_txn *t) {
     t->req = t->fwd = t->resp = NULL;
     t->req_cap = t->fwd_cap = t->resp_cap = 0;
   }
-  if (t->pending_cb == 0) {
-    t->free_next = p->free_txns;
-    p->free_txns = t;
-  }
+  rl_sip_txn_release(t->owner->txns, &t->base);
 }
 
-static void txn_link(rl_sip_proxy *p, sp_txn *t) {
-  sp_txn **h;
-  if (t->in_branch_len) {
-    h = &p->hin[str_hash(t->in_branch, t->in_branch_len)];
-    t->in_next = *h;
-    *h = t;
-    t->in_linked = 1;
-  }
-  if (t->out_branch[0]) {
-    h = &p->hout[str_hash(t->out_branch, strlen(t->out_branch))];
-    t->out_next = *h;
-    *h = t;
-    t->out_linked = 1;
-  }
+static void txn_buffers_free(rl_sip_txn *b) {
+  sp_txn *t = (sp_txn *)b;
+  free(t->req);
+  free(t->fwd);
+  free(t->resp);
 }
 
-/* A via's sent-by as "host:port" (the port 5060 when absent, 18.2.2). */
-static void sentby_text(const rl_sip_via *v, char *out, size_t cap) {
-  snprintf(out, cap, "%.*s:%d", (int)(v->host.len < 80 ? v->host.len : 80), v->host.p,
-           v->port > 0 ? v->port : 5060);
-}
-
-/* The server transaction a request belongs to (17.2.3: "the branch
- * parameter in the request is equal to the one in the top Via header
- * field of the request that created the transaction, the sent-by value
- * in the top Via of the request is equal to the one in the request that
- * created the transaction, and the method of the request matches the one
- * that created the transaction, except for ACK, where the method of the
- * request that created the transaction is INVITE"; a CANCEL finds the
- * INVITE it cancels the same way, 9.2). */
 static sp_txn *txn_find_in(rl_sip_proxy *p, const rl_sip_via *via, rl_sip_method m) {
-  char sb[96];
-  rl_sip_str branch = via->branch;
-  if (!branch.p || branch.len == 0 || branch.len >= sizeof p->txv[0]->in_branch) return NULL;
-  sentby_text(via, sb, sizeof sb);
-  for (sp_txn *t = p->hin[str_hash(branch.p, branch.len)]; t; t = t->in_next) {
-    if (t->in_branch_len != branch.len || memcmp(t->in_branch, branch.p, branch.len) != 0)
-      continue;
-    if (strcasecmp(t->in_sentby, sb) != 0) continue;
-    if (m == RL_SIP_METHOD_ACK || m == RL_SIP_METHOD_CANCEL) {
-      if (t->method == RL_SIP_METHOD_INVITE) return t;
-    } else if (t->method == m) {
-      return t;
-    }
-  }
-  return NULL;
+  return (sp_txn *)rl_sip_txn_match(p->txns, via, m);
 }
 
 static sp_txn *txn_find_out(rl_sip_proxy *p, rl_sip_str branch) {
-  for (sp_txn *t = p->hout[str_hash(branch.p, branch.len)]; t; t = t->out_next)
-    if (rl_sip_str_eq(branch, t->out_branch)) return t;
-  return NULL;
+  return (sp_txn *)rl_sip_txn_match_out(p->txns, branch);
 }
 
 /* Parse a stored request again (its slices point into t->req). */
@@ -592,7 +500,7 @@ static void forward(rl_sip_proxy *p, sp_txn *t, const sp_hop *to, const char *ru
     fw.request_uri.p = ruri;
     fw.request_uri.len = strlen(ruri);
   }
-  our_via(p, to, t->out_branch, via, sizeof via);
+  our_via(p, to, t->base.out_branch, via, sizeof via);
   fw.via.p = via;
   fw.via.len = strlen(via);
   if (is_dialog_creating(t->method)) record_route(p, t, to, rr, sizeof rr, &fw);
@@ -720,11 +628,7 @@ static void start_lookup(rl_sip_proxy *p, sp_txn *t);
  * only when none is). */
 static sp_txn *cb_txn(void *user) {
   sp_txn *t = user;
-  t->pending_cb--;
-  if (t->pending_cb == 0 && t->state == TX_FREE) {
-    t->free_next = t->owner->free_txns;
-    t->owner->free_txns = t;
-  }
+  rl_sip_txn_callback_done(t->owner->txns, &t->base);
   return t;
 }
 
@@ -838,7 +742,7 @@ static void start_lookup(rl_sip_proxy *p, sp_txn *t) {
     txn_respond(p, t, 503, "Service Unavailable (not in the overlay)");
     return;
   }
-  t->pending_cb++;
+  t->base.pending++;
   p->st.lookups++;
   sp_log(p, 1, "overlay: Fetch SIP-REGISTRATION of %s", t->aor);
 }
@@ -1063,7 +967,7 @@ static void try_next_target(rl_sip_proxy *p, sp_txn *t) {
     rl_dest_node(&d, target, p->id_len);
     if (rl_node_request(p->node, &d, 1, RL_MessageCode_app_attach_req, &b, on_app_attach, t) != 0)
       continue;
-    t->pending_cb++;
+    t->base.pending++;
     t->state = TX_ATTACHING;
     t->step_started = p->now;
     p->st.attaches++;
@@ -1263,7 +1167,7 @@ static void do_register(rl_sip_proxy *p, const rl_sip_msg *m, sp_txn *t) {
     respond(p, m, &t->up, 503, "Service Unavailable (cannot store the registration)", NULL, t);
     return;
   }
-  t->pending_cb++;
+  t->base.pending++;
   t->state = TX_REGISTERING;
   sp_log(p, 1, "overlay: Store SIP-REGISTRATION of %s (expires %u) as %s", aor, (unsigned)expires,
          cred->cert->user);
@@ -1394,7 +1298,7 @@ static int absorb_ack(rl_sip_proxy *p, sp_txn *t) {
   if (!t->acked) {
     t->acked = 1;
     t->resp_retx = 0;
-    t->linger_until = p->now + (t->up.kind == HOP_UDP ? SP_T4 : 0);
+    t->linger_until = p->now + rl_sip_txn_linger_after_ack(t->up.kind != HOP_UDP);
   }
   return 1;
 }
@@ -1404,17 +1308,18 @@ static int absorb_ack(rl_sip_proxy *p, sp_txn *t) {
  * responses go back (the transaction may be gone when a late 2xx comes,
  * 16.11): "u" by the next Via, "cIIGGGG" on connection II of generation
  * GGGG. */
-static void make_branch(rl_sip_proxy *p, sp_txn *t, const rl_sip_via *via, const sp_hop *from) {
+static void make_branch(rl_sip_proxy *p, const rl_sip_via *via, const sp_hop *from, char *out,
+                        size_t cap) {
   uint32_t h = 2166136261u;
-  for (size_t k = 0; k < t->in_branch_len; k++) h = (h ^ (uint8_t)t->in_branch[k]) * 16777619u;
+  for (size_t k = 0; k < via->branch.len; k++) h = (h ^ (uint8_t)via->branch.p[k]) * 16777619u;
   for (size_t k = 0; k < via->host.len; k++) h = (h ^ (uint8_t)via->host.p[k]) * 16777619u;
   h ^= (uint32_t)via->port;
   for (size_t k = 0; k < p->id_len; k++) h = (h ^ p->self[k]) * 16777619u;
   if (from->kind == HOP_CONN)
-    snprintf(t->out_branch, sizeof t->out_branch, SP_BRANCH_PREFIX "%08xc%02x%04x", h,
+    snprintf(out, cap, SP_BRANCH_PREFIX "%08xc%02x%04x", h,
              (unsigned)from->conn, (unsigned)(from->gen & 0xffff));
   else
-    snprintf(t->out_branch, sizeof t->out_branch, SP_BRANCH_PREFIX "%08xu", h);
+    snprintf(out, cap, SP_BRANCH_PREFIX "%08xu", h);
 }
 
 /* A request that matched transaction t (17.2.3): a CANCEL, an ACK or a
@@ -1480,6 +1385,7 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
   rl_sip_uri target;
   rl_sip_addr next;
   int ours = 0, r;
+  char out_branch[48];
   p->st.requests_in++;
   vi = rl_sip_msg_find(m, RL_SIP_HDR_VIA, 0);
   if (vi < 0 || rl_sip_via_next(m->hdr[vi].value, &pos, &via, &err) <= 0) {
@@ -1517,13 +1423,10 @@ static void handle_request(rl_sip_proxy *p, const rl_sip_msg *m, const char *raw
     respond(p, m, from, 503, "Service Unavailable (out of memory)", "Retry-After: 1\r\n", NULL);
     return;
   }
-  if (via.branch.p && via.branch.len < sizeof t->in_branch) {
-    memcpy(t->in_branch, via.branch.p, via.branch.len);
-    t->in_branch_len = via.branch.len;
-  }
-  sentby_text(&via, t->in_sentby, sizeof t->in_sentby);
-  make_branch(p, t, &via, from);
-  txn_link(p, t);
+  make_branch(p, &via, from, out_branch, sizeof out_branch);
+  /* A request without a usable branch (RFC 2543) is forwarded but not
+   * found again: its retransmissions are forwarded again too. */
+  (void)rl_sip_txn_bind(p->txns, &t->base, &via, m->method, out_branch);
   /* 16.2: a 100 at once for an INVITE (the lookup takes a while). */
   if (m->method == RL_SIP_METHOD_INVITE) respond(p, m, from, 100, "Trying", NULL, t);
 
@@ -1887,8 +1790,8 @@ static void on_up(void *user, rl_link *l) {
   }
   c->up = 1;
   /* The requests that waited for this link. */
-  for (size_t i = 0; i < p->ntxv; i++) {
-    sp_txn *t = p->txv[i];
+  for (size_t i = 0; i < rl_sip_txn_count(p->txns); i++) {
+    sp_txn *t = txn_at(p, i);
     if (t->state == TX_CONNECTING && t->conn == ci && t->conn_gen == c->gen) send_over(p, t, ci);
   }
 }
@@ -1961,8 +1864,8 @@ static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *deta
   c->up = 0;
   c->link = NULL;
   /* Requests waiting for it try the next registration. */
-  for (size_t i = 0; i < p->ntxv; i++) {
-    sp_txn *t = p->txv[i];
+  for (size_t i = 0; i < rl_sip_txn_count(p->txns); i++) {
+    sp_txn *t = txn_at(p, i);
     if (t->state == TX_CONNECTING && t->conn == ci && t->conn_gen == c->gen) try_next_target(p, t);
   }
   /* Bindings over it are gone (the phone reconnects and registers). */
@@ -1980,8 +1883,8 @@ static const rl_link_callbacks link_cbs = {on_up, on_data, on_oversize, on_close
 static void tick(rl_sip_proxy *p) {
   if (p->now < p->next_tick) return;
   p->next_tick = p->now + SP_TICK_MS;
-  for (size_t i = 0; i < p->ntxv; i++) {
-    sp_txn *t = p->txv[i];
+  for (size_t i = 0; i < rl_sip_txn_count(p->txns); i++) {
+    sp_txn *t = txn_at(p, i);
     if (t->state == TX_FREE) continue;
     if (t->state == TX_ANSWERED) {
       if (p->now >= t->linger_until) {
@@ -2136,6 +2039,11 @@ rl_sip_proxy *rl_sip_proxy_new(const rl_sip_proxy_options *o, char *why, size_t 
   p->udp_fd = p->tcp_fd = p->tls_fd = -1;
   p->rnd = (unsigned)time(NULL) ^ (unsigned)getpid() ^ p->self[0] << 8;
   rl_arena_init(&p->arena, p->arena_buf, sizeof p->arena_buf);
+  p->txns = rl_sip_txn_table_new(sizeof(sp_txn), SP_MAX_TXNS);
+  if (!p->txns) {
+    snprintf(why, whylen, "out of memory");
+    goto fail;
+  }
   /* 7904 3.4: without domain restrictions the overlay's own name is the
    * domain of its AORs. */
   snprintf(p->domain, sizeof p->domain, "%s", cfg->instance_name);
@@ -2235,13 +2143,7 @@ void rl_sip_proxy_free(rl_sip_proxy *p) {
   if (p->udp_fd >= 0) close(p->udp_fd);
   if (p->tcp_fd >= 0) close(p->tcp_fd);
   if (p->tls_fd >= 0) close(p->tls_fd);
-  for (size_t i = 0; i < p->ntxv; i++) {
-    free(p->txv[i]->req);
-    free(p->txv[i]->fwd);
-    free(p->txv[i]->resp);
-    free(p->txv[i]);
-  }
-  free(p->txv);
+  rl_sip_txn_table_free(p->txns, txn_buffers_free);
   for (size_t i = 0; i < SP_MAX_CONNS; i++) free(p->conns[i].buf);
   free(p);
 }
@@ -2273,7 +2175,7 @@ void rl_sip_proxy_get_stats(const rl_sip_proxy *p, rl_sip_proxy_stats *out) {
   out->bindings = 0;
   out->transactions = 0;
   for (size_t i = 0; i < SP_MAX_BINDINGS; i++) out->bindings += p->bindings[i].used != 0;
-  for (size_t i = 0; i < p->ntxv; i++) out->transactions += p->txv[i]->state != TX_FREE;
+  for (size_t i = 0; i < rl_sip_txn_count(p->txns); i++) out->transactions += txn_at(p, i)->state != TX_FREE;
 }
 
 char *rl_sip_proxy_status_json(const rl_sip_proxy *p) {
