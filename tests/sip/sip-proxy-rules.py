@@ -349,6 +349,31 @@ else:
     result("3: the INVITE to the TCP callee is answered 200", False,
            resp and first_line(resp) or "no answer")
 
+# 3. Both legs phones of one peer on different transports: two
+#    Record-Route values (RFC 5658), both taken off again.
+inv = request("INVITE", BOB, HOST, cport, "z9hG4bKd3d", "d3d", tr="TCP",
+              frm="<sip:carol@%s>;tag=c-d3d" % DOM,
+              extra="Contact: <sip:carol@%s:%d;transport=tcp>\r\n" % (HOST, cport))
+carol.send(inv)
+g = bob_got("d3d", "INVITE")
+rr = [x.strip() for h in headers(g[0], "record-route") for x in h.split(",")] if g else []
+result("3: carol (TCP) to bob (UDP) at one peer: two Record-Route values, UDP leg first",
+       len(rr) == 2 and "transport=tcp" not in rr[0] and "transport=tcp" in rr[1],
+       "Record-Route %s" % rr)
+resp = carol.recv(lambda m: status(m) >= 200 and hdr(m, "call-id") == "d3d", timeout=4)
+if resp and status(resp) == 200:
+    route = ", ".join(reversed([x.strip() for h in headers(resp, "record-route")
+                                for x in h.split(",")]))
+    ack = request("ACK", "sip:bob@%s:%d" % (HOST, bob.p.port), HOST, cport, "z9hG4bKd3e", "d3d",
+                  tr="TCP", to=hdr(resp, "to"), frm="<sip:carol@%s>;tag=c-d3d" % DOM,
+                  extra="Route: %s\r\n" % route)
+    carol.send(ack)
+    g = bob_got("d3d", "ACK")
+    result("3: carol's ACK through both of her peer's routes reaches bob without a Route",
+           len(g) == 1 and not headers(g[0], "route"), "bob got %s" % g)
+else:
+    result("3: bob's 200 reaches carol over TCP", False, resp and first_line(resp) or "none")
+
 # 5. Server transactions match on branch, sent-by and method (17.2.3): a
 #    second phone reusing alice's branch is a new transaction.
 other = Udp(PORTS[4])
