@@ -1064,6 +1064,43 @@ static int store_registration(rl_sip_proxy *p, const rl_credentials *cred, const
   return rl_node_request_as(p->node, cred, &d, 1, RL_MessageCode_store_req, &body, cb, user);
 }
 
+/* The binding of aor to Contact ct for expires seconds (10.3 step 7), in
+ * t->reg_binding (-1: none); 0, or -1 when t was answered (table full,
+ * Contact too long). */
+static int set_binding(rl_sip_proxy *p, const rl_sip_msg *m, sp_txn *t, sp_binding *b,
+                       const char *aor, const rl_sip_addr *ct, uint32_t expires) {
+  if (expires == 0) {
+    t->reg_binding = b ? (int)(b - p->bindings) : -1;
+    return 0;
+  }
+  if (!b) {
+    for (size_t k = 0; k < SP_MAX_BINDINGS && !b; k++)
+      if (!p->bindings[k].used) b = &p->bindings[k];
+    if (!b) {
+      respond(p, m, &t->up, 503, "Service Unavailable (registration table full)", NULL, t);
+      return -1;
+    }
+  }
+  if (ct->uri_text.len >= sizeof b->contact) {
+    respond(p, m, &t->up, 400, "Contact URI too long", NULL, t);
+    return -1;
+  }
+  b->used = 1;
+  snprintf(b->aor, sizeof b->aor, "%s", aor);
+  memcpy(b->contact, ct->uri_text.p, ct->uri_text.len);
+  b->contact[ct->uri_text.len] = 0;
+  /* 10.3 step 7: the binding is the Contact. A phone on a connection is
+   * reached over it (the one flow we know works, RFC 5626 5.3); one on
+   * UDP at its Contact, which need not be where the REGISTER came from
+   * (deliver_local). */
+  memset(&b->hop, 0, sizeof b->hop);
+  if (t->up.kind == HOP_CONN) b->hop = t->up;
+  b->src = t->up;
+  b->expires_ms = p->now + (uint64_t)expires * 1000u;
+  t->reg_binding = (int)(b - p->bindings);
+  return 0;
+}
+
 static void do_register(rl_sip_proxy *p, const rl_sip_msg *m, sp_txn *t) {
   rl_sip_addr to, ct;
   rl_sip_err err;
@@ -1133,35 +1170,7 @@ static void do_register(rl_sip_proxy *p, const rl_sip_msg *m, sp_txn *t) {
   }
   if (expires > max) expires = max;
   t->reg_expires = expires;
-  if (expires > 0) {
-    if (!b) {
-      for (size_t k = 0; k < SP_MAX_BINDINGS && !b; k++)
-        if (!p->bindings[k].used) b = &p->bindings[k];
-      if (!b) {
-        respond(p, m, &t->up, 503, "Service Unavailable (registration table full)", NULL, t);
-        return;
-      }
-    }
-    if (ct.uri_text.len >= sizeof b->contact) {
-      respond(p, m, &t->up, 400, "Contact URI too long", NULL, t);
-      return;
-    }
-    b->used = 1;
-    snprintf(b->aor, sizeof b->aor, "%s", aor);
-    memcpy(b->contact, ct.uri_text.p, ct.uri_text.len);
-    b->contact[ct.uri_text.len] = 0;
-    /* 10.3 step 7: the binding is the Contact. A phone on a connection
-     * is reached over it (the one flow we know works, RFC 5626 5.3);
-     * one on UDP at its Contact, which need not be where the REGISTER
-     * came from (deliver_local). */
-    memset(&b->hop, 0, sizeof b->hop);
-    if (t->up.kind == HOP_CONN) b->hop = t->up;
-    b->src = t->up;
-    b->expires_ms = p->now + (uint64_t)expires * 1000u;
-    t->reg_binding = (int)(b - p->bindings);
-  } else {
-    t->reg_binding = b ? (int)(b - p->bindings) : -1;
-  }
+  if (set_binding(p, m, t, b, aor, &ct, expires) != 0) return;
   if (store_registration(p, cred, aor, expires, on_store, t) != 0) {
     if (t->reg_binding >= 0 && expires > 0) p->bindings[t->reg_binding].used = 0;
     respond(p, m, &t->up, 503, "Service Unavailable (cannot store the registration)", NULL, t);
@@ -2018,11 +2027,49 @@ static uint16_t port_of(int fd) {
   return port_of_addr(&ss);
 }
 
+/* The phones' UDP and TCP port (one number) and the peers' TLS port. 0 or
+ * -1 with why set. */
+static int open_ports(rl_sip_proxy *p, const rl_sip_proxy_options *o, char *why, size_t whylen) {
+  struct sockaddr_storage a;
+  socklen_t alen;
+  /* Phones use one port for UDP and TCP. With port 0 the UDP port the
+   * kernel picks may be taken for TCP (by any connection's local port):
+   * then try another. */
+  for (int attempt = 0;; attempt++) {
+    int any = port_of_addr(&o->addr) == 0;
+    p->udp_fd = bind_udp(&o->addr, o->addr_len);
+    if (p->udp_fd < 0) {
+      snprintf(why, whylen, "SIP UDP port: %s", strerror(errno));
+      return -1;
+    }
+    p->port = port_of(p->udp_fd);
+    p->udp_alen = sizeof p->udp_addr;
+    if (getsockname(p->udp_fd, (struct sockaddr *)&p->udp_addr, &p->udp_alen) != 0) p->udp_alen = 0;
+    a = o->addr;
+    alen = o->addr_len;
+    if (a.ss_family == AF_INET6)
+      ((struct sockaddr_in6 *)&a)->sin6_port = htons(p->port);
+    else
+      ((struct sockaddr_in *)&a)->sin_port = htons(p->port);
+    p->tcp_fd = rl_link_listen(p->phone_ctx, (struct sockaddr *)&a, alen, why, whylen);
+    if (p->tcp_fd >= 0) break;
+    close(p->udp_fd);
+    p->udp_fd = -1;
+    if (!any || attempt == 20) return -1;
+  }
+  if (a.ss_family == AF_INET6)
+    ((struct sockaddr_in6 *)&a)->sin6_port = 0;
+  else
+    ((struct sockaddr_in *)&a)->sin_port = 0;
+  p->tls_fd = rl_link_listen(p->peer_ctx, (struct sockaddr *)&a, alen, why, whylen);
+  if (p->tls_fd < 0) return -1;
+  p->peer_port = port_of(p->tls_fd);
+  return 0;
+}
+
 rl_sip_proxy *rl_sip_proxy_new(const rl_sip_proxy_options *o, char *why, size_t whylen) {
   rl_sip_proxy *p;
   rl_link_params lp;
-  struct sockaddr_storage a;
-  socklen_t alen;
   const rl_overlay_config *cfg = rl_node_config(o->node);
   if (o->nusers > RL_SIP_PROXY_MAX_USERS) {
     snprintf(why, whylen, "at most %d SIP users", RL_SIP_PROXY_MAX_USERS);
@@ -2089,38 +2136,7 @@ rl_sip_proxy *rl_sip_proxy_new(const rl_sip_proxy_options *o, char *why, size_t 
   lp.trust = rl_node_trust(o->node);
   p->peer_ctx = rl_link_ctx_new(&lp, &link_cbs, p, why, whylen);
   if (!p->peer_ctx) goto fail;
-  /* Phones use one port for UDP and TCP. With port 0 the UDP port the
-   * kernel picks may be taken for TCP (by any connection's local port):
-   * then try another. */
-  for (int attempt = 0;; attempt++) {
-    int any = port_of_addr(&o->addr) == 0;
-    p->udp_fd = bind_udp(&o->addr, o->addr_len);
-    if (p->udp_fd < 0) {
-      snprintf(why, whylen, "SIP UDP port: %s", strerror(errno));
-      goto fail;
-    }
-    p->port = port_of(p->udp_fd);
-    p->udp_alen = sizeof p->udp_addr;
-    if (getsockname(p->udp_fd, (struct sockaddr *)&p->udp_addr, &p->udp_alen) != 0) p->udp_alen = 0;
-    a = o->addr;
-    alen = o->addr_len;
-    if (a.ss_family == AF_INET6)
-      ((struct sockaddr_in6 *)&a)->sin6_port = htons(p->port);
-    else
-      ((struct sockaddr_in *)&a)->sin_port = htons(p->port);
-    p->tcp_fd = rl_link_listen(p->phone_ctx, (struct sockaddr *)&a, alen, why, whylen);
-    if (p->tcp_fd >= 0) break;
-    close(p->udp_fd);
-    p->udp_fd = -1;
-    if (!any || attempt == 20) goto fail;
-  }
-  if (a.ss_family == AF_INET6)
-    ((struct sockaddr_in6 *)&a)->sin6_port = 0;
-  else
-    ((struct sockaddr_in *)&a)->sin_port = 0;
-  p->tls_fd = rl_link_listen(p->peer_ctx, (struct sockaddr *)&a, alen, why, whylen);
-  if (p->tls_fd < 0) goto fail;
-  p->peer_port = port_of(p->tls_fd);
+  if (open_ports(p, o, why, whylen) != 0) goto fail;
   {
     rl_node_app app = {app_fill, app_handle, p};
     rl_node_set_app(o->node, &app);
