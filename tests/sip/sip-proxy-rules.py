@@ -400,6 +400,10 @@ good = (r is not None and status(r) == 486 and len(acks) >= 1 and invs and
 result("7: bob's peer ACKs his 486 itself (one Via, the INVITE's branch)", good,
        "alice got %s; bob's ACKs: %s" % (r and first_line(r),
                                           [via_parms(a) for a in acks]))
+# Timer G (17.2.1): until alice ACKs, her peer sends the 486 again.
+again = alice.final("d7", timeout=2)
+result("7: alice's peer sends the 486 again until she ACKs (timer G)",
+       again is not None and status(again) == 486, "nothing again in 2 s")
 if r:
     alice.send(inv.replace("INVITE " + BOB, "ACK " + BOB, 1).replace("CSeq: 1 INVITE", "CSeq: 1 ACK")
                .replace("To: <%s>" % BOB, "To: " + hdr(r, "to")), PA)
