@@ -1,7 +1,9 @@
 /* sip_write.c: see sip_write.h. */
 #include "sip/sip_write.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "runtime/error.h"
 #include "sip/sip_hdr.h"
@@ -202,4 +204,58 @@ int rl_sip_write_response_forward(rl_writer *w, const rl_sip_msg *resp) {
     }
   }
   return end_message(w, resp);
+}
+
+/* Whether via-param p of the top Via is dropped by
+ * rl_sip_write_via_received: "received" always, "rport" without a value. */
+static int param_dropped(rl_sip_str p, const rl_sip_via *v) {
+  size_t nl = 0;
+  rl_sip_str name;
+  while (nl < p.len && p.p[nl] != '=') nl++;
+  name.p = p.p;
+  name.len = nl;
+  name = rl_sip_trim(name);
+  return rl_sip_str_ieq(name, "received") || (rl_sip_str_ieq(name, "rport") && v->rport == 0);
+}
+
+long rl_sip_write_via_received(const rl_sip_msg *m, const char *ip, int port, char *out,
+                               size_t cap) {
+  const char *buf = m->buf + m->skipped;
+  size_t len = m->len - m->skipped, head, tail, pos = 0, n;
+  long vi = rl_sip_msg_find(m, RL_SIP_HDR_VIA, 0);
+  char extra[96];
+  rl_sip_via v;
+  rl_sip_str host, ps;
+  rl_writer w;
+  if (vi < 0 || rl_sip_via_next(m->hdr[vi].value, &pos, &v, NULL) <= 0) return RL_ERR_SYNTAX;
+  host = v.host;
+  if (host.len >= 2 && host.p[0] == '[') {
+    host.p++;
+    host.len -= 2;
+  }
+  if (host.len == strlen(ip) && strncasecmp(host.p, ip, host.len) == 0 && v.rport != 0) return 0;
+  n = (size_t)snprintf(extra, sizeof extra, ";received=%s", ip);
+  if (v.rport == 0 && n < sizeof extra)
+    snprintf(extra + n, sizeof extra - n, ";rport=%d", port);
+  /* The via-parm up to its parameters, its parameters but those we set,
+   * ours, then the rest of the message. */
+  ps = v.params.p ? v.params : (rl_sip_str){v.text.p + v.text.len, 0};
+  head = (size_t)(ps.p - buf);
+  tail = (size_t)(v.text.p + v.text.len - buf);
+  if (head > len || tail > len || tail < head) return RL_ERR_SYNTAX;
+  rl_writer_init(&w, (uint8_t *)out, cap, NULL);
+  rl_sip_put(&w, buf, head);
+  for (size_t i = 0; i < ps.len;) {
+    size_t j = i + 1;
+    rl_sip_str one;
+    while (j < ps.len && ps.p[j] != ';') j++;
+    one.p = ps.p + i + 1;
+    one.len = j - i - 1;
+    if (!param_dropped(one, &v)) rl_sip_put(&w, ps.p + i, j - i);
+    i = j;
+  }
+  rl_sip_put_cstr(&w, extra);
+  rl_sip_put(&w, buf + tail, len - tail);
+  if (w.err) return RL_ERR_BUFFER;
+  return (long)w.len;
 }

@@ -73,4 +73,17 @@ int rl_sip_write_response(rl_writer *w, const rl_sip_msg *req, int status, const
  * RL_ERR_BUFFER. */
 int rl_sip_write_response_forward(rl_writer *w, const rl_sip_msg *resp);
 
+/* The request m (from its start line, without the CRLFs before it) with
+ * its top Via set for a server that received it from ip:port, written
+ * into out (18.2.1: "the server MUST add a "received" parameter to that
+ * Via header field value" when the sent-by host is not the source
+ * address; RFC 3581 4: with "rport" without a value, "received" is added
+ * whatever the host and rport gets the source port). An earlier
+ * "received" is replaced; an "rport" with a value is kept. ip is an
+ * address as text (IPv6 without brackets). Returns the length written, 0
+ * when nothing changes (out untouched), RL_ERR_SYNTAX when m has no
+ * parsable Via, RL_ERR_BUFFER when out is too small. */
+long rl_sip_write_via_received(const rl_sip_msg *m, const char *ip, int port, char *out,
+                               size_t cap);
+
 #endif

@@ -5,8 +5,7 @@
 #include "usage/sip_proxy_int.h"
 
 static int hop_source(const rl_sip_proxy *p, const sp_hop *h, char *ip, size_t cap, int *port);
-static size_t via_received(rl_sip_proxy *p, const rl_sip_msg *m, const char *buf, size_t len,
-                           const sp_hop *from);
+static size_t via_received(rl_sip_proxy *p, const rl_sip_msg *m, const sp_hop *from);
 static void handle_message(rl_sip_proxy *p, const char *buf, size_t len, const sp_hop *from,
                            int stream, int from_peer);
 static void read_udp(rl_sip_proxy *p);
@@ -59,54 +58,13 @@ static int hop_source(const rl_sip_proxy *p, const sp_hop *h, char *ip, size_t c
  * sets rport to the source port. Responses then go back by those values.
  * Writes the new message into p->via_fix; its length, or 0 when nothing
  * changes (or it would not fit). */
-static size_t via_received(rl_sip_proxy *p, const rl_sip_msg *m, const char *buf, size_t len,
-                           const sp_hop *from) {
-  char ip[INET6_ADDRSTRLEN], extra[96];
-  int port, same_host;
-  long vi = rl_sip_msg_find(m, RL_SIP_HDR_VIA, 0);
-  rl_sip_via v;
-  size_t pos = 0, head, tail, n = 0;
-  rl_sip_str ps;
-  if (vi < 0 || rl_sip_via_next(m->hdr[vi].value, &pos, &v, NULL) <= 0) return 0;
+static size_t via_received(rl_sip_proxy *p, const rl_sip_msg *m, const sp_hop *from) {
+  char ip[INET6_ADDRSTRLEN];
+  int port;
+  long n;
   if (hop_source(p, from, ip, sizeof ip, &port) != 0) return 0;
-  {
-    rl_sip_str h = v.host;
-    if (h.len >= 2 && h.p[0] == '[') {
-      h.p++;
-      h.len -= 2;
-    }
-    same_host = h.len == strlen(ip) && strncasecmp(h.p, ip, h.len) == 0;
-  }
-  if (same_host && v.rport != 0) return 0;
-  snprintf(extra, sizeof extra, ";received=%s", ip);
-  if (v.rport == 0)
-    snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ";rport=%d", port);
-  /* The via-parm up to its parameters, the parameters but rport and
-   * received, then ours. */
-  ps = v.params.p ? v.params : (rl_sip_str){v.text.p + v.text.len, 0};
-  head = (size_t)(ps.p - buf);
-  tail = (size_t)(v.text.p + v.text.len - buf);
-  if (head > len || tail > len || len + sizeof extra > sizeof p->via_fix) return 0;
-  memcpy(p->via_fix, buf, head);
-  n = head;
-  for (size_t i = 0; i < ps.len;) {
-    size_t j = i + 1, nl;
-    while (j < ps.len && ps.p[j] != ';') j++;
-    nl = 1;
-    while (i + nl < j && ps.p[i + nl] != '=') nl++;
-    {
-      rl_sip_str name = rl_sip_trim((rl_sip_str){ps.p + i + 1, nl - 1});
-      if (!(rl_sip_str_ieq(name, "rport") && v.rport == 0) && !rl_sip_str_ieq(name, "received")) {
-        memcpy(p->via_fix + n, ps.p + i, j - i);
-        n += j - i;
-      }
-    }
-    i = j;
-  }
-  memcpy(p->via_fix + n, extra, strlen(extra));
-  n += strlen(extra);
-  memcpy(p->via_fix + n, buf + tail, len - tail);
-  return n + len - tail;
+  n = rl_sip_write_via_received(m, ip, port, p->via_fix, sizeof p->via_fix);
+  return n > 0 ? (size_t)n : 0;
 }
 
 static void handle_message(rl_sip_proxy *p, const char *buf, size_t len, const sp_hop *from,
@@ -150,7 +108,7 @@ static void handle_message(rl_sip_proxy *p, const char *buf, size_t len, const s
   }
   rl_sp_log_msg(p, "<-", from, buf, len);
   if (m.is_request && !from_peer) {
-    size_t n = via_received(p, &m, buf + m.skipped, m.len - m.skipped, from);
+    size_t n = via_received(p, &m, from);
     if (n) {
       rl_sip_msg_init(&m, p->hdr, sizeof p->hdr / sizeof p->hdr[0]);
       if (rl_sip_msg_parse(&m, p->via_fix, n, &o, &err) == 0) {

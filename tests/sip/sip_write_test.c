@@ -165,6 +165,85 @@ START_TEST(forward_drops_two_routes) {
 }
 END_TEST
 
+/* 18.2.1 and RFC 3581 4: received and rport in the top Via. */
+static long with_received(const char *via_line, const char *ip, int port, char *out, size_t cap) {
+  char in[512];
+  rl_sip_header hdr[MAXH];
+  rl_sip_msg msg;
+  int n = snprintf(in, sizeof in,
+                   "\r\nMESSAGE sip:bob@example.com SIP/2.0\r\n%s\r\n"
+                   "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKsecond;rport\r\n"
+                   "Max-Forwards: 70\r\nTo: <sip:bob@example.com>\r\n"
+                   "From: <sip:alice@example.com>;tag=1\r\nCall-ID: c1\r\nCSeq: 1 MESSAGE\r\n"
+                   "Content-Length: 2\r\n\r\nhi",
+                   via_line);
+  rl_sip_err err;
+  rl_sip_msg_init(&msg, hdr, MAXH);
+  ck_assert_int_eq(rl_sip_msg_parse(&msg, in, (size_t)n, NULL, &err), 0);
+  return rl_sip_write_via_received(&msg, ip, port, out, cap);
+}
+
+static const char *top_via(const char *m, size_t len, char *line, size_t cap) {
+  rl_sip_header hdr[MAXH];
+  rl_sip_msg msg;
+  long i;
+  parse(m, len, &msg, hdr);
+  ck_assert(streq(msg.body, "hi"));
+  i = rl_sip_msg_find(&msg, RL_SIP_HDR_VIA, 0);
+  snprintf(line, cap, "%.*s", (int)hdr[i].value.len, hdr[i].value.p);
+  /* The second Via is as it was. */
+  ck_assert(streq(hdr[rl_sip_msg_find(&msg, RL_SIP_HDR_VIA, (size_t)i + 1)].value,
+                  "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKsecond;rport"));
+  return line;
+}
+
+START_TEST(via_received) {
+  char out[1024], line[256];
+  long n;
+  /* rport without a value: both set, the bare rport gone. */
+  n = with_received("Via: SIP/2.0/UDP 192.0.2.7:5060;rport;branch=z9hG4bK1", "127.0.0.1", 4000,
+                    out, sizeof out);
+  ck_assert_int_gt(n, 0);
+  ck_assert_str_eq(top_via(out, (size_t)n, line, sizeof line),
+                   "SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;received=127.0.0.1;rport=4000");
+  ck_assert(strncmp(out, "MESSAGE ", 8) == 0); /* the CRLF before it is not copied */
+  /* The same host and no rport: nothing changes. */
+  ck_assert_int_eq(with_received("Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1", "127.0.0.1",
+                                 5060, out, sizeof out),
+                   0);
+  ck_assert_int_eq(with_received("Via: SIP/2.0/TCP [2001:DB8::1]:5060;branch=z9hG4bK1",
+                                 "2001:db8::1", 5060, out, sizeof out),
+                   0);
+  /* The same host with rport: 3581 4 adds received all the same. */
+  n = with_received("Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1;rport", "127.0.0.1", 33000,
+                    out, sizeof out);
+  ck_assert_int_gt(n, 0);
+  ck_assert_str_eq(top_via(out, (size_t)n, line, sizeof line),
+                   "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1;received=127.0.0.1;rport=33000");
+  /* An earlier received is replaced; an rport with a value kept; no
+   * parameters at all. */
+  n = with_received("Via: SIP/2.0/UDP h.example.com;received=10.0.0.1;rport=7;branch=z9hG4bK2",
+                    "192.0.2.1", 5070, out, sizeof out);
+  ck_assert_int_gt(n, 0);
+  ck_assert_str_eq(top_via(out, (size_t)n, line, sizeof line),
+                   "SIP/2.0/UDP h.example.com;rport=7;branch=z9hG4bK2;received=192.0.2.1");
+  n = with_received("Via: SIP/2.0/UDP h.example.com", "192.0.2.1", 5070, out, sizeof out);
+  ck_assert_int_gt(n, 0);
+  ck_assert_str_eq(top_via(out, (size_t)n, line, sizeof line),
+                   "SIP/2.0/UDP h.example.com;received=192.0.2.1");
+  /* Two via-parms in one header: only the first changes. */
+  n = with_received("Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK3, SIP/2.0/UDP b.example.com",
+                    "192.0.2.1", 5070, out, sizeof out);
+  ck_assert_int_gt(n, 0);
+  ck_assert(strstr(out, "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK3;received=192.0.2.1, "
+                        "SIP/2.0/UDP b.example.com\r\n") != NULL);
+  /* Too small a buffer. */
+  ck_assert_int_eq(with_received("Via: SIP/2.0/UDP 192.0.2.7;rport;branch=z9hG4bK1", "127.0.0.1",
+                                 4000, out, 40),
+                   RL_ERR_BUFFER);
+}
+END_TEST
+
 START_TEST(forward_max_forwards) {
   static const char zero[] = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nTo: <sip:a@b>\r\n"
                              "From: <sip:c@d>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
@@ -329,6 +408,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, forward_request);
   tcase_add_test(tc, forward_max_forwards);
   tcase_add_test(tc, forward_drops_two_routes);
+  tcase_add_test(tc, via_received);
   tcase_add_test(tc, response_from_request);
   tcase_add_test(tc, relay_response);
   tcase_add_test(tc, small_buffers);
