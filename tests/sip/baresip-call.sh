@@ -29,9 +29,14 @@ check "reload-overlay wait: the ring becomes stable" ov wait --timeout 40
 ports=$(free_ports 8 | tr '\n' ' ')
 mkdir -p "$TMP/baresip"
 section "baresip: alice (peer 1) calls bob (peer 2) over UDP, then over TCP"
+# In the background, in BG_PIDS: the cleanup's TERM reaches it, and it
+# quits the phones it started.
 # shellcheck disable=SC2086
-if "$PYTHON" "$top_srcdir/tests/sip/baresip-call.py" "$(command -v "$BARESIP")" "$TMP/baresip" \
-    "$(ov sip-port 1)" "$(ov sip-port 2)" $ports > "$TMP/baresip.out" 2>&1; then
+"$PYTHON" "$top_srcdir/tests/sip/baresip-call.py" "$(command -v "$BARESIP")" "$TMP/baresip" \
+  "$(ov sip-port 1)" "$(ov sip-port 2)" $ports > "$TMP/baresip.out" 2>&1 &
+driver=$!
+BG_PIDS="$BG_PIDS $driver"
+if wait "$driver"; then
   pass
   cat "$TMP/baresip.out"
 else
