@@ -216,14 +216,16 @@ void rl_sp_do_register(rl_sip_proxy *p, const rl_sip_msg *m, sp_txn *t) {
   if (expires > max) expires = max;
   t->reg_expires = expires;
   if (set_binding(p, m, t, b, aor, &ct, expires) != 0) return;
+  t->base.pending++;
+  t->state = TX_REGISTERING;
   if (store_registration(p, cred, aor, expires, on_store, t) != 0) {
+    t->base.pending--;
+    t->state = TX_FREE;
     if (t->reg_binding >= 0 && expires > 0) p->bindings[t->reg_binding].used = 0;
     rl_sp_respond(p, m, &t->up, 503, "Service Unavailable (cannot store the registration)", NULL,
                   t);
     return;
   }
-  t->base.pending++;
-  t->state = TX_REGISTERING;
   rl_sp_log(p, 1, "overlay: Store SIP-REGISTRATION of %s (expires %u) as %s", aor,
             (unsigned)expires, cred->cert->user);
 }

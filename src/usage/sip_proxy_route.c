@@ -8,6 +8,7 @@
 static void on_fetch(void *user, const rl_node_answer *a);
 static void start_lookup(rl_sip_proxy *p, sp_txn *t);
 static int peer_conn_to(rl_sip_proxy *p, const uint8_t *id);
+static void wait_for_link(rl_sip_proxy *p, sp_txn *t, int ci);
 static int phone_conn_to(rl_sip_proxy *p, const struct sockaddr_storage *addr);
 static void send_to_address(rl_sip_proxy *p, sp_txn *t, const rl_sip_uri *u);
 static void on_app_attach(void *user, const rl_node_answer *a);
@@ -144,14 +145,17 @@ static void start_lookup(rl_sip_proxy *p, sp_txn *t) {
   memset(&b, 0, sizeof b);
   b.fetch_req = fr;
   rl_dest_resource(&d, rid, p->id_len);
+  /* Counted and in its state before the request: the answer may come
+   * before rl_node_request returns. */
   t->state = TX_RESOLVING;
   t->step_started = p->now;
+  t->base.pending++;
   rc = rl_node_request(p->node, &d, 1, RL_MessageCode_fetch_req, &b, on_fetch, t);
   if (rc != 0) {
+    t->base.pending--;
     rl_sp_txn_respond(p, t, 503, "Service Unavailable (not in the overlay)");
     return;
   }
-  t->base.pending++;
   p->st.lookups++;
   rl_sp_log(p, 1, "overlay: Fetch SIP-REGISTRATION of %s", t->aor);
 }
@@ -177,13 +181,27 @@ int rl_sp_conn_new(rl_sip_proxy *p, conn_kind kind, rl_link *l) {
   return -1;
 }
 
+/* The SIP link to the peer id: one that is up, else one of ours being
+ * set up (its Node-ID not proven yet), else -1. */
 static int peer_conn_to(rl_sip_proxy *p, const uint8_t *id) {
+  int pending = -1;
   for (int i = 0; i < SP_MAX_CONNS; i++) {
     sp_conn *c = &p->conns[i];
-    if (c->used && c->kind == CONN_PEER && c->have_id && memcmp(c->node_id, id, p->id_len) == 0)
-      return i;
+    if (!c->used || c->kind != CONN_PEER || memcmp(c->node_id, id, p->id_len) != 0) continue;
+    if (c->have_id && c->up) return i;
+    if (c->outgoing && !c->up && pending < 0) pending = i;
   }
-  return -1;
+  return pending;
+}
+
+/* t waits for SIP link ci being set up (on_up sends it, on_closed tries
+ * the next target): one link per peer, however many requests come while
+ * it is set up. */
+static void wait_for_link(rl_sip_proxy *p, sp_txn *t, int ci) {
+  t->state = TX_CONNECTING;
+  t->conn = ci;
+  t->conn_gen = p->conns[ci].gen;
+  t->step_started = p->now;
 }
 
 void rl_sp_send_over(rl_sip_proxy *p, sp_txn *t, int ci) {
@@ -317,10 +335,15 @@ static void on_app_attach(void *user, const rl_node_answer *a) {
     rl_sp_try_next_target(p, t);
     return;
   }
-  /* An earlier AppAttach may have brought a link up meanwhile. */
+  /* An earlier AppAttach may have brought a link up, or be setting one
+   * up, meanwhile. */
   ci = peer_conn_to(p, target);
   if (ci >= 0 && p->conns[ci].up) {
     rl_sp_send_over(p, t, ci);
+    return;
+  }
+  if (ci >= 0) {
+    wait_for_link(p, t, ci);
     return;
   }
   l = rl_link_connect(p->peer_ctx, (struct sockaddr *)&ss, len);
@@ -359,6 +382,11 @@ void rl_sp_try_next_target(rl_sip_proxy *p, sp_txn *t) {
       rl_sp_send_over(p, t, ci);
       return;
     }
+    if (ci >= 0) {
+      rl_sp_log(p, 1, "overlay: SIP link to %s.. is being set up: waiting for it", sid);
+      wait_for_link(p, t, ci);
+      return;
+    }
     memset(&b, 0, sizeof b);
     ar = &b.app_attach_req;
     {
@@ -375,11 +403,13 @@ void rl_sp_try_next_target(rl_sip_proxy *p, sp_txn *t) {
     ar->role.ptr = (const uint8_t *)"passive";
     ar->role.len = 7;
     rl_dest_node(&d, target, p->id_len);
-    if (rl_node_request(p->node, &d, 1, RL_MessageCode_app_attach_req, &b, on_app_attach, t) != 0)
-      continue;
     t->base.pending++;
     t->state = TX_ATTACHING;
     t->step_started = p->now;
+    if (rl_node_request(p->node, &d, 1, RL_MessageCode_app_attach_req, &b, on_app_attach, t) != 0) {
+      t->base.pending--;
+      continue;
+    }
     p->st.attaches++;
     rl_sp_log(p, 1, "overlay: AppAttach (application 5060) to %s..", sid);
     return;
