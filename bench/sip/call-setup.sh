@@ -68,10 +68,13 @@ PHONE_RECV_MS=20000
 calls() {
   local uas=uas-call.xml uac=uac-call.xml
   [ "$STOCK" = 1 ] && uas=sn:uas uac=sn:uac
-  phone_bg "bob-$1" "$uas" "$3" -m "$CALLS" -key user bob
+  # 4 MiB socket buffers: a phone busy for a moment under load drops no
+  # datagram (a lost 180 fails a call: provisional responses are not
+  # retransmitted).
+  phone_bg "bob-$1" "$uas" "$3" -m "$CALLS" -key user bob -buff_size 4194304
   phone_listening "$3"
   rm -f "$TMP"/sipp/uac-call_*_rtt.csv
-  run_phone "alice-$1" "$uac" "$2" -m "$CALLS" -r "$RATE" -l "$LIMIT" \
+  run_phone "alice-$1" "$uac" "$2" -m "$CALLS" -r "$RATE" -l "$LIMIT" -buff_size 4194304 \
     -trace_shortmsg -shortmessage_file "$TMP/sipp/alice-$1.short" -trace_rtt -rtt_freq 1 \
     -s bob -key user alice -key callee bob -key domain "$D" "$4"
   # bob is done a moment after alice (his last BYE); if calls were lost he

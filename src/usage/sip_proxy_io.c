@@ -371,7 +371,12 @@ static void app_handle(void *user, struct pollfd *pfd, size_t n, uint64_t now_ms
 
 static int bind_udp(const struct sockaddr_storage *a, socklen_t len) {
   int fd = socket(a->ss_family, SOCK_DGRAM, 0);
+  int buf = 4 << 20;
   if (fd < 0) return -1;
+  /* Room for bursts (hundreds of calls a second): best effort, the
+   * kernel caps it at net.core.rmem_max / wmem_max. */
+  (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+  (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
   if (bind(fd, (const struct sockaddr *)a, len) != 0 ||
       fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
     close(fd);
