@@ -10,7 +10,7 @@
 # directly, no proxy at all.
 #
 #   bench/sip/call-setup.sh [-n CALLS] [-r CALLS_PER_S] [-l MAX_CONCURRENT]
-#                           [--peers P]
+#                           [--peers P] [--stock]
 #   make bench-sip-call [BENCH_SIP_CALL_ARGS="-n 500"]
 #
 # Defaults: 200 calls at 20 calls/s, at most 10 at once, 20 peers. Times
@@ -19,6 +19,13 @@
 # coarse for loopback); the setup time of a call is its first 180 minus its
 # first INVITE, at alice's phone. Prints median, 99th percentile (nearest
 # rank) and max per path. Needs sipp, jq, python3.
+#
+# --stock: the phones run sipp's own uac and uas scenarios, unmodified
+# (sipp -sn uac -s bob PEER, sipp -sn uas): the uac's Request-URI is
+# sip:bob@PEER_ADDRESS:PORT, which the peer resolves as the AOR
+# bob@DOMAIN (RFC 3261 16.5; doc/sip-usage.md); its ACK and BYE go to
+# the same URI (the stock uac keeps no route set). bob's uas registers
+# first with tests/sip/sipp/register.xml from the same port.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 export top_srcdir
 . "$top_srcdir/tests/peer/lib-overlay.sh"
@@ -28,12 +35,14 @@ CALLS=200
 RATE=20
 LIMIT=10
 PEERS=20
+STOCK=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) CALLS=$2; shift ;;
     -r) RATE=$2; shift ;;
     -l) LIMIT=$2; shift ;;
     --peers) PEERS=$2; shift ;;
+    --stock) STOCK=1 ;;
     -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "call-setup.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -57,12 +66,17 @@ PHONE_RECV_MS=20000
 # calls NAME_SUFFIX ALICE_PORT BOB_PORT TARGET: CALLS calls from alice to
 # bob, alice sending to TARGET; statuses in the phones' PHONE_RC.
 calls() {
-  phone_bg "bob-$1" uas-call.xml "$3" -m "$CALLS" -key user bob
+  local uas=uas-call.xml uac=uac-call.xml
+  [ "$STOCK" = 1 ] && uas=sn:uas uac=sn:uac
+  # 4 MiB socket buffers: a phone busy for a moment under load drops no
+  # datagram (a lost 180 fails a call: provisional responses are not
+  # retransmitted).
+  phone_bg "bob-$1" "$uas" "$3" -m "$CALLS" -key user bob -buff_size 4194304
   phone_listening "$3"
   rm -f "$TMP"/sipp/uac-call_*_rtt.csv
-  run_phone "alice-$1" uac-call.xml "$2" -m "$CALLS" -r "$RATE" -l "$LIMIT" \
+  run_phone "alice-$1" "$uac" "$2" -m "$CALLS" -r "$RATE" -l "$LIMIT" -buff_size 4194304 \
     -trace_shortmsg -shortmessage_file "$TMP/sipp/alice-$1.short" -trace_rtt -rtt_freq 1 \
-    -key user alice -key callee bob -key domain "$D" "$4"
+    -s bob -key user alice -key callee bob -key domain "$D" "$4"
   # bob is done a moment after alice (his last BYE); if calls were lost he
   # would wait for them until his timeout.
   local bob _

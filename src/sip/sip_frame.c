@@ -94,7 +94,9 @@ int rl_sip_msg_frame(rl_sip_framer *f, const char *buf, size_t len, const rl_sip
       return rl_sip_fail(err, RL_ERR_TOO_LARGE, 513, limit, "Message headers too large");
     return rl_sip_fail(err, RL_ERR_TRUNCATED, 400, len, "Incomplete message");
   }
-  f->scanned = end;
+  /* The next call (the body not all there yet) finds this empty line
+   * again: it starts at end - 4, and the scan starts at scanned - 3. */
+  f->scanned = end - 1;
   r = find_content_length(buf, skip, end - 2, opts, &cl, err);
   if (r < 0) return r;
   frame->header_len = end - skip;

@@ -153,6 +153,12 @@ int rl_sip_msg_parse(rl_sip_msg *msg, const char *buf, size_t len, const rl_sip_
  * supported"); err->offset is into msg->buf. */
 int rl_sip_msg_validate(const rl_sip_msg *msg, rl_sip_err *err);
 
+/* rl_sip_msg_validate for a proxy (RFC 3261 16.3): the same checks but a
+ * request without Max-Forwards passes, since the proxy adds one (16.6
+ * step 3). */
+#define RL_SIP_VALIDATE_PROXY 1u
+int rl_sip_msg_validate_as(const rl_sip_msg *msg, unsigned flags, rl_sip_err *err);
+
 /* Index of the first header of kind at or after index from, or -1. */
 long rl_sip_msg_find(const rl_sip_msg *msg, rl_sip_hdr_kind kind, size_t from);
 

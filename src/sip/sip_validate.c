@@ -72,6 +72,10 @@ static int check_value(const rl_sip_msg *msg, const rl_sip_header *h, rl_sip_err
 }
 
 int rl_sip_msg_validate(const rl_sip_msg *msg, rl_sip_err *err) {
+  return rl_sip_msg_validate_as(msg, 0, err);
+}
+
+int rl_sip_msg_validate_as(const rl_sip_msg *msg, unsigned flags, rl_sip_err *err) {
   static const rl_sip_hdr_kind required[] = {
     RL_SIP_HDR_TO, RL_SIP_HDR_FROM, RL_SIP_HDR_CSEQ,
     RL_SIP_HDR_CALL_ID, RL_SIP_HDR_MAX_FORWARDS, RL_SIP_HDR_VIA,
@@ -89,6 +93,8 @@ int rl_sip_msg_validate(const rl_sip_msg *msg, rl_sip_err *err) {
     long first = rl_sip_msg_find(msg, kind, 0);
     /* 8.1.1: a response need not carry Max-Forwards. */
     if (kind == RL_SIP_HDR_MAX_FORWARDS && !msg->is_request) continue;
+    /* 16.6 step 3: a proxy adds Max-Forwards: 70 to a request without. */
+    if (kind == RL_SIP_HDR_MAX_FORWARDS && (flags & RL_SIP_VALIDATE_PROXY) && first < 0) continue;
     if (first < 0) {
       snprintf(reason, sizeof reason, "Missing %s", rl_sip_hdr_name(kind));
       return rl_sip_fail(err, RL_ERR_SYNTAX, 400, msg->header_len ? msg->header_len - 2 : 0,

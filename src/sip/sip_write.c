@@ -1,7 +1,9 @@
 /* sip_write.c: see sip_write.h. */
 #include "sip/sip_write.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "runtime/error.h"
 #include "sip/sip_hdr.h"
@@ -68,19 +70,25 @@ void rl_sip_write_body(rl_writer *w, const char *content_type, const void *body,
   if (len) rl_sip_put(w, body, len);
 }
 
-/* The rest of list header h once its first value is gone: the remaining
- * values, or p NULL when it had only one. */
-static int drop_first_value(const rl_sip_header *h, rl_sip_str *rest) {
+/* The rest of list header h once its first n values are gone (*dropped
+ * of them, fewer when it has fewer): the remaining values, or p NULL when
+ * none remain. */
+static int drop_values(const rl_sip_header *h, int n, rl_sip_str *rest, int *dropped) {
   size_t pos = 0;
-  int r;
-  if (h->kind == RL_SIP_HDR_VIA) {
-    rl_sip_via via;
-    r = rl_sip_via_next(h->value, &pos, &via, NULL);
-  } else {
-    rl_sip_addr a;
-    r = rl_sip_route_next(h->kind, h->value, &pos, &a, NULL);
+  int r = 0;
+  *dropped = 0;
+  while (*dropped < n && pos < h->value.len) {
+    if (h->kind == RL_SIP_HDR_VIA) {
+      rl_sip_via via;
+      r = rl_sip_via_next(h->value, &pos, &via, NULL);
+    } else {
+      rl_sip_addr a;
+      r = rl_sip_route_next(h->kind, h->value, &pos, &a, NULL);
+    }
+    if (r < 0 || (r == 0 && *dropped == 0)) return RL_ERR_SYNTAX;
+    if (r == 0) break;
+    (*dropped)++;
   }
-  if (r <= 0) return RL_ERR_SYNTAX;
   rest->p = NULL;
   rest->len = 0;
   if (pos < h->value.len) {
@@ -91,10 +99,11 @@ static int drop_first_value(const rl_sip_header *h, rl_sip_str *rest) {
   return 0;
 }
 
-/* Header h with its first value removed, or nothing if that was all. */
-static int write_without_first(rl_writer *w, const rl_sip_header *h) {
+/* Header h without its first n values (*dropped of them), or nothing if
+ * that was all. */
+static int write_without(rl_writer *w, const rl_sip_header *h, int n, int *dropped) {
   rl_sip_str rest;
-  int r = drop_first_value(h, &rest);
+  int r = drop_values(h, n, &rest, dropped);
   if (r < 0) return r;
   if (rest.p) {
     rl_sip_put_str(w, h->name);
@@ -112,8 +121,7 @@ static int end_message(rl_writer *w, const rl_sip_msg *msg) {
 }
 
 int rl_sip_write_forward(rl_writer *w, const rl_sip_msg *req, const rl_sip_forward *fwd) {
-  long top_route = fwd->drop_top_route ? rl_sip_msg_find(req, RL_SIP_HDR_ROUTE, 0) : -1;
-  int have_max_forwards = 0;
+  int routes_to_drop = fwd->drop_top_route, have_max_forwards = 0;
 
   if (!req->is_request || !fwd->via.p) return RL_ERR_PARAM;
   rl_sip_put_str(w, req->method_name);
@@ -135,9 +143,11 @@ int rl_sip_write_forward(rl_writer *w, const rl_sip_msg *req, const rl_sip_forwa
       if (hops == 0) return RL_ERR_PARAM;
       rl_sip_write_header_uint(w, "Max-Forwards", hops - 1);
       have_max_forwards = 1;
-    } else if ((long)i == top_route) {
-      r = write_without_first(w, h);
+    } else if (h->kind == RL_SIP_HDR_ROUTE && routes_to_drop > 0) {
+      int dropped;
+      r = write_without(w, h, routes_to_drop, &dropped);
       if (r < 0) return r;
+      routes_to_drop -= dropped;
     } else {
       rl_sip_put_str(w, h->line);
     }
@@ -186,11 +196,66 @@ int rl_sip_write_response_forward(rl_writer *w, const rl_sip_msg *resp) {
   rl_sip_put_str(w, resp->start_line);
   for (size_t i = 0; i < resp->nhdr; i++) {
     if ((long)i == top) {
-      int r = write_without_first(w, &resp->hdr[i]);
+      int dropped;
+      int r = write_without(w, &resp->hdr[i], 1, &dropped);
       if (r < 0) return r;
     } else {
       rl_sip_put_str(w, resp->hdr[i].line);
     }
   }
   return end_message(w, resp);
+}
+
+/* Whether via-param p of the top Via is dropped by
+ * rl_sip_write_via_received: "received" always, "rport" without a value. */
+static int param_dropped(rl_sip_str p, const rl_sip_via *v) {
+  size_t nl = 0;
+  rl_sip_str name;
+  while (nl < p.len && p.p[nl] != '=') nl++;
+  name.p = p.p;
+  name.len = nl;
+  name = rl_sip_trim(name);
+  return rl_sip_str_ieq(name, "received") || (rl_sip_str_ieq(name, "rport") && v->rport == 0);
+}
+
+long rl_sip_write_via_received(const rl_sip_msg *m, const char *ip, int port, char *out,
+                               size_t cap) {
+  const char *buf = m->buf + m->skipped;
+  size_t len = m->len - m->skipped, head, tail, pos = 0, n;
+  long vi = rl_sip_msg_find(m, RL_SIP_HDR_VIA, 0);
+  char extra[96];
+  rl_sip_via v;
+  rl_sip_str host, ps;
+  rl_writer w;
+  if (vi < 0 || rl_sip_via_next(m->hdr[vi].value, &pos, &v, NULL) <= 0) return RL_ERR_SYNTAX;
+  host = v.host;
+  if (host.len >= 2 && host.p[0] == '[') {
+    host.p++;
+    host.len -= 2;
+  }
+  if (host.len == strlen(ip) && strncasecmp(host.p, ip, host.len) == 0 && v.rport != 0) return 0;
+  n = (size_t)snprintf(extra, sizeof extra, ";received=%s", ip);
+  if (v.rport == 0 && n < sizeof extra)
+    snprintf(extra + n, sizeof extra - n, ";rport=%d", port);
+  /* The via-parm up to its parameters, its parameters but those we set,
+   * ours, then the rest of the message. */
+  ps = v.params.p ? v.params : (rl_sip_str){v.text.p + v.text.len, 0};
+  head = (size_t)(ps.p - buf);
+  tail = (size_t)(v.text.p + v.text.len - buf);
+  if (head > len || tail > len || tail < head) return RL_ERR_SYNTAX;
+  rl_writer_init(&w, (uint8_t *)out, cap, NULL);
+  rl_sip_put(&w, buf, head);
+  for (size_t i = 0; i < ps.len;) {
+    size_t j = i + 1;
+    rl_sip_str one;
+    while (j < ps.len && ps.p[j] != ';') j++;
+    one.p = ps.p + i + 1;
+    one.len = j - i - 1;
+    if (!param_dropped(one, &v)) rl_sip_put(&w, ps.p + i, j - i);
+    i = j;
+  }
+  rl_sip_put_cstr(&w, extra);
+  rl_sip_put(&w, buf + tail, len - tail);
+  if (w.err) return RL_ERR_BUFFER;
+  return (long)w.len;
 }

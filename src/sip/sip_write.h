@@ -45,13 +45,14 @@ typedef struct rl_sip_forward {
   rl_sip_str request_uri;  /* step 2/6: the new Request-URI; p NULL keeps it */
   rl_sip_str via;          /* step 8: the proxy's via-parm, written as the top Via */
   rl_sip_str record_route; /* step 4: a rec-route value ("<sip:p.example.com;lr>"), p NULL for none */
-  int drop_top_route;      /* 16.4: the top Route value was this proxy; remove it */
+  int drop_top_route;      /* 16.4: how many top Route values (across Route
+                            * headers) were this proxy; they are removed */
 } rl_sip_forward;
 
 /* Write req forwarded: the Request-Line (new Request-URI if given), the new
  * Via first, then the Record-Route value (both so topmost of their kind),
  * then every header of req in order with Max-Forwards decremented (step 3;
- * "Max-Forwards: 70" added when req has none) and the top Route value
+ * "Max-Forwards: 70" added when req has none) and the top Route values
  * removed if asked, then the body. Returns 0 or: RL_ERR_PARAM when
  * Max-Forwards is 0 (16.3 step 3 answers 483 instead of forwarding),
  * RL_ERR_SYNTAX when a Max-Forwards or Route value does not parse,
@@ -71,5 +72,18 @@ int rl_sip_write_response(rl_writer *w, const rl_sip_msg *req, int status, const
  * Via value. Returns 0, RL_ERR_SYNTAX when resp has no (parsable) Via, or
  * RL_ERR_BUFFER. */
 int rl_sip_write_response_forward(rl_writer *w, const rl_sip_msg *resp);
+
+/* The request m (from its start line, without the CRLFs before it) with
+ * its top Via set for a server that received it from ip:port, written
+ * into out (18.2.1: "the server MUST add a "received" parameter to that
+ * Via header field value" when the sent-by host is not the source
+ * address; RFC 3581 4: with "rport" without a value, "received" is added
+ * whatever the host and rport gets the source port). An earlier
+ * "received" is replaced; an "rport" with a value is kept. ip is an
+ * address as text (IPv6 without brackets). Returns the length written, 0
+ * when nothing changes (out untouched), RL_ERR_SYNTAX when m has no
+ * parsable Via, RL_ERR_BUFFER when out is too small. */
+long rl_sip_write_via_received(const rl_sip_msg *m, const char *ip, int port, char *out,
+                               size_t cap);
 
 #endif

@@ -27,7 +27,7 @@
  * Our Record-Route URI is a RELOAD GRUU of this peer (7904 6): the phone
  * reaches it at our SIP port, other peers through the overlay.
  *
- * Driven by the node's event loop (rl_node_set_app). Untrusted input
+ * Driven by the node's event loop (rl_driver_set_app). Untrusted input
  * (SIP from phones and peers) is parsed in place into fixed tables; the
  * proxy allocates only when it starts. */
 #ifndef RL_USAGE_SIP_PROXY_H
@@ -58,7 +58,7 @@ typedef struct rl_sip_proxy_options {
 
 typedef struct rl_sip_proxy rl_sip_proxy;
 
-/* Binds the sockets and hooks into the node (rl_node_set_app,
+/* Binds the sockets and hooks into the node (rl_driver_set_app,
  * rl_node_set_sip_port, rl_node_add_certificate for each user). NULL with
  * the reason in why. Each user's certificate must carry the node's
  * Node-ID. */

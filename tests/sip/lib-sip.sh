@@ -54,7 +54,8 @@ EOF
 }
 
 # phone NAME SCENARIO PORT [SIPP ARGS...] TARGET: phone NAME runs SCENARIO
-# (a file of tests/sip/sipp/) from 127.0.0.1:PORT once; TARGET is where it
+# (a file of tests/sip/sipp/, or sn:NAME for sipp's own built-in scenario
+# NAME, unmodified) from 127.0.0.1:PORT once; TARGET is where it
 # sends (its proxy), absent for a phone that only answers. Status: sipp's
 # (0: the call succeeded). sipp runs in the background and the shell waits
 # for it, so that the watchdog's signal is not held up until it ends.
@@ -65,12 +66,14 @@ phone() {
 # phone_start NAME ...: start the phone, its pid (that of timeout(1), which
 # passes signals on to sipp) in PHONE_PID, $TMP/sipp/NAME.pid and BG_PIDS.
 phone_start() {
-  local name=$1 sf=$2 port=$3 d="$TMP/sipp"
+  local name=$1 sf=$2 port=$3 d="$TMP/sipp" scen
   shift 3
+  scen=(-sf "$SIPP_SCEN/$sf")
+  case $sf in sn:*) scen=(-sn "${sf#sn:}") ;; esac
   rm -f "$d/$name".*
   # In $TMP/sipp, where sipp writes the files it names after the scenario
   # (-trace_rtt, -trace_stat).
-  ( cd "$d" && exec timeout -k 2 $((PHONE_TIMEOUT + 5)) "$SIPP" -sf "$SIPP_SCEN/$sf" -m 1 \
+  ( cd "$d" && exec timeout -k 2 $((PHONE_TIMEOUT + 5)) "$SIPP" "${scen[@]}" -m 1 \
     -p "$port" -i 127.0.0.1 -nostdin -timeout "${PHONE_TIMEOUT}s" -timeout_error \
     -recv_timeout "$PHONE_RECV_MS" \
     -trace_msg -message_file "$d/$name.msg" -trace_err -error_file "$d/$name.err" \

@@ -1,6 +1,7 @@
 /* sip_write_test.c: the message writer (sip_write.h): requests built from
  * scratch, a proxy's forwarding (RFC 3261 16.6) and response relaying
  * (16.7), a UAS's responses (8.2.6); every output is parsed back. */
+#include <stdio.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,125 @@ START_TEST(forward_request) {
   ck_assert_uint_eq(fwd.nhdr, req.nhdr + 1);
   i = rl_sip_msg_find(&fwd, RL_SIP_HDR_ROUTE, 0);
   ck_assert(same(fhdr[i].line, hdr[rl_sip_msg_find(&req, RL_SIP_HDR_ROUTE, 0)].line));
+}
+END_TEST
+
+/* 16.4 with a proxy that recorded the route twice (RFC 5658): its two
+ * values come off, across Route headers; a count above the values there
+ * are takes them all. */
+START_TEST(forward_drops_two_routes) {
+  static const char req2[] =
+    "BYE sip:bob@192.0.2.4 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776\r\n"
+    "Max-Forwards: 70\r\n"
+    "Route: <sip:p1.example.com;transport=tcp;lr>\r\n"
+    "Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n"
+    "To: <sip:bob@biloxi.example.com>;tag=2\r\n"
+    "From: <sip:alice@atlanta.example.com>;tag=1\r\n"
+    "Call-ID: c2\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+  char out[1024];
+  rl_writer w;
+  rl_sip_header hdr[MAXH], fhdr[MAXH];
+  rl_sip_msg req, fwd;
+  rl_sip_forward f = {{NULL, 0}, {NULL, 0}, {NULL, 0}, 2};
+  rl_sip_addr a;
+  size_t pos = 0;
+  long i;
+  parse(req2, sizeof req2 - 1, &req, hdr);
+  f.via = S("SIP/2.0/UDP p1.example.com;branch=z9hG4bKp2");
+  rl_writer_init(&w, (uint8_t *)out, sizeof out, NULL);
+  ck_assert_int_eq(rl_sip_write_forward(&w, &req, &f), 0);
+  parse(out, w.len, &fwd, fhdr);
+  i = rl_sip_msg_find(&fwd, RL_SIP_HDR_ROUTE, 0);
+  ck_assert_int_ge(i, 0);
+  ck_assert_int_eq(rl_sip_route_next(RL_SIP_HDR_ROUTE, fhdr[i].value, &pos, &a, NULL), 1);
+  ck_assert(streq(a.uri.host, "p2.example.com"));
+  ck_assert_int_eq(rl_sip_route_next(RL_SIP_HDR_ROUTE, fhdr[i].value, &pos, &a, NULL), 0);
+  ck_assert_int_lt(rl_sip_msg_find(&fwd, RL_SIP_HDR_ROUTE, (size_t)i + 1), 0);
+  f.drop_top_route = 9;
+  rl_writer_init(&w, (uint8_t *)out, sizeof out, NULL);
+  ck_assert_int_eq(rl_sip_write_forward(&w, &req, &f), 0);
+  parse(out, w.len, &fwd, fhdr);
+  ck_assert_int_lt(rl_sip_msg_find(&fwd, RL_SIP_HDR_ROUTE, 0), 0);
+}
+END_TEST
+
+/* 18.2.1 and RFC 3581 4: received and rport in the top Via. */
+static long with_received(const char *via_line, const char *ip, int port, char *out, size_t cap) {
+  char in[512];
+  rl_sip_header hdr[MAXH];
+  rl_sip_msg msg;
+  int n = snprintf(in, sizeof in,
+                   "\r\nMESSAGE sip:bob@example.com SIP/2.0\r\n%s\r\n"
+                   "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKsecond;rport\r\n"
+                   "Max-Forwards: 70\r\nTo: <sip:bob@example.com>\r\n"
+                   "From: <sip:alice@example.com>;tag=1\r\nCall-ID: c1\r\nCSeq: 1 MESSAGE\r\n"
+                   "Content-Length: 2\r\n\r\nhi",
+                   via_line);
+  rl_sip_err err;
+  rl_sip_msg_init(&msg, hdr, MAXH);
+  ck_assert_int_eq(rl_sip_msg_parse(&msg, in, (size_t)n, NULL, &err), 0);
+  return rl_sip_write_via_received(&msg, ip, port, out, cap);
+}
+
+static const char *top_via(const char *m, size_t len, char *line, size_t cap) {
+  rl_sip_header hdr[MAXH];
+  rl_sip_msg msg;
+  long i;
+  parse(m, len, &msg, hdr);
+  ck_assert(streq(msg.body, "hi"));
+  i = rl_sip_msg_find(&msg, RL_SIP_HDR_VIA, 0);
+  snprintf(line, cap, "%.*s", (int)hdr[i].value.len, hdr[i].value.p);
+  /* The second Via is as it was. */
+  ck_assert(streq(hdr[rl_sip_msg_find(&msg, RL_SIP_HDR_VIA, (size_t)i + 1)].value,
+                  "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKsecond;rport"));
+  return line;
+}
+
+START_TEST(via_received) {
+  char out[1024], line[256];
+  long n;
+  /* rport without a value: both set, the bare rport gone. */
+  n = with_received("Via: SIP/2.0/UDP 192.0.2.7:5060;rport;branch=z9hG4bK1", "127.0.0.1", 4000,
+                    out, sizeof out);
+  ck_assert_int_gt(n, 0);
+  ck_assert_str_eq(top_via(out, (size_t)n, line, sizeof line),
+                   "SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;received=127.0.0.1;rport=4000");
+  ck_assert(strncmp(out, "MESSAGE ", 8) == 0); /* the CRLF before it is not copied */
+  /* The same host and no rport: nothing changes. */
+  ck_assert_int_eq(with_received("Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1", "127.0.0.1",
+                                 5060, out, sizeof out),
+                   0);
+  ck_assert_int_eq(with_received("Via: SIP/2.0/TCP [2001:DB8::1]:5060;branch=z9hG4bK1",
+                                 "2001:db8::1", 5060, out, sizeof out),
+                   0);
+  /* The same host with rport: 3581 4 adds received all the same. */
+  n = with_received("Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1;rport", "127.0.0.1", 33000,
+                    out, sizeof out);
+  ck_assert_int_gt(n, 0);
+  ck_assert_str_eq(top_via(out, (size_t)n, line, sizeof line),
+                   "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1;received=127.0.0.1;rport=33000");
+  /* An earlier received is replaced; an rport with a value kept; no
+   * parameters at all. */
+  n = with_received("Via: SIP/2.0/UDP h.example.com;received=10.0.0.1;rport=7;branch=z9hG4bK2",
+                    "192.0.2.1", 5070, out, sizeof out);
+  ck_assert_int_gt(n, 0);
+  ck_assert_str_eq(top_via(out, (size_t)n, line, sizeof line),
+                   "SIP/2.0/UDP h.example.com;rport=7;branch=z9hG4bK2;received=192.0.2.1");
+  n = with_received("Via: SIP/2.0/UDP h.example.com", "192.0.2.1", 5070, out, sizeof out);
+  ck_assert_int_gt(n, 0);
+  ck_assert_str_eq(top_via(out, (size_t)n, line, sizeof line),
+                   "SIP/2.0/UDP h.example.com;received=192.0.2.1");
+  /* Two via-parms in one header: only the first changes. */
+  n = with_received("Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK3, SIP/2.0/UDP b.example.com",
+                    "192.0.2.1", 5070, out, sizeof out);
+  ck_assert_int_gt(n, 0);
+  ck_assert(strstr(out, "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK3;received=192.0.2.1, "
+                        "SIP/2.0/UDP b.example.com\r\n") != NULL);
+  /* Too small a buffer. */
+  ck_assert_int_eq(with_received("Via: SIP/2.0/UDP 192.0.2.7;rport;branch=z9hG4bK1", "127.0.0.1",
+                                 4000, out, 40),
+                   RL_ERR_BUFFER);
 }
 END_TEST
 
@@ -288,6 +408,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, request_from_scratch);
   tcase_add_test(tc, forward_request);
   tcase_add_test(tc, forward_max_forwards);
+  tcase_add_test(tc, forward_drops_two_routes);
+  tcase_add_test(tc, via_received);
   tcase_add_test(tc, response_from_request);
   tcase_add_test(tc, relay_response);
   tcase_add_test(tc, small_buffers);
