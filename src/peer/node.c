@@ -15,6 +15,7 @@
 
 #include "codec/message.h"
 #include "overlay/hash.h"
+#include "peer/linkproto.h"
 #include "runtime/cursor.h"
 
 #define RL_VERSION_1_0 0x0a
@@ -1482,8 +1483,7 @@ void rl_node_set_listen_addr(rl_node *n, const struct sockaddr *addr, socklen_t 
     port = ntohs(s6->sin6_port);
   }
   rl_node_log(n, 1, "listening on %s port %d (%s)", host, port,
-              n->opt.link_mode == RL_LINK_TLS ? "TLS-TCP-FH-NO-ICE"
-                                              : "plain TCP framing, INSECURE");
+              rl_link_mode_name(n->opt.link_mode));
 }
 
 void rl_node_start(rl_node *n, uint64_t now_us) {
@@ -1509,7 +1509,8 @@ void rl_node_candidate(rl_node *n, rl_IceCandidate *cand) {
     cand->addr_port.v4addr_port.addr = ntohl(s4->sin_addr.s_addr);
     cand->addr_port.v4addr_port.port = ntohs(s4->sin_port);
   }
-  cand->overlay_link = RL_OverlayLinkType_TLS_TCP_FH_NO_ICE;
+  /* 6.5.1.11: one No-ICE candidate of the protocol we speak. */
+  cand->overlay_link = rl_link_mode_overlay_link(n->opt.link_mode);
   cand->foundation.ptr = (const uint8_t *)"1";
   cand->foundation.len = 1;
   /* 6.5.1.6 with type preference 126 (host), local preference 65535. */

@@ -193,6 +193,14 @@ static void short_id(const uint8_t *id, size_t len, char *out) {
   out[2 * n] = 0;
 }
 
+/* The SIP links between peers (AppAttach, RFC 7904 5.1) are streams over
+ * TCP: TLS when the overlay's links are secure (TLS or DTLS), plain TCP
+ * when they are not. */
+static rl_link_mode sip_peer_mode(const rl_node *n) {
+  rl_link_mode m = rl_node_link_mode(n);
+  return m == RL_LINK_TLS || m == RL_LINK_DTLS ? RL_LINK_TLS : RL_LINK_TCP_INSECURE;
+}
+
 static void hop_text(const rl_sip_proxy *p, const sp_hop *h, char *out, size_t cap) {
   if (h->kind == HOP_UDP) {
     char a[INET6_ADDRSTRLEN] = "?";
@@ -213,7 +221,7 @@ static void hop_text(const rl_sip_proxy *p, const sp_hop *h, char *out, size_t c
       char id[12] = "?";
       if (c->have_id) short_id(c->node_id, p->id_len, id);
       snprintf(out, cap, "peer %s.. (SIP over %s)", id,
-               rl_node_link_mode(p->node) == RL_LINK_TLS ? "TLS" : "TCP");
+               sip_peer_mode(p->node) == RL_LINK_TLS ? "TLS" : "TCP");
     } else {
       snprintf(out, cap, "phone tcp #%d", h->conn);
     }
@@ -420,7 +428,7 @@ static void our_via(const rl_sip_proxy *p, const sp_hop *to, const char *branch,
                     size_t cap) {
   int to_peer = to->kind == HOP_CONN && p->conns[to->conn].kind == CONN_PEER;
   const char *tr = to->kind == HOP_UDP ? "UDP"
-                   : to_peer && rl_node_link_mode(p->node) == RL_LINK_TLS ? "TLS"
+                   : to_peer && sip_peer_mode(p->node) == RL_LINK_TLS ? "TLS"
                                                                           : "TCP";
   snprintf(out, cap, "SIP/2.0/%s %s:%u;branch=%s", tr, p->host,
            (unsigned)(to_peer ? p->peer_port : p->port), branch);
@@ -1471,7 +1479,7 @@ static void on_up(void *user, rl_link *l) {
   sp_conn *c;
   if (ci < 0) return;
   c = &p->conns[ci];
-  if (c->kind == CONN_PEER && rl_node_link_mode(p->node) == RL_LINK_TLS) {
+  if (c->kind == CONN_PEER && sip_peer_mode(p->node) == RL_LINK_TLS) {
     const rl_cert *cert = rl_link_peer_cert(l);
     if (c->outgoing) {
       /* 7904 5.1: "the responding Peer MUST present a certificate with a
@@ -1780,7 +1788,7 @@ rl_sip_proxy *rl_sip_proxy_new(const rl_sip_proxy_options *o, char *why, size_t 
   lp.max_message_size = SP_MSG_MAX;
   p->phone_ctx = rl_link_ctx_new(&lp, &link_cbs, p, why, whylen);
   if (!p->phone_ctx) goto fail;
-  lp.mode = rl_node_link_mode(o->node);
+  lp.mode = sip_peer_mode(o->node);
   lp.cred = rl_node_credentials(o->node);
   lp.trust = rl_node_trust(o->node);
   p->peer_ctx = rl_link_ctx_new(&lp, &link_cbs, p, why, whylen);
