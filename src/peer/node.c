@@ -1147,12 +1147,44 @@ static void event_done(rl_node *n) {
   local_drain(n);
 }
 
+/* An insecure link (no certificate) is bound by the first signed message
+ * its far end originated on it (process_message). Someone must speak
+ * first: the side that connected sends a Ping to the wildcard Node-ID,
+ * which the far end consumes itself (6.1.1: "never forwarded"); the Ping
+ * binds us there, and its answer, signed by the far end and sent to us
+ * over this link, binds the far end here. No transaction: the answer is
+ * only needed for its signature, and a lost one is made up for by the
+ * next message either side originates. */
+static void introduce(rl_node *n, rl_conn *c) {
+  uint8_t wildcard[RL_NODEID_MAX_LEN];
+  rl_Destination d;
+  rl_MessageBody b;
+  rl_msg_out m;
+  size_t len;
+  memset(wildcard, 0xff, n->id_len);
+  rl_dest_node(&d, wildcard, n->id_len);
+  memset(&b, 0, sizeof b);
+  memset(&m, 0, sizeof m);
+  m.overlay = n->overlay;
+  m.configuration_sequence = n->cfg->has_sequence ? n->cfg->sequence : 0;
+  m.ttl = n->cfg->initial_ttl;
+  do m.transaction_id = rl_node_random(n); while (m.transaction_id == 0);
+  m.destination_list = &d;
+  m.destination_count = 1;
+  m.message_code = RL_MessageCode_ping_req;
+  m.body = &b;
+  n->nextra = 0;
+  len = encode_signed(n, n->out, &m);
+  if (len) (void)conn_send(n, c, n->out, len);
+}
+
 void rl_node_link_up(rl_node *n, uint64_t link, const rl_cert *cert, uint64_t now_us) {
   rl_conn *c;
   set_time(n, now_us);
   c = rl_node_conn_by_key(n, link);
   if (!c) return;
   c->up = 1;
+  if (!cert && c->outgoing) introduce(n, c);
   conn_bind_cert(n, c, cert);
   if (c->bound) {
     if (c->want_attach) {
@@ -1172,9 +1204,11 @@ void rl_node_link_up(rl_node *n, uint64_t link, const rl_cert *cert, uint64_t no
       }
     }
     conn_bound_event(n, c);
-  } else if (n->opt.client && c->bootstrap) {
+  } else if (n->opt.client && c->bootstrap && cert) {
     n->ready_client = 1;
   }
+  /* Insecure: ready once the Ping's answer binds the link (introduce),
+   * so the first request has a route. */
   event_done(n);
 }
 
