@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "net/dlink.h"
+#include "net/tls.h"
 #include "runtime/error.h"
 #include "security/ca.h"
 
@@ -484,6 +485,38 @@ START_TEST(insecure_udp) {
 }
 END_TEST
 
+/* The key log (net/tls.h): both ends of one DTLS session log the same
+ * master secret under the same client random, in the NSS format
+ * Wireshark reads. */
+START_TEST(key_log) {
+  char path[] = "/tmp/dlink-keylog-XXXXXX", why[256], line[2][512];
+  int fd = mkstemp(path), n = 0;
+  FILE *f;
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  ck_assert_int_eq(rl_tls_keylog_open(path, why, sizeof why), 0);
+  ck_assert_str_eq(rl_tls_keylog_path(), path);
+  side_init(&sa, RL_LINK_DTLS, cred_a, 0);
+  side_init(&sb, RL_LINK_DTLS, cred_b, 0);
+  connect_ab();
+  ck_assert(run(5000, both_up));
+  f = fopen(path, "r");
+  ck_assert_ptr_nonnull(f);
+  while (n < 2 && fgets(line[n], sizeof line[n], f)) n++;
+  ck_assert_int_eq(n, 2);
+  ck_assert_ptr_null(fgets(line[0] + 256, 256, f)); /* DTLS 1.2: one line per end */
+  fclose(f);
+  unlink(path);
+  /* "CLIENT_RANDOM" <32 bytes hex> <48 bytes hex> */
+  ck_assert_uint_eq(strlen(line[0]), 13 + 1 + 64 + 1 + 96 + 1);
+  ck_assert(strncmp(line[0], "CLIENT_RANDOM ", 14) == 0);
+  ck_assert_str_eq(line[0], line[1]);
+  ck_assert_int_ne(rl_tls_keylog_open("/nonexistent-dir/keys", why, sizeof why), 0);
+  side_free(&sa);
+  side_free(&sb);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("net_dlink");
   TCase *tc = tcase_create("dlink");
@@ -499,6 +532,7 @@ int main(void) {
   tcase_add_test(tc, retransmits_through_loss);
   tcase_add_test(tc, crossed_handshakes);
   tcase_add_test(tc, insecure_udp);
+  tcase_add_test(tc, key_log);
   suite_add_tcase(s, tc);
   r = srunner_create(s);
   srunner_run_all(r, CK_NORMAL);

@@ -4,8 +4,9 @@
 # udp-insecure (the framing without security, for debugging). Five peers
 # form the ring; a value stored through a client is fetched through every
 # peer; the peers listen on the socket type of their layer and on no other;
-# with DTLS, a configuration whose overlay-link-protocol (11.1) does not
-# permit it is refused at start. Run through the wrappers overlay-dtls.sh,
+# with DTLS, the peers log their session secrets to $SSLKEYLOGFILE and a
+# client to its --keylog file, and a configuration whose
+# overlay-link-protocol (11.1) does not permit DTLS is refused at start. Run through the wrappers overlay-dtls.sh,
 # overlay-insecure-tcp.sh and overlay-insecure-udp.sh.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/peer/lib-overlay.sh"
 
@@ -21,6 +22,7 @@ case "$LINK" in
 esac
 
 section "$N peers over $LINK"
+[ "$LINK" = dtls ] && export SSLKEYLOGFILE="$TMP/peer-keys.log"
 if ! ov start -n "$N" --key-type ec --link "$LINK"; then
   echo "FAIL: reload-overlay start --link $LINK"
   exit 1
@@ -54,6 +56,16 @@ done
 expect_eq "peers through which the value is fetched" "$nok" "$N"
 
 if [ "$LINK" = dtls ]; then
+  section "key logs (SSLKEYLOGFILE for the peers, --keylog for a client)"
+  klines=$(grep -c '^CLIENT_RANDOM [0-9a-f]\{64\} [0-9a-f]\{96\}$' "$SSLKEYLOGFILE")
+  expect_ge "NSS key log lines of the peers (both ends of >= $((N - 1)) links)" "$klines" $((2 * (N - 1)))
+  expect_eq "and no other lines" "$(grep -vc '^CLIENT_RANDOM ' "$SSLKEYLOGFILE")" 0
+  client 2 alice --keylog "$TMP/client-keys.log" ping > /dev/null
+  expect_eq "the client's --keylog file: its one session" \
+    "$(grep -c '^CLIENT_RANDOM ' "$TMP/client-keys.log")" 1
+  check "the peers' file has the client's session too (the peer's end)" \
+    grep -qF "$(cat "$TMP/client-keys.log")" "$SSLKEYLOGFILE"
+
   section "a configuration that permits only TLS-TCP-FH-NO-ICE refuses a DTLS peer (11.1)"
   sed 's|</configuration>|<overlay-link-protocol>TLS-TCP-FH-NO-ICE</overlay-link-protocol></configuration>|' \
     "$DIR/overlay.xml" > "$TMP/tls-only.xml"
