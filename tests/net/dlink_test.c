@@ -485,6 +485,45 @@ START_TEST(insecure_udp) {
 }
 END_TEST
 
+/* A far end that starts over on the same address (a restarted peer): its
+ * new ClientHello replaces the old link, which is reported closed. */
+START_TEST(far_end_restarts) {
+  struct sockaddr_in a_addr;
+  int closes;
+  side_init(&sa, RL_LINK_DTLS, cred_a, 0);
+  side_init(&sb, RL_LINK_DTLS, cred_b, 0);
+  connect_ab();
+  ck_assert(run(5000, both_up));
+  run(2100, NULL); /* older than a crossed handshake's late copy */
+  /* A starts over: a new context on the same port, connecting again. */
+  a_addr = sa.addr;
+  rl_dlink_ctx_free(sa.ctx);
+  {
+    rl_link_params p;
+    char why[256];
+    memset(&p, 0, sizeof p);
+    p.mode = RL_LINK_DTLS;
+    p.max_message_size = MAXMSG;
+    p.cred = cred_a;
+    p.trust = trust;
+    sa.ctx = rl_dlink_ctx_new(&p, &cbs, &sa, (struct sockaddr *)&a_addr, sizeof a_addr, why,
+                              sizeof why);
+    ck_assert_msg(sa.ctx != NULL, "%s", why);
+  }
+  sa.ups = 0;
+  sb.ups = 0;
+  closes = sb.closes;
+  connect_ab();
+  ck_assert_msg(run(5000, both_up), "a %d b %d: %s", sa.ups, sb.ups, sb.detail);
+  ck_assert_int_eq(sb.closes, closes + 1);
+  ck_assert_msg(sb.why == RL_LINK_FAIL_EOF, "%s", sb.detail);
+  ck_assert_int_eq(rl_dlink_ctx_count(sb.ctx), 1);
+  ck_assert_int_eq(sb.incomings, 2);
+  side_free(&sa);
+  side_free(&sb);
+}
+END_TEST
+
 /* The key log (net/tls.h): both ends of one DTLS session log the same
  * master secret under the same client random, in the NSS format
  * Wireshark reads. */
@@ -532,6 +571,7 @@ int main(void) {
   tcase_add_test(tc, retransmits_through_loss);
   tcase_add_test(tc, crossed_handshakes);
   tcase_add_test(tc, insecure_udp);
+  tcase_add_test(tc, far_end_restarts);
   tcase_add_test(tc, key_log);
   suite_add_tcase(s, tc);
   r = srunner_create(s);
