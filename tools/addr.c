@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "tools/addr.h"
 
+#include "net/tls.h"
+
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,4 +58,25 @@ int rl_tool_parse_addr(const char *text, int default_port, struct sockaddr_stora
   *len = res->ai_addrlen;
   freeaddrinfo(res);
   return 0;
+}
+
+int rl_tool_parse_link_mode(const char *text, rl_link_mode *out, char *why, size_t whylen) {
+  static const struct {
+    const char *name;
+    rl_link_mode mode;
+  } modes[] = {{"tls", RL_LINK_TLS},
+               {"dtls", RL_LINK_DTLS},
+               {"tcp-insecure", RL_LINK_TCP_INSECURE},
+               {"udp-insecure", RL_LINK_UDP_INSECURE}};
+  for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+    if (strcmp(text, modes[i].name) == 0) {
+      *out = modes[i].mode;
+      return 0;
+    }
+  snprintf(why, whylen, "'%s': tls, dtls, tcp-insecure or udp-insecure", text);
+  return -1;
+}
+
+int rl_tool_keylog(const char *path, char *why, size_t whylen) {
+  return rl_tls_keylog_open(path, why, whylen) == 0 ? 0 : -1;
 }

@@ -10,4 +10,14 @@
 int rl_tool_parse_addr(const char *text, int default_port, struct sockaddr_storage *ss,
                        socklen_t *len, char *why, size_t whylen);
 
+/* --link NAME: "tls" (TLS-TCP-FH-NO-ICE), "dtls" (DTLS-UDP-SR-NO-ICE),
+ * "tcp-insecure" or "udp-insecure" (the framing without security). 0, or
+ * -1 with a reason in why. */
+#include "net/link.h"
+int rl_tool_parse_link_mode(const char *text, rl_link_mode *out, char *why, size_t whylen);
+
+/* --keylog FILE (or SSLKEYLOGFILE): the TLS/DTLS key log (net/tls.h). 0,
+ * or -1 with a reason in why. */
+int rl_tool_keylog(const char *path, char *why, size_t whylen);
+
 #endif

@@ -564,6 +564,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: reload-client --config FILE --cert FILE --key FILE --peer ADDR:PORT\n"
           "                     [--json] [--timeout MS] [--insecure-tcp] [-v]\n"
+          "                     [--link tls|dtls|tcp-insecure|udp-insecure] [--keylog FILE]\n"
           "                     (COMMAND [ARGS...] | --batch FILE)\n"
           "commands (RESOURCE: a name (hashed), node:, node-multiple:I, or hex:HEX;\n"
           "          DEST: RESOURCE or node:NODEID-HEX):\n"
@@ -588,13 +589,15 @@ int main(int argc, char **argv) {
   char why[512];
   int verbosity = 0, ch, have_peer = 0, failures = 0;
   uint64_t t0;
-  enum { O_CONFIG = 256, O_CERT, O_KEY, O_PEER, O_JSON, O_TIMEOUT, O_INSECURE, O_BATCH, O_HELP };
+  enum { O_CONFIG = 256, O_CERT, O_KEY, O_PEER, O_JSON, O_TIMEOUT, O_INSECURE, O_BATCH, O_LINK,
+         O_KEYLOG, O_HELP };
   static const struct option longopts[] = {
       {"config", required_argument, 0, O_CONFIG}, {"cert", required_argument, 0, O_CERT},
       {"key", required_argument, 0, O_KEY},       {"peer", required_argument, 0, O_PEER},
       {"json", no_argument, 0, O_JSON},           {"timeout", required_argument, 0, O_TIMEOUT},
       {"insecure-tcp", no_argument, 0, O_INSECURE}, {"batch", required_argument, 0, O_BATCH},
       {"verbose", no_argument, 0, 'v'},           {"help", no_argument, 0, O_HELP},
+      {"link", required_argument, 0, O_LINK},     {"keylog", required_argument, 0, O_KEYLOG},
       {0, 0, 0, 0}};
   rl_node_options_init(&o);
   o.client = 1;
@@ -614,6 +617,18 @@ int main(int argc, char **argv) {
     case O_JSON: g_json = 1; break;
     case O_TIMEOUT: g_timeout_ms = atoi(optarg); break;
     case O_INSECURE: o.link_mode = RL_LINK_TCP_INSECURE; break;
+    case O_LINK:
+      if (rl_tool_parse_link_mode(optarg, &o.link_mode, why, sizeof why) != 0) {
+        fprintf(stderr, "reload-client: --link %s\n", why);
+        return 2;
+      }
+      break;
+    case O_KEYLOG:
+      if (rl_tool_keylog(optarg, why, sizeof why) != 0) {
+        fprintf(stderr, "reload-client: --keylog: %s\n", why);
+        return 2;
+      }
+      break;
     case O_BATCH: batch = optarg; break;
     case 'v': verbosity++; break;
     case O_HELP: usage(stdout); return 0;

@@ -2,7 +2,8 @@
  *
  *   reload-peer --config overlay.xml --cert node.pem --key node.key
  *               [--listen ADDR:PORT] [--bootstrap ADDR:PORT]... [--first]
- *               [--insecure-tcp] [-v|-q] [--status-file FILE] ...
+ *               [--link tls|dtls|tcp-insecure|udp-insecure] [--insecure-tcp]
+ *               [--keylog FILE] [-v|-q] [--status-file FILE] ...
  *
  * SIGTERM/SIGINT: leave the overlay cleanly (Leave to the neighbours, the
  * stored data to the peers that take it over) and exit. SIGUSR1: write the
@@ -42,8 +43,13 @@ static void usage(FILE *f) {
           "                           configuration's bootstrap-node elements)\n"
           "  --first                  start a new overlay when no bootstrap node answers\n"
           "  --overlay NAME           which configuration of the document (default: first)\n"
-          "  --insecure-tcp           plain TCP framing instead of TLS: NO AUTHENTICATION,\n"
-          "                           for debugging and packet captures only\n"
+          "  --link MODE              tls (TLS-TCP-FH-NO-ICE, the default), dtls\n"
+          "                           (DTLS-UDP-SR-NO-ICE), tcp-insecure or udp-insecure\n"
+          "                           (the framing without TLS: NO AUTHENTICATION, for\n"
+          "                           debugging and packet captures only)\n"
+          "  --insecure-tcp           the same as --link tcp-insecure\n"
+          "  --keylog FILE            append the TLS/DTLS session secrets to FILE (NSS key\n"
+          "                           log format, for Wireshark; default: $SSLKEYLOGFILE)\n"
           "  --update-interval MS     Chord stabilization period (default: configuration)\n"
           "  --store-budget BYTES     storage limit (default 64 MiB)\n"
           "  --link-rate R[,BURST]    requests a link may originate a second, and its\n"
@@ -195,7 +201,7 @@ int main(int argc, char **argv) {
   uint64_t last_status = 0;
   status_writer sf = {NULL, NULL, 0, 0};
   enum { O_CONFIG = 256, O_CERT, O_KEY, O_LISTEN, O_BOOT, O_FIRST, O_OVERLAY, O_INSECURE,
-         O_UPDATE, O_BUDGET, O_RATE, O_STATUS, O_PORTFILE, O_SIP, O_SIPCRED, O_BREAK, O_LOG, O_SEED, O_HELP };
+         O_UPDATE, O_BUDGET, O_RATE, O_STATUS, O_PORTFILE, O_SIP, O_SIPCRED, O_BREAK, O_LOG, O_SEED, O_LINK, O_KEYLOG, O_HELP };
   static const struct option longopts[] = {
       {"config", required_argument, 0, O_CONFIG},   {"cert", required_argument, 0, O_CERT},
       {"key", required_argument, 0, O_KEY},         {"listen", required_argument, 0, O_LISTEN},
@@ -210,6 +216,7 @@ int main(int argc, char **argv) {
       {"sip-cred", required_argument, 0, O_SIPCRED},
       {"log", required_argument, 0, O_LOG},         {"seed", required_argument, 0, O_SEED},
       {"verbose", no_argument, 0, 'v'},             {"quiet", no_argument, 0, 'q'},
+      {"link", required_argument, 0, O_LINK},       {"keylog", required_argument, 0, O_KEYLOG},
       {"help", no_argument, 0, O_HELP},             ADMISSION_LONGOPTS{0, 0, 0, 0}};
   int ch;
 
@@ -247,6 +254,18 @@ int main(int argc, char **argv) {
     case O_FIRST: o.may_start_ring = 1; break;
     case O_OVERLAY: overlay = optarg; break;
     case O_INSECURE: o.link_mode = RL_LINK_TCP_INSECURE; break;
+    case O_LINK:
+      if (rl_tool_parse_link_mode(optarg, &o.link_mode, why, sizeof why) != 0) {
+        fprintf(stderr, "reload-peer: --link %s\n", why);
+        return 2;
+      }
+      break;
+    case O_KEYLOG:
+      if (rl_tool_keylog(optarg, why, sizeof why) != 0) {
+        fprintf(stderr, "reload-peer: --keylog: %s\n", why);
+        return 2;
+      }
+      break;
     case O_UPDATE: o.update_interval_ms = strtoull(optarg, NULL, 10); break;
     case O_BUDGET: o.store_budget = strtoull(optarg, NULL, 10); break;
     case O_RATE: {
@@ -343,8 +362,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "reload-peer: credentials: %s\n", se.text);
     return 1;
   }
-  if (o.link_mode == RL_LINK_TCP_INSECURE)
-    fprintf(stderr, "reload-peer: WARNING: --insecure-tcp: links are not authenticated or encrypted\n");
+  if (o.link_mode == RL_LINK_TCP_INSECURE || o.link_mode == RL_LINK_UDP_INSECURE)
+    fprintf(stderr, "reload-peer: WARNING: %s: links are not authenticated or encrypted\n",
+            o.link_mode == RL_LINK_TCP_INSECURE ? "--insecure-tcp" : "--link udp-insecure");
   o.config = cfg;
   o.cred = cred;
   drv = rl_driver_new(&o, why, sizeof why);

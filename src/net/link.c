@@ -34,6 +34,7 @@
 
 #include "net/frame.h"
 #include "net/rto.h"
+#include "net/tls.h"
 #include "runtime/error.h"
 
 #ifndef MSG_NOSIGNAL
@@ -45,7 +46,6 @@
 #define WRITE_CHUNK (64u << 10)
 #define READ_BUDGET (1u << 20)    /* bytes read per handle call before yielding */
 #define RECS_INITIAL 64u
-#define CHAIN_MAX 8               /* intermediate certificates kept */
 
 typedef enum link_state {
   ST_CONNECTING, /* TCP connect in progress */
@@ -105,11 +105,7 @@ struct rl_link {
   rl_link_stats st;
 
   /* The far end's certificate, set by the verify callback. */
-  rl_cert *peer_cert;
-  rl_cert *chain[CHAIN_MAX];
-  size_t nchain;
-  int cert_failed;
-  char cert_why[DETAIL_MAX];
+  rl_tls_peer pc;
 
   /* Socket-level facts for the failure reasons. */
   int sys_errno;
@@ -201,8 +197,7 @@ static void ctx_enter(rl_link_ctx *ctx, uint64_t now) {
 }
 
 static void link_free(rl_link *l) {
-  rl_cert_free(l->peer_cert);
-  for (size_t i = 0; i < l->nchain; i++) rl_cert_free(l->chain[i]);
+  rl_tls_peer_clear(&l->pc);
   free(l->in);
   free(l->out);
   free(l->recs);
@@ -256,32 +251,14 @@ static void finish(rl_link *l, rl_link_fail why, const char *fmt, ...) {
   if (l->ctx->cb.on_closed) l->ctx->cb.on_closed(l->ctx->user, l, why, l->detail);
 }
 
-/* OpenSSL's error queue as text ("error:0A000086:SSL routines::certificate
- * verify failed; ..."), emptied. */
-static void ssl_errors(char *buf, size_t size) {
-  unsigned long e;
-  size_t used = 0;
-  buf[0] = '\0';
-  while ((e = ERR_get_error()) != 0) {
-    char one[256];
-    int n;
-    ERR_error_string_n(e, one, sizeof one);
-    n = snprintf(buf + used, size - used, "%s%s", used ? "; " : "", one);
-    if (n < 0 || (size_t)n >= size - used) break;
-    used += (size_t)n;
-  }
-  if (!buf[0]) snprintf(buf, size, "no OpenSSL reason");
-  ERR_clear_error();
-}
-
 /* After an OpenSSL call failed with code err (SSL_get_error): which
  * failure it is, and why. */
 static void tls_fail(rl_link *l, int err, const char *during) {
   char why[DETAIL_MAX - 64];
   unsigned long e = ERR_peek_last_error();
-  if (l->cert_failed) {
+  if (l->pc.failed) {
     ERR_clear_error();
-    finish(l, RL_LINK_FAIL_CERT, "%s", l->cert_why);
+    finish(l, RL_LINK_FAIL_CERT, "%s", l->pc.why);
   } else if (err == SSL_ERROR_ZERO_RETURN) {
     finish(l, RL_LINK_FAIL_EOF, "the far end closed the TLS session (close_notify) %s", during);
   } else if (err == SSL_ERROR_SYSCALL && e == 0) {
@@ -301,7 +278,7 @@ static void tls_fail(rl_link *l, int err, const char *during) {
     ERR_clear_error();
     finish(l, RL_LINK_FAIL_CERT, "peer certificate: none was sent (mutual authentication, 11.3)");
   } else {
-    ssl_errors(why, sizeof why);
+    rl_tls_errors(why, sizeof why);
     finish(l, RL_LINK_FAIL_TLS, "TLS error %s: %s", during, why);
   }
 }
@@ -353,51 +330,12 @@ static long bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
 /* Certificates (11.3): OpenSSL's own chain building and hostname checks
  * are replaced by the overlay's trust rules. */
 
-static void drop_peer_cert(rl_link *l) {
-  rl_cert_free(l->peer_cert);
-  l->peer_cert = NULL;
-  for (size_t i = 0; i < l->nchain; i++) rl_cert_free(l->chain[i]);
-  l->nchain = 0;
-}
-
 static int verify_cb(X509_STORE_CTX *xs, void *arg) {
   rl_link_ctx *ctx = arg;
   SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
   rl_link *l = ssl ? SSL_get_app_data(ssl) : NULL;
-  X509 *leaf = X509_STORE_CTX_get0_cert(xs);
-  STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(xs);
-  rl_sec_error e = {0, ""};
-  int r = 0;
   if (!l) return 0;
-  drop_peer_cert(l);
-  if (!leaf) {
-    r = rl_sec_fail(&e, RL_SEC_ERR_CERT_PARSE, "no certificate");
-  } else {
-    X509_up_ref(leaf);
-    r = rl_cert_from_x509(leaf, &l->peer_cert, &e);
-  }
-  for (int i = 0; r == 0 && sent && i < sk_X509_num(sent); i++) {
-    X509 *x = sk_X509_value(sent, i);
-    if (X509_cmp(x, leaf) == 0) continue; /* the peer's chain starts with the leaf */
-    if (l->nchain == CHAIN_MAX) {
-      r = rl_sec_fail(&e, RL_SEC_ERR_UNTRUSTED, "more than %d intermediate certificates",
-                      CHAIN_MAX);
-      break;
-    }
-    X509_up_ref(x);
-    r = rl_cert_from_x509(x, &l->chain[l->nchain], &e);
-    if (r == 0) l->nchain++;
-  }
-  if (r == 0) r = rl_trust_verify(ctx->p.trust, l->peer_cert, l->chain, l->nchain, &e);
-  if (r != 0) {
-    snprintf(l->cert_why, sizeof l->cert_why, "peer certificate: %s", e.text);
-    l->cert_failed = 1;
-    drop_peer_cert(l);
-    /* The far end gets a bad_certificate alert. */
-    X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_REJECTED);
-    return 0;
-  }
-  return 1;
+  return rl_tls_verify_peer(ctx->p.trust, xs, &l->pc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -427,7 +365,7 @@ static int make_ssl_ctx(rl_link_ctx *ctx, char *why, size_t whylen) {
   if (!s || SSL_CTX_set_min_proto_version(s, TLS1_2_VERSION) != 1 ||
       SSL_CTX_use_certificate(s, p->cred->cert->x509) != 1 ||
       SSL_CTX_use_PrivateKey(s, p->cred->key) != 1 || SSL_CTX_check_private_key(s) != 1) {
-    ssl_errors(err, sizeof err);
+    rl_tls_errors(err, sizeof err);
     why_set(why, whylen, "TLS context: %s", err);
     return -1;
   }
@@ -444,6 +382,7 @@ static int make_ssl_ctx(rl_link_ctx *ctx, char *why, size_t whylen) {
    * certificate; both sides check the other's with verify_cb. */
   SSL_CTX_set_verify(s, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
   SSL_CTX_set_cert_verify_callback(s, verify_cb, ctx);
+  rl_tls_keylog_attach(s); /* SSLKEYLOGFILE / --keylog (net/tls.h) */
   ctx->biom = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "rl_link socket");
   if (!ctx->biom || !BIO_meth_set_write(ctx->biom, bio_write) ||
       !BIO_meth_set_read(ctx->biom, bio_read) || !BIO_meth_set_ctrl(ctx->biom, bio_ctrl)) {
@@ -1040,7 +979,7 @@ static int handshake_step(rl_link *l, uint64_t now) {
       tls_fail(l, err, "during the TLS handshake");
       return -1;
     }
-    if (!l->peer_cert) {
+    if (!l->pc.cert) {
       finish(l, RL_LINK_FAIL_CERT, "peer certificate: none was verified");
       return -1;
     }
@@ -1252,11 +1191,11 @@ short rl_link_poll_events(const rl_link *l) {
   return 0;
 }
 
-const rl_cert *rl_link_peer_cert(const rl_link *l) { return l->peer_cert; }
+const rl_cert *rl_link_peer_cert(const rl_link *l) { return l->pc.cert; }
 
 rl_cert *const *rl_link_peer_chain(const rl_link *l, size_t *n) {
-  *n = l->nchain;
-  return l->chain;
+  *n = l->pc.nchain;
+  return l->pc.chain;
 }
 
 int rl_sockaddr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {

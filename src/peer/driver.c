@@ -1,4 +1,10 @@
-/* peer/driver.c: the node core over TLS links and poll() (peer/driver.h).
+/* peer/driver.c: the node core over TLS or DTLS links and poll()
+ * (peer/driver.h).
+ *
+ * Link modes: TLS and plain TCP run on net/link.h (a listening socket,
+ * accept(2), one socket per link); DTLS and plain UDP on net/dlink.h (one
+ * UDP socket for every link, incoming links offered by on_incoming). The
+ * map holds either kind; the lk_* helpers below pick the right call.
  *
  * The core names links by number; the driver keeps which rl_link each
  * number is (the link's user pointer holds the number). Every callback of
@@ -9,6 +15,7 @@
 #include "peer/driver.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,6 +26,8 @@
 #endif
 
 #include "net/admit.h"
+#include "net/dlink.h"
+#include "peer/linkproto.h"
 #include "runtime/error.h"
 
 /* Accepts per turn at most: the links already up are served between
@@ -34,12 +43,13 @@
 
 typedef struct link_entry {
   uint64_t id;
-  rl_link *l;
+  void *l; /* rl_link, or rl_dlink when the driver runs datagram links */
 } link_entry;
 
 struct rl_driver {
   rl_node *node;
-  rl_link_ctx *links;
+  rl_link_ctx *links;   /* TLS / TCP modes */
+  rl_dlink_ctx *dlinks; /* DTLS / UDP modes */
   int listen_fd;
   link_entry *map; /* the core's link numbers and their links */
   size_t nmap, cap;
@@ -64,14 +74,15 @@ static int64_t wall_offset_ms(void) {
 }
 
 static uint64_t link_id(rl_link *l) { return (uint64_t)(uintptr_t)rl_link_get_user(l); }
+static uint64_t dlink_id(rl_dlink *l) { return (uint64_t)(uintptr_t)rl_dlink_get_user(l); }
 
-static rl_link *find(const rl_driver *d, uint64_t id) {
+static void *find(const rl_driver *d, uint64_t id) {
   for (size_t i = 0; i < d->nmap; i++)
     if (d->map[i].id == id) return d->map[i].l;
   return NULL;
 }
 
-static int map_add(rl_driver *d, uint64_t id, rl_link *l) {
+static int map_add(rl_driver *d, uint64_t id, void *l) {
   if (d->nmap == d->cap) {
     size_t ncap = d->cap ? d->cap * 2 : 64;
     link_entry *m = realloc(d->map, ncap * sizeof *m);
@@ -82,7 +93,10 @@ static int map_add(rl_driver *d, uint64_t id, rl_link *l) {
   d->map[d->nmap].id = id;
   d->map[d->nmap].l = l;
   d->nmap++;
-  rl_link_set_user(l, (void *)(uintptr_t)id);
+  if (d->dlinks)
+    rl_dlink_set_user((rl_dlink *)l, (void *)(uintptr_t)id);
+  else
+    rl_link_set_user((rl_link *)l, (void *)(uintptr_t)id);
   return 0;
 }
 
@@ -94,29 +108,54 @@ static void map_del(rl_driver *d, uint64_t id) {
     }
 }
 
+/* The calls that differ between the two kinds of link. */
+static void lk_send(rl_driver *d, void *l, const uint8_t *b, size_t n) {
+  /* A full send queue fails the link itself (net/link.h), or the message
+   * is lost as on a dead link (net/dlink.h: the core's transactions
+   * retry). */
+  if (d->dlinks)
+    (void)rl_dlink_send(l, b, n);
+  else
+    (void)rl_link_send(l, b, n);
+}
+
+static void lk_close(rl_driver *d, void *l) {
+  if (d->dlinks)
+    rl_dlink_close(l);
+  else
+    rl_link_close(l);
+}
+
+static void *lk_connect(rl_driver *d, const struct sockaddr *a, socklen_t len) {
+  if (d->dlinks) return rl_dlink_connect(d->dlinks, a, len);
+  return rl_link_connect(d->links, a, len);
+}
+
 /* Carry out what the core asked for. A connect that fails at once is
  * reported back as a closed link (the core then tries the next node). */
 static void flush(rl_driver *d) {
   rl_action a;
   while (rl_node_next_action(d->node, &a)) {
-    rl_link *l;
+    void *l;
     switch (a.type) {
     case RL_ACTION_SEND:
       l = find(d, a.link);
-      /* A full send queue fails the link itself (net/link.h); a link
-       * already gone loses the message as a dead link would. */
-      if (l) rl_link_send(l, a.bytes, a.len);
+      if (l) lk_send(d, l, a.bytes, a.len);
       break;
     case RL_ACTION_CONNECT:
-      l = rl_link_connect(d->links, (const struct sockaddr *)&a.addr, a.addr_len);
+      /* net/dlink.h: one link per address; a second one is refused. */
+      l = lk_connect(d, (const struct sockaddr *)&a.addr, a.addr_len);
       if (!l || map_add(d, a.link, l) != 0) {
-        if (l) rl_link_close(l);
-        rl_node_link_closed(d->node, a.link, RL_LINK_FAIL_IO, "cannot connect", mono_us());
+        if (l) lk_close(d, l);
+        rl_node_link_closed(d->node, a.link, RL_LINK_FAIL_IO,
+                            d->dlinks && !l ? "cannot connect (a link to that address exists)"
+                                            : "cannot connect",
+                            mono_us());
       }
       break;
     case RL_ACTION_CLOSE:
       l = find(d, a.link);
-      if (l) rl_link_close(l);
+      if (l) lk_close(d, l);
       break;
     }
   }
@@ -141,14 +180,78 @@ static void on_oversize(void *user, rl_link *l, const uint8_t *hdr, size_t hdr_l
   flush(d);
 }
 
-static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *detail) {
-  rl_driver *d = user;
-  uint64_t id = link_id(l), now = mono_us();
+static void closed(rl_driver *d, uint64_t id, rl_link_fail why, const char *detail) {
+  uint64_t now = mono_us();
   map_del(d, id);
   d->closed_since_trim++;
   d->last_close_ms = now / 1000u;
   rl_node_link_closed(d->node, id, why, detail, now);
   flush(d);
+}
+
+static void on_closed(void *user, rl_link *l, rl_link_fail why, const char *detail) {
+  closed(user, link_id(l), why, detail);
+}
+
+/* The same events from datagram links (net/dlink.h). */
+static int don_incoming(void *user, rl_dlink *l) {
+  rl_driver *d = user;
+  socklen_t len;
+  const struct sockaddr *sa = rl_dlink_peer_addr(l, &len);
+  uint64_t id = rl_node_link_incoming(d->node, sa, len, mono_us());
+  flush(d); /* an evicted link is closed before the newcomer is taken */
+  if (!id) return 0;
+  if (map_add(d, id, l) != 0) {
+    rl_node_link_closed(d->node, id, RL_LINK_FAIL_IO, "cannot take the link", mono_us());
+    flush(d);
+    return 0;
+  }
+  return 1;
+}
+
+static void don_up(void *user, rl_dlink *l) {
+  rl_driver *d = user;
+  rl_node_link_up(d->node, dlink_id(l), rl_dlink_peer_cert(l), mono_us());
+  flush(d);
+}
+
+static void don_message(void *user, rl_dlink *l, const uint8_t *msg, size_t len) {
+  rl_driver *d = user;
+  rl_node_link_message(d->node, dlink_id(l), msg, len, mono_us());
+  flush(d);
+}
+
+static void don_oversize(void *user, rl_dlink *l, const uint8_t *hdr, size_t hdr_len,
+                         size_t announced) {
+  rl_driver *d = user;
+  rl_node_link_oversize(d->node, dlink_id(l), hdr, hdr_len, announced, mono_us());
+  flush(d);
+}
+
+static void don_closed(void *user, rl_dlink *l, rl_link_fail why, const char *detail) {
+  closed(user, dlink_id(l), why, detail);
+}
+
+static int is_datagram(rl_link_mode m) { return m == RL_LINK_DTLS || m == RL_LINK_UDP_INSECURE; }
+
+/* The datagram links' context, on the node's listening address (a
+ * client's: any port of the first bootstrap node's family). */
+static int make_dlinks(rl_driver *d, const rl_node_options *o, const rl_link_params *lp,
+                       char *why, size_t whylen) {
+  static const rl_dlink_callbacks dcb = {don_incoming, don_up, don_message, don_oversize,
+                                         don_closed};
+  struct sockaddr_storage any;
+  const struct sockaddr *bind_addr = (const struct sockaddr *)&o->listen_addr;
+  socklen_t bind_len = o->listen_len;
+  if (o->client || bind_len == 0) {
+    memset(&any, 0, sizeof any);
+    any.ss_family = o->nbootstrap ? o->bootstrap[0].ss_family : AF_INET;
+    bind_addr = (const struct sockaddr *)&any;
+    bind_len = any.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                         : sizeof(struct sockaddr_in);
+  }
+  d->dlinks = rl_dlink_ctx_new(lp, &dcb, d, bind_addr, bind_len, why, whylen);
+  return d->dlinks ? 0 : -1;
 }
 
 rl_driver *rl_driver_new(const rl_node_options *o, char *why, size_t whylen) {
@@ -176,6 +279,21 @@ rl_driver *rl_driver_new(const rl_node_options *o, char *why, size_t whylen) {
   lp.cred = o->cred;
   lp.trust = rl_node_trust(d->node);
   lp.accept_timeout_ms = o->pending_timeout_ms ? o->pending_timeout_ms : RL_ADMIT_PENDING_TIMEOUT_MS;
+  /* 11.1 overlay-link-protocol / no-ice: the protocol we speak must be
+   * one the overlay permits (peer/linkproto.h). */
+  if (!rl_link_protocol_permitted(rl_node_config(d->node), rl_link_mode_overlay_link(o->link_mode))) {
+    snprintf(why, whylen, "the overlay configuration does not permit %s (overlay-link-protocol, "
+             "no-ice)", rl_OverlayLinkType_name(rl_link_mode_overlay_link(o->link_mode)));
+    rl_driver_free(d);
+    return NULL;
+  }
+  if (is_datagram(o->link_mode)) {
+    if (make_dlinks(d, o, &lp, why, whylen) != 0) {
+      rl_driver_free(d);
+      return NULL;
+    }
+    return d;
+  }
   memset(&cb, 0, sizeof cb);
   cb.on_up = on_up;
   cb.on_message = on_message;
@@ -192,6 +310,7 @@ rl_driver *rl_driver_new(const rl_node_options *o, char *why, size_t whylen) {
 void rl_driver_free(rl_driver *d) {
   if (!d) return;
   if (d->links) rl_link_ctx_free(d->links);
+  if (d->dlinks) rl_dlink_ctx_free(d->dlinks);
   if (d->listen_fd >= 0) close(d->listen_fd);
   rl_node_free(d->node);
   free(d->map);
@@ -213,7 +332,12 @@ size_t rl_driver_links(const rl_driver *d) { return d->nmap; }
 
 int rl_driver_start(rl_driver *d) {
   char why[256];
-  if (d->listen_fd < 0 && !rl_node_options_of(d->node)->client) {
+  if (d->dlinks && !rl_node_options_of(d->node)->client) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    rl_dlink_ctx_local_addr(d->dlinks, &ss, &len);
+    rl_node_set_listen_addr(d->node, (struct sockaddr *)&ss, len);
+  } else if (d->listen_fd < 0 && !rl_node_options_of(d->node)->client) {
     const rl_node_options *no = rl_node_options_of(d->node);
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -328,7 +452,15 @@ static size_t poll_set(rl_driver *d, struct pollfd *pfd, rl_link **lk, size_t *n
       *timeout_ms = (int)left;
     }
   }
-  nl = rl_link_ctx_links(d->links, all, MAX_POLL_LINKS);
+  if (d->dlinks) {
+    /* Every datagram link's socket; NULL in lk as the listener would be
+     * (datagram mode has none). */
+    pfd[np].fd = rl_dlink_ctx_fd(d->dlinks);
+    pfd[np].events = rl_dlink_ctx_poll_events(d->dlinks);
+    pfd[np].revents = 0;
+    lk[np++] = NULL;
+  }
+  nl = d->links ? rl_link_ctx_links(d->links, all, MAX_POLL_LINKS) : 0;
   for (size_t i = 0; i < nl; i++) {
     pfd[np].fd = rl_link_fd(all[i]);
     pfd[np].events = rl_link_poll_events(all[i]);
@@ -356,7 +488,8 @@ static void tick(rl_driver *d) {
   rl_node_set_wall_offset(d->node, wall_offset_ms());
   d->next_tick_us = rl_node_tick(d->node, now);
   flush(d);
-  rl_link_ctx_tick(d->links, now / 1000u);
+  if (d->links) rl_link_ctx_tick(d->links, now / 1000u);
+  if (d->dlinks) rl_dlink_ctx_tick(d->dlinks, now / 1000u);
   give_memory_back(d, now / 1000u);
   accept_recovered(d, now / 1000u);
 }
@@ -374,6 +507,14 @@ int rl_driver_run_once(rl_driver *d, int timeout_ms) {
     if (timeout_ms < 0 || (uint64_t)timeout_ms > wait) timeout_ms = (int)wait;
   }
   if (timeout_ms < 0 || timeout_ms > LINK_TICK_MS) timeout_ms = LINK_TICK_MS;
+  if (d->dlinks) {
+    /* Simple Reliability's timers (the 10 ms after an ack, RTOs). */
+    uint64_t next = rl_dlink_ctx_next_ms(d->dlinks), now_ms = now / 1000u;
+    if (next <= now_ms)
+      timeout_ms = 0;
+    else if (next - now_ms < (uint64_t)timeout_ms)
+      timeout_ms = (int)(next - now_ms);
+  }
   np = poll_set(d, pfd, lk, &napp, &timeout_ms);
   if (poll(pfd, np + napp, timeout_ms) < 0 && errno != EINTR) return RL_ERR_IO;
   if (d->app.handle) {
@@ -383,7 +524,10 @@ int rl_driver_run_once(rl_driver *d, int timeout_ms) {
   for (size_t i = 0; i < np; i++) {
     if (!pfd[i].revents) continue;
     if (!lk[i]) {
-      accept_ready(d);
+      if (d->dlinks)
+        rl_dlink_ctx_handle(d->dlinks, pfd[i].revents, mono_us() / 1000u);
+      else
+        accept_ready(d);
       continue;
     }
     /* The link may have been closed (and freed) by an earlier event of

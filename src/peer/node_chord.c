@@ -4,6 +4,7 @@
  * results back to it. */
 #define _GNU_SOURCE
 #include "peer/node_int.h"
+#include "peer/linkproto.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -218,10 +219,11 @@ void rl_node_chord_actions(rl_node *n) {
 }
 
 /* The address of the first usable candidate of an AttachReqAns. */
-static int candidate_addr(const rl_AttachReqAns *ans, struct sockaddr_storage *ss, socklen_t *len) {
+static int candidate_addr(const rl_node *n, const rl_AttachReqAns *ans, struct sockaddr_storage *ss,
+                          socklen_t *len) {
   for (size_t i = 0; i < ans->candidates_count; i++) {
     const rl_IceCandidate *c = &ans->candidates[i];
-    if (c->overlay_link != RL_OverlayLinkType_TLS_TCP_FH_NO_ICE) continue;
+    if (c->overlay_link != rl_link_mode_overlay_link(n->opt.link_mode)) continue;
     memset(ss, 0, sizeof *ss);
     if (c->addr_port.type == RL_AddressType_ipv4_address) {
       struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
@@ -269,7 +271,7 @@ void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a) {
       rl_chord_on_attach_result(n->chord, t->target.b, a->responder);
       break;
     }
-    if (candidate_addr(&mc->message_body.attach_ans, &ss, &len) != 0 ||
+    if (candidate_addr(n, &mc->message_body.attach_ans, &ss, &len) != 0 ||
         (c = rl_node_connect(n, (struct sockaddr *)&ss, len)) == NULL) {
       rl_node_log(n, 1, "Attach answer from %s has no usable candidate",
                   rl_node_hex(a->responder, n->id_len, hx));

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "codec/message.h"
+#include "peer/linkproto.h"
 #include "runtime/cursor.h"
 
 /* The chord's clock ticks every CHORD_TICK_MS; storage expiry and the
@@ -48,6 +49,7 @@ void rl_node_link_up(rl_node *n, uint64_t link, const rl_cert *cert, uint64_t no
   c = rl_node_conn_by_key(n, link);
   if (!c) return;
   c->up = 1;
+  if (!cert && c->outgoing) rl_node_introduce(n, c);
   conn_bind_cert(n, c, cert);
   if (c->bound) {
     if (c->want_attach) {
@@ -67,9 +69,11 @@ void rl_node_link_up(rl_node *n, uint64_t link, const rl_cert *cert, uint64_t no
       }
     }
     rl_node_conn_bound_event(n, c);
-  } else if (n->opt.client && c->bootstrap) {
+  } else if (n->opt.client && c->bootstrap && cert) {
     n->ready_client = 1;
   }
+  /* Insecure: ready once the Ping's answer binds the link
+   * (rl_node_introduce), so the first request has a route. */
   event_done(n);
 }
 
@@ -177,8 +181,7 @@ void rl_node_set_listen_addr(rl_node *n, const struct sockaddr *addr, socklen_t 
     port = ntohs(s6->sin6_port);
   }
   rl_node_log(n, 1, "listening on %s port %d (%s)", host, port,
-              n->opt.link_mode == RL_LINK_TLS ? "TLS-TCP-FH-NO-ICE"
-                                              : "plain TCP framing, INSECURE");
+              rl_link_mode_name(n->opt.link_mode));
 }
 
 void rl_node_start(rl_node *n, uint64_t now_us) {

@@ -7,6 +7,7 @@
 
 #include "overlay/hash.h"
 #include "peer/ops.h"
+#include "peer/linkproto.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -304,14 +305,19 @@ static void handle_attach(rl_node *n, rl_conn *c, const rl_Message *m, const rl_
                          "Attach from this node itself");
     return;
   }
-  /* 6.5.1.11: No-ICE needs a candidate we can use (TLS-TCP-FH-NO-ICE). */
+  /* 6.5.1.11: No-ICE needs a candidate we can use: of the protocol we
+   * speak, and one the configuration permits (11.1 overlay-link-protocol,
+   * peer/linkproto.h). */
   {
     int usable = 0;
+    rl_OverlayLinkType ours = rl_link_mode_overlay_link(n->opt.link_mode);
     for (size_t i = 0; i < req->candidates_count; i++)
-      if (req->candidates[i].overlay_link == RL_OverlayLinkType_TLS_TCP_FH_NO_ICE) usable = 1;
+      if (req->candidates[i].overlay_link == ours && rl_link_protocol_permitted(n->cfg, ours))
+        usable = 1;
     if (!usable) {
       rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Incompatible_with_Overlay,
-                           "no TLS-TCP-FH-NO-ICE candidate offered");
+                           "no %s candidate offered (or not permitted by overlay-link-protocol)",
+                           rl_OverlayLinkType_name(ours));
       return;
     }
   }

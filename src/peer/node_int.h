@@ -396,6 +396,9 @@ void rl_node_close(rl_node *n, rl_conn *c);
 /* Connect to the next bootstrap node not tried yet (11.4): 1, or 0 when
  * every one was tried (the list starts over). */
 int rl_node_bootstrap_connect(rl_node *n);
+/* An insecure link we opened is up: introduce us with a signed Ping to
+ * the wildcard Node-ID, so that both ends bind it (no certificate). */
+void rl_node_introduce(rl_node *n, rl_conn *c);
 /* Our Attach candidate (6.5.1.1): the listening address, passive. */
 void rl_node_candidate(rl_node *n, rl_IceCandidate *cand);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "codec/message.h"
+#include "peer/linkproto.h"
 #include "runtime/cursor.h"
 
 struct frag_to {
@@ -545,7 +546,8 @@ void rl_node_candidate(rl_node *n, rl_IceCandidate *cand) {
     cand->addr_port.v4addr_port.addr = ntohl(s4->sin_addr.s_addr);
     cand->addr_port.v4addr_port.port = ntohs(s4->sin_port);
   }
-  cand->overlay_link = RL_OverlayLinkType_TLS_TCP_FH_NO_ICE;
+  /* 6.5.1.11: one No-ICE candidate of the protocol we speak. */
+  cand->overlay_link = rl_link_mode_overlay_link(n->opt.link_mode);
   cand->foundation.ptr = (const uint8_t *)"1";
   cand->foundation.len = 1;
   /* 6.5.1.6 with type preference 126 (host), local preference 65535. */
@@ -617,4 +619,35 @@ void rl_node_extra_certs_for(rl_node *n, const rl_StoredData *vals, size_t nv) {
 void rl_node_extra_certs_store_req(rl_node *n, const rl_StoreReq *r) {
   for (size_t i = 0; i < r->kind_data_count; i++)
     rl_node_extra_certs_for(n, r->kind_data[i].values, r->kind_data[i].values_count);
+}
+
+/* An insecure link (no certificate) is bound by the first signed message
+ * its far end originated on it (node_recv.c). Someone must speak first:
+ * the side that connected sends a Ping to the wildcard Node-ID, which the
+ * far end consumes itself (6.1.1: "never forwarded"); the Ping binds us
+ * there, and its answer, signed by the far end and sent to us over this
+ * link, binds the far end here. No transaction: the answer is only needed
+ * for its signature, and a lost one is made up for by the next message
+ * either side originates. */
+void rl_node_introduce(rl_node *n, rl_conn *c) {
+  uint8_t wildcard[RL_NODEID_MAX_LEN];
+  rl_Destination d;
+  rl_MessageBody b;
+  rl_msg_out m;
+  size_t len;
+  memset(wildcard, 0xff, n->id_len);
+  rl_dest_node(&d, wildcard, n->id_len);
+  memset(&b, 0, sizeof b);
+  memset(&m, 0, sizeof m);
+  m.overlay = n->overlay;
+  m.configuration_sequence = n->cfg->has_sequence ? n->cfg->sequence : 0;
+  m.ttl = n->cfg->initial_ttl;
+  do m.transaction_id = rl_node_random(n); while (m.transaction_id == 0);
+  m.destination_list = &d;
+  m.destination_count = 1;
+  m.message_code = RL_MessageCode_ping_req;
+  m.body = &b;
+  n->nextra = 0;
+  len = encode_signed(n, n->out, &m);
+  if (len) (void)rl_node_conn_send(n, c, n->out, len);
 }

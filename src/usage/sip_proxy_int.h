@@ -198,4 +198,12 @@ void rl_sp_send_ack(rl_sip_proxy *p, sp_txn *t, const rl_sip_msg *resp);
 void rl_sp_handle_response(rl_sip_proxy *p, const rl_sip_msg *m, const sp_hop *from);
 void rl_sp_on_up(void *user, rl_link *l);
 
+/* The SIP links between peers (AppAttach, RFC 7904 5.1) are streams over
+ * TCP: TLS when the overlay's links are secure (TLS or DTLS), plain TCP
+ * when they are not. */
+static inline rl_link_mode rl_sip_peer_link_mode(const rl_node *n) {
+  rl_link_mode m = rl_node_link_mode(n);
+  return m == RL_LINK_TLS || m == RL_LINK_DTLS ? RL_LINK_TLS : RL_LINK_TCP_INSECURE;
+}
+
 #endif

@@ -151,7 +151,7 @@ void rl_sp_on_up(void *user, rl_link *l) {
   sp_conn *c;
   if (ci < 0) return;
   c = &p->conns[ci];
-  if (c->kind == CONN_PEER && rl_node_link_mode(p->node) == RL_LINK_TLS) {
+  if (c->kind == CONN_PEER && rl_sip_peer_link_mode(p->node) == RL_LINK_TLS) {
     const rl_cert *cert = rl_link_peer_cert(l);
     if (c->outgoing) {
       /* 7904 5.1: "the responding Peer MUST present a certificate with a
@@ -504,7 +504,7 @@ rl_sip_proxy *rl_sip_proxy_new(const rl_sip_proxy_options *o, char *why, size_t 
   lp.max_message_size = SP_MSG_MAX;
   p->phone_ctx = rl_link_ctx_new(&lp, &link_cbs, p, why, whylen);
   if (!p->phone_ctx) goto fail;
-  lp.mode = rl_node_link_mode(o->node);
+  lp.mode = rl_sip_peer_link_mode(o->node);
   lp.cred = rl_node_credentials(o->node);
   lp.trust = rl_node_trust(o->node);
   p->peer_ctx = rl_link_ctx_new(&lp, &link_cbs, p, why, whylen);

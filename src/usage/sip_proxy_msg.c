@@ -76,7 +76,7 @@ void rl_sp_hop_text(const rl_sip_proxy *p, const sp_hop *h, char *out, size_t ca
       char id[12] = "?";
       if (c->have_id) rl_sp_short_id(c->node_id, p->id_len, id);
       snprintf(out, cap, "peer %s.. (SIP over %s)", id,
-               rl_node_link_mode(p->node) == RL_LINK_TLS ? "TLS" : "TCP");
+               rl_sip_peer_link_mode(p->node) == RL_LINK_TLS ? "TLS" : "TCP");
     } else {
       snprintf(out, cap, "phone tcp #%d", h->conn);
     }
@@ -296,7 +296,7 @@ static void our_via(const rl_sip_proxy *p, const sp_hop *to, const char *branch,
                     size_t cap) {
   int to_peer = to->kind == HOP_CONN && p->conns[to->conn].kind == CONN_PEER;
   const char *tr = to->kind == HOP_UDP                                    ? "UDP"
-                   : to_peer && rl_node_link_mode(p->node) == RL_LINK_TLS ? "TLS"
+                   : to_peer && rl_sip_peer_link_mode(p->node) == RL_LINK_TLS ? "TLS"
                                                                           : "TCP";
   snprintf(out, cap, "SIP/2.0/%s %s:%u;branch=%s", tr, p->host,
            (unsigned)(to_peer ? p->peer_port : p->port), branch);

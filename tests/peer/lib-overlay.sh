@@ -198,7 +198,8 @@ client() {
   _p=$1 _u=$2
   shift 2
   "$CLIENT" --config "$DIR/overlay.xml" --cert "$DIR/$_u.crt" --key "$DIR/$_u.key" \
-    --peer "127.0.0.1:$(peer_port "$_p")" --timeout "${CLIENT_TIMEOUT:-10000}" --json "$@"
+    --peer "127.0.0.1:$(peer_port "$_p")" --link "$(cat "$DIR/link" 2>/dev/null || echo tls)" \
+    --timeout "${CLIENT_TIMEOUT:-10000}" --json "$@"
 }
 # client_batch PEER USER FILE: one JSON line per command of FILE.
 client_batch() {
