@@ -134,6 +134,7 @@ static int setup_peer(rl_node *n, const rl_node_options *o, uint64_t seed) {
   if (cc.successors < cc.replicas + 1) cc.successors = cc.replicas + 1;
   if (cc.predecessors < cc.replicas + 1) cc.predecessors = cc.replicas + 1;
   if (o->chord_max_connections) cc.max_connections = o->chord_max_connections;
+  if (o->holddown_ms) cc.holddown_ms = o->holddown_ms;
   n->chord = rl_chord_new(n->self.b, n->id_len, &cc);
   /* The chord's clock starts now (uptime, 6.4.2.5.2, counts from the
    * join, not from the epoch of the monotonic clock). */

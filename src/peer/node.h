@@ -134,6 +134,10 @@ typedef struct rl_node_options {
   size_t answer_cache;
   /* The topology's connection table (overlay/chord.h); 0: its default. */
   size_t chord_max_connections;
+  /* The successor replacement hold-down (10.7.1: 30 s); 0: twice
+   * update_interval_ms when that is set (a fast test overlay), else the
+   * RFC's. */
+  uint64_t holddown_ms;
 } rl_node_options;
 
 typedef struct rl_node_scratch {

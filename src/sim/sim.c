@@ -36,7 +36,14 @@ typedef struct sim_req {
   rl_sim *s;
   uint32_t peer, target;
   int what;
+  int attempt; /* REQ_CHECK: 0, then the re-checks of a value not found */
 } sim_req;
+
+/* A value the last check did not find is fetched again, CHECK_TRIES times
+ * in all, CHECK_GAP_US apart: a handover or repair still under way is
+ * not a loss. */
+#define CHECK_TRIES 3
+#define CHECK_GAP_US 15000000u
 
 /* Requests live in chunks that never move (a callback holds a pointer),
  * freed with the run: a peer that fails never calls back. */
@@ -220,6 +227,9 @@ static int spawn_peer(rl_sim *s, long bootstrap, char *why, size_t whylen) {
   o.viatab_slots = 4;
   o.answer_cache = 32;
   o.chord_max_connections = 64;
+  /* 10.7.1's successor replacement hold-down, not the test overlays'
+   * twice the update interval. */
+  o.holddown_ms = 30000;
   o.max_transactions = 128;
   o.max_deferred = 32;
   o.max_repl_jobs = 64;
@@ -300,15 +310,34 @@ static void on_answer(void *user, const rl_node_answer *a) {
   if (r->what == REQ_STORE) {
     if (a->status == 0) {
       s->peers[r->peer].stored = 2;
+      s->peers[r->peer].stored_us = s->now_us;
       s->tot.stores_acked++;
     }
     return;
   }
   if (r->what == REQ_CHECK) {
     s->checks_done++;
-    if (a->status == 0 && answer_has_value(a)) return;
-    if (a->status == 0 || a->status == RL_ErrorCode_Error_Not_Found) s->tot.values_lost++;
-    else s->tot.values_checked--; /* no answer: not known to be lost */
+    if (a->status == 0 && answer_has_value(a)) {
+      if (r->attempt) s->tot.values_late++;
+      return;
+    }
+    if (a->status != 0 && a->status != RL_ErrorCode_Error_Not_Found) {
+      s->tot.values_checked--; /* no answer: not known to be lost */
+      return;
+    }
+    if (r->attempt + 1 < CHECK_TRIES) {
+      s->rechecks++;
+      push(s, s->now_us + CHECK_GAP_US, RL_SIM_EV_RECHECK, r->target, 0, (uint64_t)r->attempt + 1);
+      return;
+    }
+    s->tot.values_lost++;
+    if (s->p.log) {
+      char hx[2 * RL_SIM_ID_LEN + 1];
+      for (size_t k = 0; k < RL_SIM_ID_LEN; k++) snprintf(hx + 2 * k, 3, "%02x", s->peers[r->target].resource[k]);
+      fprintf(s->p.log, "sim: lost: the value of peer %u (Resource-ID %s, stored at %.1f s%s)\n",
+              (unsigned)r->target, hx, (double)s->peers[r->target].stored_us / 1e6,
+              s->peers[r->target].node ? "" : ", its peer failed");
+    }
     return;
   }
   s->win.fetches++;
@@ -352,7 +381,7 @@ static void store_own_value(rl_sim *s, uint32_t i) {
 }
 
 /* One Fetch of peer target's value from a random peer. */
-static void fetch_one(rl_sim *s, uint32_t target, int what) {
+static void fetch_one(rl_sim *s, uint32_t target, int what, int attempt) {
   uint8_t mem[4096];
   rl_arena ar;
   rl_MessageBody body;
@@ -368,6 +397,7 @@ static void fetch_one(rl_sim *s, uint32_t target, int what) {
   rl_dest_resource(&d, s->peers[target].resource, RL_SIM_ID_LEN);
   r = req_new(s, (uint32_t)from, target, what);
   if (!r) return;
+  r->attempt = attempt;
   if (rl_node_request(s->peers[from].node, &d, 1, RL_MessageCode_fetch_req, &body, on_answer, r) ==
       0) {
     s->outstanding++;
@@ -389,7 +419,7 @@ static void workload_step(rl_sim *s) {
   if (s->phase != PHASE_WORK || s->fetches_sent >= s->p.fetches) return;
   t = random_stored(s);
   if (t >= 0) {
-    fetch_one(s, (uint32_t)t, REQ_FETCH);
+    fetch_one(s, (uint32_t)t, REQ_FETCH, 0);
     s->fetches_sent++;
   }
   push(s, s->now_us + (uint64_t)(rl_sim_exponential(&s->rng, 1e6 / s->p.fetch_rate)) + 1,
@@ -530,6 +560,10 @@ static void dispatch(rl_sim *s, const rl_sim_event *e) {
   case RL_SIM_EV_WORKLOAD:
     workload_step(s);
     break;
+  case RL_SIM_EV_RECHECK:
+    s->rechecks--;
+    fetch_one(s, e->host, REQ_CHECK, (int)e->aux);
+    break;
   case RL_SIM_EV_WINDOW:
     rl_sim_window_end(s);
     if (s->phase != PHASE_DONE) push(s, s->now_us + s->p.window_ms * 1000u, RL_SIM_EV_WINDOW, 0, 0, 0);
@@ -563,7 +597,7 @@ static void start_check(rl_sim *s) {
     if (s->peers[i].stored == 2) {
       s->tot.values_checked++;
       s->checks_sent++;
-      fetch_one(s, (uint32_t)i, REQ_CHECK);
+      fetch_one(s, (uint32_t)i, REQ_CHECK, 0);
     }
 }
 
@@ -595,7 +629,8 @@ static int advance(rl_sim *s, char *why, size_t whylen) {
     }
     break;
   case PHASE_CHECK:
-    if (s->outstanding == 0 || s->now_us >= s->phase_end_us) s->phase = PHASE_DONE;
+    if ((s->outstanding == 0 && s->rechecks == 0) || s->now_us >= s->phase_end_us)
+      s->phase = PHASE_DONE;
     break;
   }
   return 0;

@@ -50,7 +50,9 @@ typedef struct rl_sim_totals {
   uint64_t ring_formed_ms;    /* virtual time the initial ring was whole; 0: never */
   uint64_t fetches, fetch_ok, fetch_notfound, fetch_failed;
   double hops_mean, hops_p99, latency_ms_mean, latency_ms_p99;
-  uint64_t stores_acked, values_checked, values_lost;
+  /* Values lost: not found CHECK_TRIES times, 15 s apart; late: found
+   * only on a re-check. */
+  uint64_t stores_acked, values_checked, values_lost, values_late;
   double ring_correct;        /* at the end */
   uint64_t messages, message_bytes;
   uint64_t virtual_ms;

@@ -17,6 +17,7 @@ typedef struct rl_sim_peer {
   uint64_t born_us, dies_us;
   int stored;              /* its value's Store: 0 not yet, 1 sent, 2 acknowledged */
   int was_ready;
+  uint64_t stored_us;      /* when its Store was acknowledged */
 } rl_sim_peer;
 
 /* The statistics of one window (sim_stats.c). */
@@ -44,6 +45,7 @@ struct rl_sim {
   uint64_t workload_start_us, phase_end_us;
   size_t fetches_sent, checks_sent, checks_done, stores_sent;
   size_t outstanding;      /* requests whose callback has not come */
+  size_t rechecks;         /* re-checks scheduled */
   rl_sim_window win, all;
   uint64_t win_start_us;
   rl_sim_totals tot;

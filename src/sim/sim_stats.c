@@ -224,9 +224,10 @@ void rl_sim_summary(const rl_sim *s, FILE *out) {
           t->fetches ? 100.0 * (double)t->fetch_ok / (double)t->fetches : 0.0);
   fprintf(out, "%-34s mean %.2f, p99 %.0f\n", "hops", hm, hp);
   fprintf(out, "%-34s mean %.1f, p99 %.1f\n", "latency (virtual ms)", lm / 1000.0, lp / 1000.0);
-  fprintf(out, "%-34s %llu acknowledged, %llu checked, %llu lost\n", "stored values",
-          (unsigned long long)t->stores_acked, (unsigned long long)t->values_checked,
-          (unsigned long long)t->values_lost);
+  fprintf(out, "%-34s %llu acknowledged, %llu checked, %llu lost, %llu found late\n",
+          "stored values", (unsigned long long)t->stores_acked,
+          (unsigned long long)t->values_checked, (unsigned long long)t->values_lost,
+          (unsigned long long)t->values_late);
   fprintf(out, "%-34s %.4f\n", "ring correct (successor right)", t->ring_correct);
   fprintf(out, "%-34s %.2f per peer per second\n", "messages",
           t->virtual_ms && t->peers_max

@@ -20,7 +20,8 @@ typedef enum rl_sim_ev_type {
   RL_SIM_EV_CLOSED,   /* a link is gone at this end (aux: rl_link_fail) */
   RL_SIM_EV_CHURN,    /* the churn model's next arrival or departure */
   RL_SIM_EV_WORKLOAD, /* the workload's next operation */
-  RL_SIM_EV_WINDOW    /* the end of a statistics window */
+  RL_SIM_EV_WINDOW,   /* the end of a statistics window */
+  RL_SIM_EV_RECHECK   /* fetch a value not found again (aux: the attempt) */
 } rl_sim_ev_type;
 
 typedef struct rl_sim_event {
