@@ -37,9 +37,10 @@ static void usage(FILE *f) {
           "      --port N               the RELOAD port in the capture (default 6084)\n\n"
           "Where the implementation is:\n"
           "  -t, --target HOST:PORT     the implementation under test\n"
-          "      --link tls|tcp|tcp-unframed\n"
+          "      --link tls|tcp|tcp-unframed|dtls\n"
           "                             TLS with the framing header (default), TCP\n"
-          "                             with framing, or TCP without it\n"
+          "                             with framing, TCP without it, or\n"
+          "                             DTLS-UDP-SR-NO-ICE\n"
           "      --link-max-message-size N\n"
           "                             the largest message we send or accept (default\n"
           "                             --max-message-size + 65536: the oversize tests\n"
@@ -205,8 +206,9 @@ static int parse_args(rl_conf_opts *o, int argc, char **argv) {
     switch (c) {
     case 't': o->target = optarg; break;
     case O_LINK:
-      if (strcmp(optarg, "tls") && strcmp(optarg, "tcp") && strcmp(optarg, "tcp-unframed")) {
-        warn("--link %s: expected tls, tcp or tcp-unframed", optarg);
+      if (strcmp(optarg, "tls") && strcmp(optarg, "tcp") && strcmp(optarg, "tcp-unframed") &&
+          strcmp(optarg, "dtls")) {
+        warn("--link %s: expected tls, tcp, tcp-unframed or dtls", optarg);
         return EXIT_USAGE;
       }
       o->link = optarg;
