@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/tls.h"
 #include "runtime/error.h"
 #include "tool_util.h"
 
@@ -36,13 +37,16 @@ static void usage(FILE *f) {
           "      --port N               the RELOAD port in the capture (default 6084)\n\n"
           "Where the implementation is:\n"
           "  -t, --target HOST:PORT     the implementation under test\n"
-          "      --link tls|tcp|tcp-unframed\n"
+          "      --link tls|tcp|tcp-unframed|dtls\n"
           "                             TLS with the framing header (default), TCP\n"
-          "                             with framing, or TCP without it\n"
+          "                             with framing, TCP without it, or\n"
+          "                             DTLS-UDP-SR-NO-ICE\n"
           "      --link-max-message-size N\n"
           "                             the largest message we send or accept (default\n"
           "                             --max-message-size + 65536: the oversize tests\n"
           "                             send more than the target's maximum)\n"
+          "      --keylog FILE          append the TLS session secrets to FILE (NSS key\n"
+          "                             log format, for Wireshark; default: $SSLKEYLOGFILE)\n"
           "      --transport script:FILE\n"
           "                             no network: answer from a responder script\n"
           "The overlay:\n"
@@ -123,7 +127,7 @@ enum {
   O_LINK = 256, O_TRANSPORT, O_NIDLEN, O_CSEQ, O_TTL, O_MAXMSG, O_CA, O_CERT, O_KEY, O_NODEID,
   O_TNODEID, O_VERIFY, O_REPORT, O_TESTS, O_TIMEOUT, O_REQS, O_TAP, O_JUNIT, O_COVERAGE,
   O_NOPROGRESS, O_SEED, O_CHECK, O_KIND, O_USER, O_TKIND, O_LINKMAX, O_LENIENT, O_NOPREFLIGHT,
-  O_CONFIG, O_JSON, O_HTML, O_PCAP, O_PORT, O_SIGNER_ID
+  O_CONFIG, O_JSON, O_HTML, O_PCAP, O_PORT, O_SIGNER_ID, O_KEYLOG
 };
 
 /* --kind MODEL=ID */
@@ -161,6 +165,7 @@ static int parse_args(rl_conf_opts *o, int argc, char **argv) {
       {"config", required_argument, NULL, O_CONFIG},
       {"json", required_argument, NULL, O_JSON},
       {"pcap", required_argument, NULL, O_PCAP},
+      {"keylog", required_argument, NULL, O_KEYLOG},
       {"signer-identity", required_argument, NULL, O_SIGNER_ID},
       {"port", required_argument, NULL, O_PORT},
       {"html", required_argument, NULL, O_HTML},
@@ -201,8 +206,9 @@ static int parse_args(rl_conf_opts *o, int argc, char **argv) {
     switch (c) {
     case 't': o->target = optarg; break;
     case O_LINK:
-      if (strcmp(optarg, "tls") && strcmp(optarg, "tcp") && strcmp(optarg, "tcp-unframed")) {
-        warn("--link %s: expected tls, tcp or tcp-unframed", optarg);
+      if (strcmp(optarg, "tls") && strcmp(optarg, "tcp") && strcmp(optarg, "tcp-unframed") &&
+          strcmp(optarg, "dtls")) {
+        warn("--link %s: expected tls, tcp, tcp-unframed or dtls", optarg);
         return EXIT_USAGE;
       }
       o->link = optarg;
@@ -225,6 +231,13 @@ static int parse_args(rl_conf_opts *o, int argc, char **argv) {
     case O_CONFIG: break; /* read before the others (apply_config) */
     case O_JSON: o->json = optarg; break;
     case O_PCAP: o->pcap = optarg; break;
+    case O_KEYLOG:
+      /* net/tls.h: every TLS context made afterwards logs to it. */
+      if (rl_tls_keylog_open(optarg, err, sizeof err) != 0) {
+        warn("--keylog: %s", err);
+        return EXIT_USAGE;
+      }
+      break;
     case O_SIGNER_ID: o->signer_identity = optarg; break;
     case O_PORT:
       if (parse_ulong("--port", optarg, 1, 65535, &o->pcap_port)) return EXIT_USAGE;

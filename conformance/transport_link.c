@@ -73,6 +73,7 @@ int rl_conf_link_kind_parse(const char *s, rl_conf_link_kind *out) {
   if (strcmp(s, "tls") == 0) *out = RL_CONF_LINK_TLS;
   else if (strcmp(s, "tcp") == 0) *out = RL_CONF_LINK_TCP;
   else if (strcmp(s, "tcp-unframed") == 0) *out = RL_CONF_LINK_TCP_UNFRAMED;
+  else if (strcmp(s, "dtls") == 0) *out = RL_CONF_LINK_DTLS;
   else return RL_ERR_PARAM;
   return 0;
 }
@@ -592,8 +593,10 @@ static int resolve(lt *T, const char *target, char *why, size_t whylen) {
 
 int rl_conf_link_new(const rl_conf_link_config *cfg, rl_conf_transport *out, char *why,
                      size_t whylen) {
-  lt *T = calloc(1, sizeof *T);
+  lt *T;
   int r;
+  if (cfg->kind == RL_CONF_LINK_DTLS) return rl_conf_dtls_new(cfg, out, why, whylen);
+  T = calloc(1, sizeof *T);
   if (!T) {
     why_set(why, whylen, "%s%s", "out of memory", "");
     return RL_ERR_NOMEM;

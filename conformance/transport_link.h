@@ -21,7 +21,8 @@
 typedef enum rl_conf_link_kind {
   RL_CONF_LINK_TLS = 0,      /* TLS-TCP-FH-NO-ICE */
   RL_CONF_LINK_TCP,          /* the framing header over plain TCP */
-  RL_CONF_LINK_TCP_UNFRAMED  /* RELOAD messages back to back on plain TCP */
+  RL_CONF_LINK_TCP_UNFRAMED, /* RELOAD messages back to back on plain TCP */
+  RL_CONF_LINK_DTLS          /* DTLS-UDP-SR-NO-ICE (transport_dtls.c) */
 } rl_conf_link_kind;
 
 typedef struct rl_conf_link_config {
@@ -41,13 +42,18 @@ typedef struct rl_conf_link_config {
   size_t node_id_len;
 } rl_conf_link_config;
 
-/* Parse "tls", "tcp" or "tcp-unframed". 0 or RL_ERR_PARAM. */
+/* Parse "tls", "tcp", "tcp-unframed" or "dtls". 0 or RL_ERR_PARAM. */
 int rl_conf_link_kind_parse(const char *s, rl_conf_link_kind *out);
 
 /* 0, or a negative rl_err with why (a bad target, TLS without
  * credentials or trust, no memory). Nothing connects before the first
  * open. */
 int rl_conf_link_new(const rl_conf_link_config *cfg, rl_conf_transport *out, char *why,
+                     size_t whylen);
+
+/* The DTLS kind (transport_dtls.c; rl_conf_link_new calls it): no
+ * send_stream, link_info or open_as. */
+int rl_conf_dtls_new(const rl_conf_link_config *cfg, rl_conf_transport *out, char *why,
                      size_t whylen);
 
 #endif

@@ -89,7 +89,8 @@ typedef struct rl_dlink_callbacks {
 rl_dlink_ctx *rl_dlink_ctx_new(const rl_link_params *p, const rl_dlink_callbacks *cb, void *user,
                                const struct sockaddr *bind_addr, socklen_t bind_len, char *why,
                                size_t whylen);
-/* Closes the socket and every link (no close_notify, no callbacks). */
+/* Closes the socket and every link: close_notify sent once on each link
+ * that was up (no waiting), no callbacks. Not from inside a callback. */
 void rl_dlink_ctx_free(rl_dlink_ctx *ctx);
 
 int rl_dlink_ctx_fd(const rl_dlink_ctx *ctx);

@@ -361,6 +361,9 @@ static void handle_app_attach(rl_node *n, rl_conn *c, const rl_Message *m) {
     return;
   }
   rl_node_candidate(n, &cand);
+  /* The SIP links are TLS over TCP whatever the overlay's links are
+   * (usage/sip_proxy.c), so the candidate says TCP under DTLS too. */
+  cand.overlay_link = RL_OverlayLinkType_TLS_TCP_FH_NO_ICE;
   if (cand.addr_port.type == RL_AddressType_ipv6_address)
     cand.addr_port.v6addr_port.port = n->opt.sip_port;
   else

@@ -105,8 +105,12 @@ contains "the final line" "$TMP/out" " passed, "
 # that reason, never fails (a precondition, not a deviation).
 "$CONFORM" --no-progress --requirements "$TABLE" --target "127.0.0.1:$(cat "$OV/peer1.port")" \
   --config "$TMP/overlay.xml" --ca "$OV/ca/ca.crt" --cert "$OV/alice.crt" --key "$OV/alice.key" \
-  --timeout 10 "$SCEN/peer-join.scen" >"$TMP/alice-join" 2>&1
+  --timeout 10 --keylog "$TMP/alice-keys.log" "$SCEN/peer-join.scen" >"$TMP/alice-join" 2>&1
 check "peer-join as alice: no failure (exit 0)" test $? -eq 0
+# --keylog (net/tls.h): the secrets of its TLS sessions, in NSS key log
+# lines (TLS 1.3 with the reference peer: four traffic secrets each).
+check "--keylog FILE holds TLS 1.3 traffic secrets" \
+  grep -qE '^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]+$' "$TMP/alice-keys.log"
 grep -E 'RouteQuery|^(PASS|FAIL|SKIP)  |skipped:' "$TMP/alice-join"
 if grep -q '^SKIP  peer-join' "$TMP/alice-join"; then
   contains "... skipped with the reason" "$TMP/alice-join" "skipped: the target is not the Admitting Peer of our Node-ID"

@@ -485,6 +485,21 @@ START_TEST(insecure_udp) {
 }
 END_TEST
 
+/* A context freed (a peer exiting) sends close_notify on its links: the
+ * far end reports the link closed at once, not after its retransmissions. */
+static int b_closed(void) { return sb.closes > 0; }
+START_TEST(ctx_free_tells_far_end) {
+  side_init(&sa, RL_LINK_DTLS, cred_a, 0);
+  side_init(&sb, RL_LINK_DTLS, cred_b, 0);
+  connect_ab();
+  ck_assert(run(5000, both_up));
+  side_free(&sa);
+  ck_assert(run(1000, b_closed));
+  ck_assert_msg(sb.why == RL_LINK_FAIL_EOF, "%s", sb.detail);
+  side_free(&sb);
+}
+END_TEST
+
 /* A far end that starts over on the same address (a restarted peer): its
  * new ClientHello replaces the old link, which is reported closed. */
 START_TEST(far_end_restarts) {
@@ -572,6 +587,7 @@ int main(void) {
   tcase_add_test(tc, crossed_handshakes);
   tcase_add_test(tc, insecure_udp);
   tcase_add_test(tc, far_end_restarts);
+  tcase_add_test(tc, ctx_free_tells_far_end);
   tcase_add_test(tc, key_log);
   suite_add_tcase(s, tc);
   r = srunner_create(s);

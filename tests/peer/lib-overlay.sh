@@ -114,8 +114,10 @@ ov() {
   "$OVERLAY" "$_c" --dir "$DIR" --update-interval "$INTERVAL" "$@"
 }
 # overlay_start N: a fresh CA and N peers; exits the test when it fails.
+# RL_TEST_LINK=dtls (or tcp-insecure, udp-insecure) runs the test over
+# that link layer (reload-overlay --link).
 overlay_start() {
-  if ! ov start -n "$1"; then
+  if ! ov start -n "$1" --link "${RL_TEST_LINK:-tls}"; then
     echo "FAIL: reload-overlay start -n $1"
     exit 1
   fi

@@ -29,7 +29,8 @@ mapfile -t PORTS < <(free_ports 3)
 ALICE_PORT=${PORTS[0]} BOB_PORT=${PORTS[1]} BOB2_PORT=${PORTS[2]}
 
 section "$N peers with --sip"
-if ! ov start -n "$N" --sip --sip-base 0; then
+# RL_TEST_LINK=dtls runs it over DTLS-UDP-SR-NO-ICE links (doc/peer.md).
+if ! ov start -n "$N" --sip --sip-base 0 --link "${RL_TEST_LINK:-tls}"; then
   echo "FAIL: reload-overlay start -n $N --sip"
   exit 1
 fi
