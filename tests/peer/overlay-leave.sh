@@ -35,11 +35,16 @@ sorted=$(cut -d' ' -f1 "$TMP/ids" | sort)
 pos() { echo "$sorted" | grep -n "^$(node_id "$1")\$" | cut -d: -f1; }
 mapfile -t cand < <(awk '$2 != 0 { n[$2]++ } END { for (p in n) print n[p], p }' "$TMP/resp" |
   sort -rn | cut -d' ' -f2)
-l1=${cand[0]:-}
+# The first pair in that order that are not neighbours (not only pairs
+# with the first: three consecutive candidates still give one).
+l1=""
 l2=""
-for c in "${cand[@]:1}"; do
-  d=$(( ($(pos "$c") - $(pos "$l1") + N) % N ))
-  if [ "$d" != 1 ] && [ "$d" != $((N - 1)) ]; then l2=$c; break; fi
+for ((x = 0; x < ${#cand[@]}; x++)); do
+  [ -n "$l2" ] && break
+  for ((y = x + 1; y < ${#cand[@]}; y++)); do
+    d=$(( ($(pos "${cand[y]}") - $(pos "${cand[x]}") + N) % N ))
+    if [ "$d" != 1 ] && [ "$d" != $((N - 1)) ]; then l1=${cand[x]}; l2=${cand[y]}; break; fi
+  done
 done
 if [ -z "$l1" ] || [ -z "$l2" ]; then
   fail "two responsible, non-adjacent peers to stop (responsible peers: ${cand[*]})"
