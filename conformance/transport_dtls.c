@@ -11,6 +11,7 @@
  * suite connects, it does not listen. */
 #define _POSIX_C_SOURCE 200809L
 #include "transport_link.h"
+#include "msgq.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -27,19 +28,13 @@
 #define MAX_CONNS 16
 #define TICK_MS 100
 
-typedef struct dmsg {
-  struct dmsg *next;
-  size_t len;
-  uint8_t data[];
-} dmsg;
-
 typedef struct dconn {
   char name[64];
   int used, up, closed;
   rl_dlink_ctx *ctx;
   rl_dlink *l; /* NULL once it closed */
   char detail[200];
-  dmsg *head, *tail;
+  rl_conf_msgq q; /* arrived, not taken yet */
 } dconn;
 
 typedef struct dt {
@@ -47,7 +42,7 @@ typedef struct dt {
   struct sockaddr_storage addr;
   socklen_t addrlen;
   dconn conns[MAX_CONNS];
-  dmsg *current;
+  rl_conf_msg *current; /* the last message handed out by recv */
 } dt;
 
 static void why_set(char *why, size_t whylen, const char *fmt, const char *a) {
@@ -58,14 +53,6 @@ static uint64_t mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void free_msgs(dmsg *m) {
-  while (m) {
-    dmsg *n = m->next;
-    free(m);
-    m = n;
-  }
 }
 
 /* ---- link callbacks: the user pointer is the connection ---- */
@@ -83,17 +70,9 @@ static void d_up(void *user, rl_dlink *l) {
 
 static void d_message(void *user, rl_dlink *l, const uint8_t *m, size_t len) {
   dconn *c = user;
-  dmsg *x = malloc(sizeof *x + len);
   (void)l;
-  if (!x) return; /* the runner then reports that nothing arrived */
-  x->next = NULL;
-  x->len = len;
-  memcpy(x->data, m, len);
-  if (c->tail)
-    c->tail->next = x;
-  else
-    c->head = x;
-  c->tail = x;
+  /* Out of memory: the runner then reports that nothing arrived. */
+  (void)rl_conf_msgq_push(&c->q, m, len);
 }
 
 static void d_oversize(void *user, rl_dlink *l, const uint8_t *hdr, size_t hdr_len,
@@ -160,7 +139,7 @@ static dconn *find(dt *T, const char *name) {
 /* Freeing the context sends close_notify on the link (dlink.h). */
 static void conn_drop(dconn *c) {
   if (c->ctx) rl_dlink_ctx_free(c->ctx);
-  free_msgs(c->head);
+  rl_conf_msgq_clear(&c->q);
   memset(c, 0, sizeof *c);
 }
 
@@ -238,7 +217,7 @@ static int t_recv(void *self, const char *name, uint64_t timeout_ms, rl_conf_eve
   dt *T = self;
   dconn *c = find(T, name);
   uint64_t deadline = mono_ms() + timeout_ms;
-  free_msgs(T->current);
+  rl_conf_msg_free(T->current);
   T->current = NULL;
   memset(ev, 0, sizeof *ev);
   if (!c) {
@@ -247,11 +226,8 @@ static int t_recv(void *self, const char *name, uint64_t timeout_ms, rl_conf_eve
   }
   for (;;) {
     uint64_t now;
-    if (c->head) {
-      dmsg *m = c->head;
-      c->head = m->next;
-      if (!c->head) c->tail = NULL;
-      m->next = NULL;
+    if (c->q.head) {
+      rl_conf_msg *m = rl_conf_msgq_pop(&c->q);
       T->current = m;
       ev->kind = RL_CONF_EV_MESSAGE;
       ev->data = m->data;
@@ -292,7 +268,7 @@ static void t_destroy(void *self) {
   dt *T = self;
   for (int i = 0; i < MAX_CONNS; i++)
     if (T->conns[i].used) conn_drop(&T->conns[i]);
-  free_msgs(T->current);
+  rl_conf_msg_free(T->current);
   free(T);
 }
 

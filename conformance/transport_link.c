@@ -1,6 +1,7 @@
 /* transport_link.c: see transport_link.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "transport_link.h"
+#include "msgq.h"
 
 #include <errno.h>
 #include <arpa/inet.h>
@@ -26,12 +27,6 @@
 #define FWD_LENGTH_OFFSET 16
 #define FWD_FIXED_PREFIX 20
 
-typedef struct msg {
-  struct msg *next;
-  uint8_t *data;
-  size_t len;
-} msg;
-
 typedef struct conn {
   char name[64];
   int used;
@@ -41,7 +36,7 @@ typedef struct conn {
   char detail[200]; /* how it closed */
   rl_link_stats st; /* framed kinds: the link's figures when it closed */
   int have_st;
-  msg *head, *tail;
+  rl_conf_msgq q;   /* arrived, not taken yet */
   uint8_t *rbuf;    /* tcp-unframed: bytes of a message not complete yet */
   size_t rlen;
 } conn;
@@ -56,7 +51,7 @@ typedef struct lt {
   rl_credentials *other_cred;
   rl_link_ctx *other_ctx;
   conn conns[MAX_CONNS];
-  msg *current; /* the last message handed out by recv */
+  rl_conf_msg *current; /* the last message handed out by recv */
 } lt;
 
 static void why_set(char *why, size_t whylen, const char *fmt, const char *a, const char *b) {
@@ -75,29 +70,6 @@ int rl_conf_link_kind_parse(const char *s, rl_conf_link_kind *out) {
   else if (strcmp(s, "tcp-unframed") == 0) *out = RL_CONF_LINK_TCP_UNFRAMED;
   else if (strcmp(s, "dtls") == 0) *out = RL_CONF_LINK_DTLS;
   else return RL_ERR_PARAM;
-  return 0;
-}
-
-static void free_msgs(msg *m) {
-  while (m) {
-    msg *n = m->next;
-    free(m->data);
-    free(m);
-    m = n;
-  }
-}
-
-static int push_msg(conn *c, const uint8_t *data, size_t len) {
-  msg *m = calloc(1, sizeof *m);
-  if (!m || !(m->data = malloc(len ? len : 1))) {
-    free(m);
-    return RL_ERR_NOMEM;
-  }
-  memcpy(m->data, data, len);
-  m->len = len;
-  if (c->tail) c->tail->next = m;
-  else c->head = m;
-  c->tail = m;
   return 0;
 }
 
@@ -120,7 +92,7 @@ static void on_message(void *user, rl_link *l, const uint8_t *m, size_t len) {
   (void)user;
   /* Out of memory here loses the message; the runner then reports that
    * nothing arrived, which is the most it can say. */
-  if (c) (void)push_msg(c, m, len);
+  if (c) (void)rl_conf_msgq_push(&c->q, m, len);
 }
 
 static void on_oversize(void *user, rl_link *l, const uint8_t *hdr, size_t hdr_len,
@@ -165,7 +137,7 @@ static void unframed_extract(lt *T, conn *c) {
       return;
     }
     if (c->rlen - off < len) break;
-    (void)push_msg(c, c->rbuf + off, len);
+    (void)rl_conf_msgq_push(&c->q, c->rbuf + off, len);
     off += len;
   }
   memmove(c->rbuf, c->rbuf + off, c->rlen - off);
@@ -238,7 +210,7 @@ static void conn_drop(conn *c) {
     rl_link_close(c->l); /* finishes in the background (pump) */
   }
   if (c->fd >= 0) close(c->fd);
-  free_msgs(c->head);
+  rl_conf_msgq_clear(&c->q);
   free(c->rbuf);
   memset(c, 0, sizeof *c);
   c->fd = -1;
@@ -419,7 +391,7 @@ static int t_recv(void *self, const char *name, uint64_t timeout_ms, rl_conf_eve
   lt *T = self;
   conn *c = find(T, name);
   uint64_t deadline = mono_ms() + timeout_ms;
-  free_msgs(T->current);
+  rl_conf_msg_free(T->current);
   T->current = NULL;
   memset(ev, 0, sizeof *ev);
   if (!c) {
@@ -428,11 +400,8 @@ static int t_recv(void *self, const char *name, uint64_t timeout_ms, rl_conf_eve
   }
   for (;;) {
     uint64_t now;
-    if (c->head) {
-      msg *m = c->head;
-      c->head = m->next;
-      if (!c->head) c->tail = NULL;
-      m->next = NULL;
+    if (c->q.head) {
+      rl_conf_msg *m = rl_conf_msgq_pop(&c->q);
       T->current = m;
       ev->kind = RL_CONF_EV_MESSAGE;
       ev->data = m->data;
@@ -525,7 +494,7 @@ static void t_destroy(void *self) {
   lt *T = self;
   for (int i = 0; i < MAX_CONNS; i++)
     if (T->conns[i].used) conn_drop(&T->conns[i]);
-  free_msgs(T->current);
+  rl_conf_msg_free(T->current);
   if (T->ctx) rl_link_ctx_free(T->ctx);
   if (T->other_ctx) rl_link_ctx_free(T->other_ctx);
   rl_credentials_free(T->other_cred);
