@@ -22,7 +22,18 @@
  *   on_failed         gathering or the checks failed, or, after READY,
  *                     consent/keepalives were lost;
  *   rl_ice_free       never calls back.
- * STUN keepalives (6.5.1.10.3) are libnice's own. */
+ * STUN keepalives (6.5.1.10.3) are libnice's own.
+ *
+ * Callbacks and freeing: callbacks run only inside rl_ice_ctx_dispatch,
+ * never inside rl_ice_new, rl_ice_set_remote or rl_ice_send (what libnice
+ * reports during those waits for the next dispatch). A callback may call
+ * rl_ice_free on any link, its own included: the link never calls back
+ * again, and its agent is released when rl_ice_ctx_dispatch returns. A
+ * callback may create links and call every rl_ice_* function except
+ * rl_ice_ctx_free and rl_ice_ctx_prepare/rl_ice_ctx_dispatch. After
+ * on_failed a link gives nothing more; it still needs rl_ice_free.
+ * Everything runs on one thread: rl_ice_ctx_new acquires the GLib main
+ * context for the calling thread. */
 #ifndef RL_NET_ICE_H
 #define RL_NET_ICE_H
 
@@ -94,6 +105,9 @@ int rl_ice_send(rl_ice *ice, const uint8_t *buf, size_t len);
 /* The nominated pair, for status: local and remote candidate. */
 int rl_ice_selected(const rl_ice *ice, rl_ice_cand *local, rl_ice_cand *remote);
 void rl_ice_free(rl_ice *ice);
+/* What the last failed rl_ice_new step, rl_ice_set_remote, rl_ice_send
+ * of this link was refused for ("" when none). */
+const char *rl_ice_last_error(const rl_ice *ice);
 
 const char *rl_ice_cand_type_name(rl_ice_cand_type t);
 
