@@ -66,6 +66,7 @@ int rl_tool_parse_link_mode(const char *text, rl_link_mode *out, char *why, size
     rl_link_mode mode;
   } modes[] = {{"tls", RL_LINK_TLS},
                {"dtls", RL_LINK_DTLS},
+               {"dtls-ice", RL_LINK_DTLS_ICE},
                {"tcp-insecure", RL_LINK_TCP_INSECURE},
                {"udp-insecure", RL_LINK_UDP_INSECURE}};
   for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
@@ -73,7 +74,7 @@ int rl_tool_parse_link_mode(const char *text, rl_link_mode *out, char *why, size
       *out = modes[i].mode;
       return 0;
     }
-  snprintf(why, whylen, "'%s': tls, dtls, tcp-insecure or udp-insecure", text);
+  snprintf(why, whylen, "'%s': tls, dtls, dtls-ice, tcp-insecure or udp-insecure", text);
   return -1;
 }
 

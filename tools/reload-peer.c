@@ -2,7 +2,7 @@
  *
  *   reload-peer --config overlay.xml --cert node.pem --key node.key
  *               [--listen ADDR:PORT] [--bootstrap ADDR:PORT]... [--first]
- *               [--link tls|dtls|tcp-insecure|udp-insecure] [--insecure-tcp]
+ *               [--link tls|dtls|dtls-ice|tcp-insecure|udp-insecure] [--insecure-tcp]
  *               [--keylog FILE] [-v|-q] [--status-file FILE] ...
  *
  * SIGTERM/SIGINT: leave the overlay cleanly (Leave to the neighbours, the
@@ -44,10 +44,14 @@ static void usage(FILE *f) {
           "  --first                  start a new overlay when no bootstrap node answers\n"
           "  --overlay NAME           which configuration of the document (default: first)\n"
           "  --link MODE              tls (TLS-TCP-FH-NO-ICE, the default), dtls\n"
-          "                           (DTLS-UDP-SR-NO-ICE), tcp-insecure or udp-insecure\n"
+          "                           (DTLS-UDP-SR-NO-ICE), dtls-ice (DTLS-UDP-SR: Attach\n"
+          "                           with full ICE), tcp-insecure or udp-insecure\n"
           "                           (the framing without TLS: NO AUTHENTICATION, for\n"
           "                           debugging and packet captures only)\n"
           "  --insecure-tcp           the same as --link tcp-insecure\n"
+          "  --stun ADDR[:PORT]       dtls-ice: STUN server for server-reflexive candidates\n"
+          "  --turn ADDR[:PORT]       dtls-ice: TURN server (UDP) for relayed candidates,\n"
+          "  --turn-user U --turn-password P   with these long-term credentials\n"
           "  --keylog FILE            append the TLS/DTLS session secrets to FILE (NSS key\n"
           "                           log format, for Wireshark; default: $SSLKEYLOGFILE)\n"
           "  --update-interval MS     Chord stabilization period (default: configuration)\n"
@@ -161,6 +165,28 @@ static int admission_option(int ch, const char *arg, rl_node_options *o) {
   return 1;
 }
 
+/* The ICE options (link mode dtls-ice, rl_node_options). */
+enum { O_STUN = 600, O_TURN, O_TURN_USER, O_TURN_PASSWORD };
+#define ICE_LONGOPTS                                                                               \
+  {"stun", required_argument, 0, O_STUN}, {"turn", required_argument, 0, O_TURN},                 \
+      {"turn-user", required_argument, 0, O_TURN_USER},                                           \
+      {"turn-password", required_argument, 0, O_TURN_PASSWORD},
+
+/* 1 when ch was one of them (set in o), 0 when not, -1 with a reason in
+ * why. */
+static int ice_option(int ch, const char *arg, rl_node_options *o, char *why, size_t whylen) {
+  socklen_t len;
+  switch (ch) {
+  case O_STUN:
+    return rl_tool_parse_addr(arg, 3478, &o->ice_stun, &len, why, whylen) == 0 ? 1 : -1;
+  case O_TURN:
+    return rl_tool_parse_addr(arg, 3478, &o->ice_turn, &len, why, whylen) == 0 ? 1 : -1;
+  case O_TURN_USER: o->ice_turn_user = arg; return 1;
+  case O_TURN_PASSWORD: o->ice_turn_password = arg; return 1;
+  default: return 0;
+  }
+}
+
 /* The node's status, with the SIP usage's in "sip" (and its phone port
  * as "sip_port") when it runs. */
 static char *status_json(rl_node *node, rl_sip_proxy *sip) {
@@ -218,7 +244,7 @@ int main(int argc, char **argv) {
       {"log", required_argument, 0, O_LOG},         {"seed", required_argument, 0, O_SEED},
       {"verbose", no_argument, 0, 'v'},             {"quiet", no_argument, 0, 'q'},
       {"link", required_argument, 0, O_LINK},       {"keylog", required_argument, 0, O_KEYLOG},
-      {"help", no_argument, 0, O_HELP},             ADMISSION_LONGOPTS{0, 0, 0, 0}};
+      {"help", no_argument, 0, O_HELP},             ADMISSION_LONGOPTS ICE_LONGOPTS{0, 0, 0, 0}};
   int ch;
 
   rl_node_options_init(&o);
@@ -229,6 +255,11 @@ int main(int argc, char **argv) {
       return 2;
     }
     if (adm > 0) continue;
+    if ((adm = ice_option(ch, optarg, &o, why, sizeof why)) != 0) {
+      if (adm > 0) continue;
+      fprintf(stderr, "reload-peer: %s: %s\n", optarg, why);
+      return 2;
+    }
     switch (ch) {
     case O_CONFIG: config_path = optarg; break;
     case O_CERT: cert_path = optarg; break;

@@ -59,6 +59,8 @@ struct rl_dlink {
   int was_up, up_pending, clock_set;
   struct sockaddr_storage peer;
   socklen_t peer_len;
+  rl_dlink_tx_fn tx; /* another carrier (rl_dlink_over), or NULL: the socket */
+  void *tx_user;
   void *user;
   uint64_t start_ms, up_ms, last_send_ms, close_deadline;
   const uint8_t *rx; /* the datagram being handed to OpenSSL */
@@ -88,7 +90,9 @@ struct rl_dlink_ctx {
   uint8_t buf[DGRAM_MAX];
 };
 
-static int secure(const rl_dlink_ctx *ctx) { return ctx->p.mode == RL_LINK_DTLS; }
+static int secure(const rl_dlink_ctx *ctx) {
+  return ctx->p.mode == RL_LINK_DTLS || ctx->p.mode == RL_LINK_DTLS_ICE;
+}
 
 static uint64_t keepalive_ms(const rl_dlink_ctx *ctx) {
   return ctx->p.keepalive_ms ? ctx->p.keepalive_ms : 15000;
@@ -179,14 +183,21 @@ static void dtls_fail(rl_dlink *l, int err, const char *during) {
 /* ------------------------------------------------------------------ */
 /* The shared socket under OpenSSL                                      */
 
+/* One datagram out, on the shared socket or the link's own carrier. A
+ * datagram that cannot go now is lost like one lost on the way: DTLS's
+ * handshake timer or SR retransmits it. */
+static void dgram_out(rl_dlink *l, const void *buf, size_t len) {
+  if (l->tx)
+    (void)l->tx(l->tx_user, buf, len);
+  else
+    (void)sendto(l->ctx->fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&l->peer, l->peer_len);
+  l->st.datagrams_sent++;
+}
+
 static int bio_write(BIO *b, const char *buf, int len) {
   rl_dlink *l = BIO_get_data(b);
   BIO_clear_retry_flags(b);
-  /* A datagram the socket cannot take now is lost like one lost on the
-   * way: DTLS's handshake timer or SR retransmits it. */
-  (void)sendto(l->ctx->fd, buf, (size_t)len, MSG_NOSIGNAL, (struct sockaddr *)&l->peer,
-               l->peer_len);
-  l->st.datagrams_sent++;
+  dgram_out(l, buf, (size_t)len);
   return len;
 }
 
@@ -299,7 +310,8 @@ rl_dlink_ctx *rl_dlink_ctx_new(const rl_link_params *p, const rl_dlink_callbacks
     why_set(why, whylen, "no parameters, callbacks or address");
     return NULL;
   }
-  if ((p->mode != RL_LINK_DTLS && p->mode != RL_LINK_UDP_INSECURE) || p->stream) {
+  if ((p->mode != RL_LINK_DTLS && p->mode != RL_LINK_DTLS_ICE && p->mode != RL_LINK_UDP_INSECURE) ||
+      p->stream) {
     why_set(why, whylen, "DTLS links: mode must be DTLS or insecure UDP, without stream");
     return NULL;
   }
@@ -378,7 +390,7 @@ static int addr_eq(const struct sockaddr_storage *a, socklen_t alen, const struc
 
 rl_dlink *rl_dlink_find(rl_dlink_ctx *ctx, const struct sockaddr *addr, socklen_t addrlen) {
   for (rl_dlink *l = ctx->links; l; l = l->next)
-    if (l->state != DS_DEAD && addr_eq(&l->peer, l->peer_len, addr, addrlen)) return l;
+    if (l->state != DS_DEAD && !l->tx && addr_eq(&l->peer, l->peer_len, addr, addrlen)) return l;
   return NULL;
 }
 
@@ -428,6 +440,18 @@ rl_dlink *rl_dlink_connect(rl_dlink_ctx *ctx, const struct sockaddr *addr, sockl
   return l;
 }
 
+rl_dlink *rl_dlink_over(rl_dlink_ctx *ctx, int client, const struct sockaddr *far, socklen_t len,
+                        rl_dlink_tx_fn tx, void *tx_user) {
+  rl_dlink *l;
+  if (!tx) return NULL;
+  l = link_new(ctx, far, len, client);
+  if (!l) return NULL;
+  l->tx = tx;
+  l->tx_user = tx_user;
+  if (l->ssl) l->up_pending = 0; /* the client's ClientHello goes out at the next tick */
+  return l;
+}
+
 /* ------------------------------------------------------------------ */
 /* Sending                                                              */
 
@@ -435,8 +459,7 @@ rl_dlink *rl_dlink_connect(rl_dlink_ctx *ctx, const struct sockaddr *addr, sockl
 static void put_frame(rl_dlink *l, const uint8_t *f, size_t len) {
   int r;
   if (!l->ssl) {
-    (void)sendto(l->ctx->fd, f, len, MSG_NOSIGNAL, (struct sockaddr *)&l->peer, l->peer_len);
-    l->st.datagrams_sent++;
+    dgram_out(l, f, len);
     return;
   }
   ERR_clear_error();
@@ -748,6 +771,26 @@ uint64_t rl_dlink_ctx_next_ms(const rl_dlink_ctx *ctx) {
     if (t < next) next = t;
   }
   return next;
+}
+
+void rl_dlink_input(rl_dlink *l, const uint8_t *buf, size_t len, uint64_t now_ms) {
+  rl_dlink_ctx *ctx = l->ctx;
+  if (!l->tx || l->state == DS_DEAD) return;
+  ctx_enter(ctx, now_ms);
+  l->st.datagrams_received++;
+  if (!l->ssl) {
+    if (l->up_pending) go_up(l);
+    if (l->state != DS_DEAD) on_plaintext(l, buf, len, now_ms);
+  } else {
+    /* The caller's buffer stays valid through the step (OpenSSL reads
+     * into ctx->buf, never into it). */
+    l->rx = buf;
+    l->rx_len = len;
+    dtls_step(l, now_ms);
+    l->rx = NULL;
+  }
+  if (l->state != DS_DEAD) service(l, now_ms);
+  ctx_leave(ctx);
 }
 
 void rl_dlink_close(rl_dlink *l) {

@@ -117,6 +117,18 @@ rl_dlink *rl_dlink_find(rl_dlink_ctx *ctx, const struct sockaddr *addr, socklen_
  * RL_ERR_NOMEM (queue full: RL_LINK_OUT_MAX bytes), RL_ERR_IO (closing or
  * closed). Sent once the link is up, one at a time. Never calls back. */
 int rl_dlink_send(rl_dlink *l, const uint8_t *msg, size_t len);
+/* A link over another datagram carrier (an ICE pair, net/ice.h), not the
+ * context's socket: its datagrams go out through tx and come in through
+ * rl_dlink_input; rl_dlink_find never returns it and no ClientHello on the
+ * socket touches it. client: 1 to start the DTLS handshake (6.5.1.13: the
+ * Attach answerer is the client), 0 to wait for the far end's. far is
+ * only the address shown by rl_dlink_peer_addr. Driven by the context's
+ * tick like the others; callbacks as for any link. */
+typedef int (*rl_dlink_tx_fn)(void *tx_user, const uint8_t *buf, size_t len);
+rl_dlink *rl_dlink_over(rl_dlink_ctx *ctx, int client, const struct sockaddr *far, socklen_t len,
+                        rl_dlink_tx_fn tx, void *tx_user);
+/* One datagram from the carrier of a link made by rl_dlink_over. */
+void rl_dlink_input(rl_dlink *l, const uint8_t *buf, size_t len, uint64_t now_ms);
 /* Close after the queue is acked (bounded by RL_LINK_CLOSE_FLUSH_MS);
  * on_closed(RL_LINK_CLOSED_LOCALLY) from a later handle/tick. */
 void rl_dlink_close(rl_dlink *l);

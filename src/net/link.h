@@ -94,7 +94,8 @@ typedef enum rl_link_mode {
   RL_LINK_TLS = 0,          /* TLS-TCP-FH-NO-ICE */
   RL_LINK_TCP_INSECURE = 1, /* framing over plain TCP: no authentication */
   RL_LINK_DTLS = 2,         /* DTLS-UDP-SR-NO-ICE: net/dlink.h, not this file */
-  RL_LINK_UDP_INSECURE = 3  /* SR framing over plain UDP: net/dlink.h, insecure */
+  RL_LINK_UDP_INSECURE = 3, /* SR framing over plain UDP: net/dlink.h, insecure */
+  RL_LINK_DTLS_ICE = 4      /* DTLS-UDP-SR: DTLS links over ICE pairs (net/ice.h) */
 } rl_link_mode;
 
 typedef enum rl_link_fail {

@@ -34,7 +34,8 @@ static rl_action *slot(rl_actq *q) {
   return s;
 }
 
-int rl_actq_send(rl_actq *q, uint64_t link, const uint8_t *bytes, size_t len) {
+static int with_bytes(rl_actq *q, rl_action_type type, uint64_t link, const void *bytes,
+                      size_t len) {
   uint8_t *copy = malloc(len ? len : 1);
   rl_action *s;
   if (!copy) return RL_ERR_NOMEM;
@@ -44,11 +45,29 @@ int rl_actq_send(rl_actq *q, uint64_t link, const uint8_t *bytes, size_t len) {
     return RL_ERR_NOMEM;
   }
   if (len) memcpy(copy, bytes, len);
-  s->type = RL_ACTION_SEND;
+  s->type = type;
   s->link = link;
   s->bytes = copy;
   s->len = len;
   q->bytes += len;
+  q->count++;
+  return 0;
+}
+
+int rl_actq_send(rl_actq *q, uint64_t link, const uint8_t *bytes, size_t len) {
+  return with_bytes(q, RL_ACTION_SEND, link, bytes, len);
+}
+
+int rl_actq_ice_remote(rl_actq *q, uint64_t link, const rl_ice_remote *r) {
+  return with_bytes(q, RL_ACTION_ICE_REMOTE, link, r, sizeof *r);
+}
+
+int rl_actq_ice_start(rl_actq *q, uint64_t link, int controlling) {
+  rl_action *s = slot(q);
+  if (!s) return RL_ERR_NOMEM;
+  s->type = RL_ACTION_ICE_START;
+  s->link = link;
+  s->controlling = controlling;
   q->count++;
   return 0;
 }

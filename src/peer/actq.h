@@ -17,11 +17,28 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "net/ice.h"
+
 typedef enum rl_action_type {
   RL_ACTION_SEND = 1, /* bytes: one message or fragment, for the link's framing */
   RL_ACTION_CONNECT,  /* open link `link` to addr */
-  RL_ACTION_CLOSE     /* close link `link` gracefully */
+  RL_ACTION_CLOSE,    /* close link `link` gracefully */
+  /* Full ICE (RFC 6940 6.5.1.3): start link `link` as an ICE agent,
+   * controlling when we sent the Attach request (6.5.1.9); the core waits
+   * for rl_node_ice_gathered. */
+  RL_ACTION_ICE_START,
+  /* The far end's credentials and candidates for link `link` (bytes: one
+   * rl_ice_remote): the connectivity checks may start. */
+  RL_ACTION_ICE_REMOTE
 } rl_action_type;
+
+/* The far end of an ICE link, from its Attach (6.5.1.7). */
+typedef struct rl_ice_remote {
+  char ufrag[RL_ICE_UFRAG_MAX + 1];
+  char pwd[RL_ICE_PWD_MAX + 1];
+  size_t n;
+  rl_ice_cand cands[RL_ICE_MAX_CANDS];
+} rl_ice_remote;
 
 typedef struct rl_action {
   rl_action_type type;
@@ -30,6 +47,7 @@ typedef struct rl_action {
   size_t len;
   struct sockaddr_storage addr;
   socklen_t addr_len;
+  int controlling; /* ICE_START */
 } rl_action;
 
 typedef struct rl_actq {
@@ -45,6 +63,8 @@ void rl_actq_free(rl_actq *q);
 int rl_actq_send(rl_actq *q, uint64_t link, const uint8_t *bytes, size_t len);
 int rl_actq_connect(rl_actq *q, uint64_t link, const struct sockaddr *addr, socklen_t len);
 int rl_actq_close(rl_actq *q, uint64_t link);
+int rl_actq_ice_start(rl_actq *q, uint64_t link, int controlling);
+int rl_actq_ice_remote(rl_actq *q, uint64_t link, const rl_ice_remote *r);
 /* The oldest action into *out: 1, or 0 when there is none. */
 int rl_actq_pop(rl_actq *q, rl_action *out);
 static inline size_t rl_actq_len(const rl_actq *q) { return q->count; }

@@ -27,6 +27,7 @@
 
 #include "net/admit.h"
 #include "net/dlink.h"
+#include "net/ice.h"
 #include "peer/linkproto.h"
 #include "runtime/error.h"
 
@@ -41,15 +42,27 @@
 #define TRIM_QUIET_MS 1000
 #define TRIM_EVERY_MS 10000
 
+/* A link over ICE (RL_LINK_DTLS_ICE): its agent, and the DTLS link over
+ * the nominated pair once there is one. */
+typedef struct ice_link {
+  rl_driver *d;
+  uint64_t id;
+  int controlling;
+  rl_ice *ice;
+  rl_dlink *dl;
+} ice_link;
+
 typedef struct link_entry {
   uint64_t id;
   void *l; /* rl_link, or rl_dlink when the driver runs datagram links */
+  ice_link *ice; /* an ICE link (l: its rl_dlink, NULL until nominated) */
 } link_entry;
 
 struct rl_driver {
   rl_node *node;
   rl_link_ctx *links;   /* TLS / TCP modes */
   rl_dlink_ctx *dlinks; /* DTLS / UDP modes */
+  rl_ice_ctx *ice;      /* DTLS over ICE: the agents' GLib context */
   int listen_fd;
   link_entry *map; /* the core's link numbers and their links */
   size_t nmap, cap;
@@ -76,13 +89,19 @@ static int64_t wall_offset_ms(void) {
 static uint64_t link_id(rl_link *l) { return (uint64_t)(uintptr_t)rl_link_get_user(l); }
 static uint64_t dlink_id(rl_dlink *l) { return (uint64_t)(uintptr_t)rl_dlink_get_user(l); }
 
-static void *find(const rl_driver *d, uint64_t id) {
+static link_entry *entry(const rl_driver *d, uint64_t id) {
   for (size_t i = 0; i < d->nmap; i++)
-    if (d->map[i].id == id) return d->map[i].l;
+    if (d->map[i].id == id) return &d->map[i];
   return NULL;
 }
 
-static int map_add(rl_driver *d, uint64_t id, void *l) {
+static void *find(const rl_driver *d, uint64_t id) {
+  link_entry *e = entry(d, id);
+  return e ? e->l : NULL;
+}
+
+/* l: the link (NULL for an ICE link not nominated yet); il: its agent. */
+static int map_add(rl_driver *d, uint64_t id, void *l, ice_link *il) {
   if (d->nmap == d->cap) {
     size_t ncap = d->cap ? d->cap * 2 : 64;
     link_entry *m = realloc(d->map, ncap * sizeof *m);
@@ -92,7 +111,9 @@ static int map_add(rl_driver *d, uint64_t id, void *l) {
   }
   d->map[d->nmap].id = id;
   d->map[d->nmap].l = l;
+  d->map[d->nmap].ice = il;
   d->nmap++;
+  if (!l) return 0;
   if (d->dlinks)
     rl_dlink_set_user((rl_dlink *)l, (void *)(uintptr_t)id);
   else
@@ -100,10 +121,19 @@ static int map_add(rl_driver *d, uint64_t id, void *l) {
   return 0;
 }
 
+/* rl_ice_free may come from inside the agent's own callback (net/ice.h). */
+static void ice_link_free(ice_link *il) {
+  if (!il) return;
+  rl_ice_free(il->ice);
+  free(il);
+}
+
 static void map_del(rl_driver *d, uint64_t id) {
   for (size_t i = 0; i < d->nmap; i++)
     if (d->map[i].id == id) {
+      ice_link *il = d->map[i].ice;
       d->map[i] = d->map[--d->nmap];
+      ice_link_free(il);
       return;
     }
 }
@@ -131,6 +161,10 @@ static void *lk_connect(rl_driver *d, const struct sockaddr *a, socklen_t len) {
   return rl_link_connect(d->links, a, len);
 }
 
+static void ice_closed(rl_driver *d, uint64_t id, rl_link_fail why, const char *detail);
+static void ice_start(rl_driver *d, uint64_t id, int controlling);
+static void ice_remote(rl_driver *d, uint64_t id, const rl_ice_remote *r);
+
 /* Carry out what the core asked for. A connect that fails at once is
  * reported back as a closed link (the core then tries the next node). */
 static void flush(rl_driver *d) {
@@ -145,7 +179,7 @@ static void flush(rl_driver *d) {
     case RL_ACTION_CONNECT:
       /* net/dlink.h: one link per address; a second one is refused. */
       l = lk_connect(d, (const struct sockaddr *)&a.addr, a.addr_len);
-      if (!l || map_add(d, a.link, l) != 0) {
+      if (!l || map_add(d, a.link, l, NULL) != 0) {
         if (l) lk_close(d, l);
         rl_node_link_closed(d->node, a.link, RL_LINK_FAIL_IO,
                             d->dlinks && !l ? "cannot connect (a link to that address exists)"
@@ -155,7 +189,16 @@ static void flush(rl_driver *d) {
       break;
     case RL_ACTION_CLOSE:
       l = find(d, a.link);
-      if (l) lk_close(d, l);
+      if (l)
+        lk_close(d, l);
+      else if (entry(d, a.link))
+        ice_closed(d, a.link, RL_LINK_CLOSED_LOCALLY, "closed before a pair was nominated");
+      break;
+    case RL_ACTION_ICE_START:
+      ice_start(d, a.link, a.controlling);
+      break;
+    case RL_ACTION_ICE_REMOTE:
+      ice_remote(d, a.link, (const rl_ice_remote *)a.bytes);
       break;
     }
   }
@@ -201,7 +244,7 @@ static int don_incoming(void *user, rl_dlink *l) {
   uint64_t id = rl_node_link_incoming(d->node, sa, len, mono_us());
   flush(d); /* an evicted link is closed before the newcomer is taken */
   if (!id) return 0;
-  if (map_add(d, id, l) != 0) {
+  if (map_add(d, id, l, NULL) != 0) {
     rl_node_link_closed(d->node, id, RL_LINK_FAIL_IO, "cannot take the link", mono_us());
     flush(d);
     return 0;
@@ -232,7 +275,9 @@ static void don_closed(void *user, rl_dlink *l, rl_link_fail why, const char *de
   closed(user, dlink_id(l), why, detail);
 }
 
-static int is_datagram(rl_link_mode m) { return m == RL_LINK_DTLS || m == RL_LINK_UDP_INSECURE; }
+static int is_datagram(rl_link_mode m) {
+  return m == RL_LINK_DTLS || m == RL_LINK_DTLS_ICE || m == RL_LINK_UDP_INSECURE;
+}
 
 /* The datagram links' context, on the node's listening address (a
  * client's: any port of the first bootstrap node's family). */
@@ -252,6 +297,124 @@ static int make_dlinks(rl_driver *d, const rl_node_options *o, const rl_link_par
   }
   d->dlinks = rl_dlink_ctx_new(lp, &dcb, d, bind_addr, bind_len, why, whylen);
   return d->dlinks ? 0 : -1;
+}
+
+/* ---- Links over ICE (RL_LINK_DTLS_ICE, net/ice.h) ----
+ * An agent per link; once a pair is nominated (or the far end's first
+ * datagram arrives over it) a DTLS link runs over it, the Attach's sender
+ * (controlling) being the DTLS server (6.5.1.13). The agent is freed with
+ * the link's entry (map_del). */
+
+static int ice_tx(void *user, const uint8_t *buf, size_t len) {
+  ice_link *il = user;
+  return rl_ice_send(il->ice, buf, len);
+}
+
+/* The DTLS link over the agent's nominated pair. */
+static rl_dlink *ice_dtls(ice_link *il) {
+  rl_ice_cand local, remote;
+  link_entry *e;
+  if (il->dl) return il->dl;
+  memset(&remote, 0, sizeof remote);
+  if (rl_ice_selected(il->ice, &local, &remote) != 0) remote.addr.ss_family = AF_INET;
+  il->dl = rl_dlink_over(il->d->dlinks, !il->controlling, (const struct sockaddr *)&remote.addr,
+                         remote.addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                           : sizeof(struct sockaddr_in),
+                         ice_tx, il);
+  if (!il->dl) return NULL;
+  rl_dlink_set_user(il->dl, (void *)(uintptr_t)il->id);
+  e = entry(il->d, il->id);
+  if (e) e->l = il->dl;
+  return il->dl;
+}
+
+static void ice_on_gathered(void *user, rl_ice *ice, const rl_ice_cand *cands, size_t n,
+                            const char *ufrag, const char *pwd) {
+  ice_link *il = user;
+  rl_driver *d = il->d;
+  (void)ice;
+  rl_node_ice_gathered(d->node, il->id, cands, n, ufrag, pwd, mono_us());
+  flush(d);
+}
+
+static void ice_on_ready(void *user, rl_ice *ice) {
+  ice_link *il = user;
+  (void)ice;
+  if (!ice_dtls(il)) ice_closed(il->d, il->id, RL_LINK_FAIL_IO, "no DTLS link over the ICE pair");
+}
+
+static void ice_on_failed(void *user, rl_ice *ice, const char *why) {
+  ice_link *il = user;
+  (void)ice;
+  if (il->dl)
+    rl_dlink_close(il->dl); /* the pair is gone: what is queued is lost */
+  else
+    ice_closed(il->d, il->id, RL_LINK_FAIL_TIMEOUT, why);
+}
+
+static void ice_on_datagram(void *user, rl_ice *ice, const uint8_t *buf, size_t len) {
+  ice_link *il = user;
+  rl_dlink *dl = ice_dtls(il); /* the far end may be READY before us */
+  (void)ice;
+  /* Our own link's callbacks may free il: nothing of it is used after. */
+  if (dl) rl_dlink_input(dl, buf, len, mono_us() / 1000u);
+}
+
+static void ice_closed(rl_driver *d, uint64_t id, rl_link_fail why, const char *detail) {
+  closed(d, id, why, detail); /* map_del frees the agent */
+}
+
+static void ice_start(rl_driver *d, uint64_t id, int controlling) {
+  static const rl_ice_callbacks icb = {ice_on_gathered, ice_on_ready, ice_on_failed,
+                                       ice_on_datagram};
+  ice_link *il = d->ice ? calloc(1, sizeof *il) : NULL;
+  if (il) {
+    il->d = d;
+    il->id = id;
+    il->controlling = controlling;
+    il->ice = rl_ice_new(d->ice, controlling, &icb, il);
+  }
+  if (!il || !il->ice || map_add(d, id, NULL, il) != 0) {
+    if (il) rl_ice_free(il->ice);
+    free(il);
+    rl_node_link_closed(d->node, id, RL_LINK_FAIL_IO,
+                        d->ice ? "cannot start an ICE agent" : "no ICE in this link mode",
+                        mono_us());
+  }
+}
+
+static void ice_remote(rl_driver *d, uint64_t id, const rl_ice_remote *r) {
+  link_entry *e = entry(d, id);
+  if (!e || !e->ice) return;
+  if (rl_ice_set_remote(e->ice->ice, r->ufrag, r->pwd, r->cands, r->n) != 0)
+    ice_closed(d, id, RL_LINK_FAIL_IO, "the far end's ICE candidates were refused");
+}
+
+static int is_any_addr(const struct sockaddr_storage *a) {
+  static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+  if (a->ss_family == AF_INET)
+    return ((const struct sockaddr_in *)a)->sin_addr.s_addr == htonl(INADDR_ANY);
+  return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &any6, sizeof any6) == 0;
+}
+
+/* The agents' context: host candidates on the listening address when it
+ * names one, STUN and TURN from the options. */
+static int make_ice(rl_driver *d, const rl_node_options *o, char *why, size_t whylen) {
+  rl_ice_config ic;
+  memset(&ic, 0, sizeof ic);
+  ic.stun = o->ice_stun;
+  ic.turn = o->ice_turn;
+  ic.turn_user = o->ice_turn_user;
+  ic.turn_password = o->ice_turn_password;
+  if (o->listen_len && !is_any_addr(&o->listen_addr)) {
+    ic.bind = o->listen_addr;
+    if (ic.bind.ss_family == AF_INET)
+      ((struct sockaddr_in *)&ic.bind)->sin_port = 0;
+    else
+      ((struct sockaddr_in6 *)&ic.bind)->sin6_port = 0;
+  }
+  d->ice = rl_ice_ctx_new(&ic, why, whylen);
+  return d->ice ? 0 : -1;
 }
 
 rl_driver *rl_driver_new(const rl_node_options *o, char *why, size_t whylen) {
@@ -288,7 +451,8 @@ rl_driver *rl_driver_new(const rl_node_options *o, char *why, size_t whylen) {
     return NULL;
   }
   if (is_datagram(o->link_mode)) {
-    if (make_dlinks(d, o, &lp, why, whylen) != 0) {
+    if (make_dlinks(d, o, &lp, why, whylen) != 0 ||
+        (o->link_mode == RL_LINK_DTLS_ICE && make_ice(d, o, why, whylen) != 0)) {
       rl_driver_free(d);
       return NULL;
     }
@@ -311,6 +475,8 @@ void rl_driver_free(rl_driver *d) {
   if (!d) return;
   if (d->links) rl_link_ctx_free(d->links);
   if (d->dlinks) rl_dlink_ctx_free(d->dlinks);
+  for (size_t i = 0; i < d->nmap; i++) ice_link_free(d->map[i].ice);
+  if (d->ice) rl_ice_ctx_free(d->ice);
   if (d->listen_fd >= 0) close(d->listen_fd);
   rl_node_free(d->node);
   free(d->map);
@@ -396,7 +562,7 @@ static void admit_one(rl_driver *d, int fd, const struct sockaddr *sa, socklen_t
   }
   /* rl_link_adopt makes the socket non-blocking and close-on-exec. */
   l = rl_link_adopt(d->links, fd, 0);
-  if (!l || map_add(d, id, l) != 0) {
+  if (!l || map_add(d, id, l, NULL) != 0) {
     if (l)
       rl_link_close(l);
     else
@@ -494,10 +660,12 @@ static void tick(rl_driver *d) {
   accept_recovered(d, now / 1000u);
 }
 
+enum { MAX_ICE_FDS = 256 };
+
 int rl_driver_run_once(rl_driver *d, int timeout_ms) {
-  struct pollfd pfd[MAX_POLL_LINKS + 1 + RL_DRIVER_MAX_APP_FDS];
+  struct pollfd pfd[MAX_POLL_LINKS + 1 + RL_DRIVER_MAX_APP_FDS + MAX_ICE_FDS];
   rl_link *lk[MAX_POLL_LINKS + 1];
-  size_t np, napp;
+  size_t np, napp, nice = 0;
   uint64_t now = mono_us();
   flush(d); /* requests the application made since the last turn */
   if (d->next_tick_us <= now) {
@@ -516,7 +684,13 @@ int rl_driver_run_once(rl_driver *d, int timeout_ms) {
       timeout_ms = (int)(next - now_ms);
   }
   np = poll_set(d, pfd, lk, &napp, &timeout_ms);
-  if (poll(pfd, np + napp, timeout_ms) < 0 && errno != EINTR) return RL_ERR_IO;
+  if (d->ice) {
+    /* The ICE agents' GLib sources (doc/ice.md). */
+    nice = rl_ice_ctx_prepare(d->ice, pfd + np + napp, MAX_ICE_FDS, &timeout_ms);
+    if (nice > MAX_ICE_FDS) nice = MAX_ICE_FDS;
+  }
+  if (poll(pfd, np + napp + nice, timeout_ms) < 0 && errno != EINTR) return RL_ERR_IO;
+  if (d->ice) rl_ice_ctx_dispatch(d->ice, pfd + np + napp, nice);
   if (d->app.handle) {
     d->app.handle(d->app.user, pfd + np, napp, mono_us() / 1000u);
     flush(d);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 rl_OverlayLinkType rl_link_mode_overlay_link(rl_link_mode m) {
+  if (m == RL_LINK_DTLS_ICE) return RL_OverlayLinkType_DTLS_UDP_SR;
   return m == RL_LINK_DTLS || m == RL_LINK_UDP_INSECURE ? RL_OverlayLinkType_DTLS_UDP_SR_NO_ICE
                                                         : RL_OverlayLinkType_TLS_TCP_FH_NO_ICE;
 }
@@ -14,6 +15,7 @@ const char *rl_link_mode_name(rl_link_mode m) {
   case RL_LINK_TCP_INSECURE: return "plain TCP framing, INSECURE";
   case RL_LINK_DTLS: return "DTLS-UDP-SR-NO-ICE";
   case RL_LINK_UDP_INSECURE: return "plain UDP framing, INSECURE";
+  case RL_LINK_DTLS_ICE: return "DTLS-UDP-SR";
   }
   return "unknown";
 }

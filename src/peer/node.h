@@ -49,6 +49,11 @@ typedef struct rl_node_options {
    * listen. */
   struct sockaddr_storage listen_addr;
   socklen_t listen_len;
+  /* Link mode RL_LINK_DTLS_ICE: the STUN and TURN servers the driver's
+   * ICE agents gather through (ss_family 0: none; net/ice.h), and the
+   * TURN long-term credentials (borrowed). */
+  struct sockaddr_storage ice_stun, ice_turn;
+  const char *ice_turn_user, *ice_turn_password;
   /* The core's clock at creation (monotonic, microseconds), and what to
    * add to the clock's milliseconds to get the wall clock (milliseconds
    * since 1970: storage_time and lifetimes, 7.4.1.1). The driver sets
@@ -195,6 +200,14 @@ void rl_node_link_oversize(rl_node *n, uint64_t link, const uint8_t *hdr, size_t
  * failed); its number is never used again. */
 void rl_node_link_closed(rl_node *n, uint64_t link, rl_link_fail why, const char *detail,
                          uint64_t now_us);
+/* Full ICE (link mode RL_LINK_DTLS_ICE, 6.5.1.3): the agent of link
+ * (RL_ACTION_ICE_START) gathered these candidates, with these local
+ * credentials. Read during the call only. An agent that fails (gathering
+ * or its checks) is reported as rl_node_link_closed; one whose pair is
+ * nominated carries a DTLS link, reported as rl_node_link_up when its
+ * handshake is done. */
+void rl_node_ice_gathered(rl_node *n, uint64_t link, const rl_ice_cand *cands, size_t k,
+                          const char *ufrag, const char *pwd, uint64_t now_us);
 /* The time is now_us: retransmissions, the topology's timers, storage
  * expiry, replication. Returns when the core next wants a tick (never
  * later than now_us plus a second; now_us when actions or messages to

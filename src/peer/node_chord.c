@@ -40,6 +40,15 @@ static void send_attach(rl_node *n, const rl_chord_action *a) {
     rl_node_chord_actions(n);
     return;
   }
+  if (rl_node_ice_on(n)) {
+    /* Full ICE: the request goes out once our candidates are gathered. */
+    if (rl_node_ice_offer(n, a->has_via ? &a->peer : NULL, &a->target, a->target_is_node,
+                          a->send_update) != 0) {
+      rl_chord_on_attach_result(n->chord, a->target.b, NULL);
+      rl_node_chord_actions(n);
+    }
+    return;
+  }
   if (a->has_via) rl_dest_node(&d[nd++], a->peer.b, n->id_len);
   dest_for(n, &d[nd++], a->target.b, a->target_is_node);
   random_text(n, ufrag, sizeof ufrag);
@@ -245,6 +254,15 @@ static int candidate_addr(const rl_node *n, const rl_AttachReqAns *ans, struct s
   return RL_ERR_NOT_FOUND;
 }
 
+/* The agent of an ICE Attach that ended without a link: closed without
+ * a second word to the topology (the caller told it). */
+static void ice_drop(rl_node *n, const rl_txn *t) {
+  rl_conn *c = t->ice_link ? rl_node_conn_by_key(n, t->ice_link) : NULL;
+  if (!c) return;
+  c->want_attach = 0;
+  rl_node_close(n, c);
+}
+
 void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a) {
   const rl_MessageContents *mc = a->answer ? &a->answer->message_contents : NULL;
   int ok = a->status == 0 && mc;
@@ -258,18 +276,36 @@ void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a) {
       rl_node_log(n, 2, "Attach to %s failed: %s", rl_node_hex(t->target.b, n->id_len, hx),
                   a->error_text ? a->error_text : "no answer");
       rl_chord_on_attach_result(n->chord, t->target.b, NULL);
+      ice_drop(n, t);
       break;
     }
     if (memcmp(a->responder, n->self.b, n->id_len) == 0) {
       /* We answered our own Attach (we are responsible for its target). */
       rl_chord_on_attach_result(n->chord, t->target.b, NULL);
+      ice_drop(n, t);
       break;
     }
     c = rl_node_conn_by_id(n, a->responder);
     if (c && c->up) {
       c->chord_known = 1;
       rl_chord_on_attach_result(n->chord, t->target.b, a->responder);
+      ice_drop(n, t);
       break;
+    }
+    if (t->ice_link) {
+      /* Full ICE: the checks start on the agent's link; the link comes up
+       * when DTLS is done over the nominated pair. */
+      if ((c = rl_node_conn_by_key(n, t->ice_link)) == NULL ||
+          rl_node_ice_remote(n, t, &mc->message_body.attach_ans) != 0) {
+        rl_node_log(n, 1, "Attach answer from %s has no usable ICE candidate",
+                    rl_node_hex(a->responder, n->id_len, hx));
+        rl_chord_on_attach_result(n->chord, t->target.b, NULL);
+        ice_drop(n, t);
+        break;
+      }
+      memcpy(c->id.b, a->responder, n->id_len);
+      c->bound = 1;
+      return;
     }
     if (candidate_addr(n, &mc->message_body.attach_ans, &ss, &len) != 0 ||
         (c = rl_node_connect(n, (struct sockaddr *)&ss, len)) == NULL) {

@@ -49,6 +49,14 @@ void rl_node_link_up(rl_node *n, uint64_t link, const rl_cert *cert, uint64_t no
   c = rl_node_conn_by_key(n, link);
   if (!c) return;
   c->up = 1;
+  if (c->expect && (!cert || !rl_cert_has_node_id(cert, c->expect_id.b, n->id_len))) {
+    /* 6.5.1.13: the certificate MUST match the Attach's sender. */
+    rl_node_log(n, 0, "closing link: certificate does not carry the Attach sender's Node-ID");
+    c->up = 0;
+    rl_node_close(n, c);
+    event_done(n);
+    return;
+  }
   if (!cert && c->outgoing) rl_node_introduce(n, c);
   conn_bind_cert(n, c, cert);
   if (c->bound) {
@@ -132,6 +140,7 @@ void rl_node_link_closed(rl_node *n, uint64_t link, rl_link_fail why, const char
               rl_link_fail_name(why), detail && *detail ? ": " : "", detail ? detail : "");
   c->used = 0;
   rl_reasm_forget_link(n->reasm, c->key); /* its fragments end here */
+  rl_node_ice_forget(n, c->key);
   if (n->opt.client) {
     if (c->bootstrap) n->ready_client = 0;
     return;
@@ -232,6 +241,7 @@ static void run_timers(rl_node *n) {
   rl_node_repl_tick(n);
   for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++)
     if (n->inbound[i].used && now > n->inbound[i].until) n->inbound[i].used = 0;
+  (void)rl_node_ice_expire(n, now);
   if (n->bootstrap_retry_ms && now >= n->bootstrap_retry_ms && !bootstrap_in_progress(n) &&
       ((n->opt.client && !n->ready_client) ||
        (!n->opt.client && rl_chord_get_state(n->chord) == RL_CHORD_IDLE && !n->leaving))) {
@@ -261,12 +271,25 @@ static uint64_t next_timer_ms(const rl_node *n) {
   next = rl_node_repl_next_ms(n, next);
   for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++)
     if (n->inbound[i].used && n->inbound[i].until + 1 < next) next = n->inbound[i].until + 1;
+  for (size_t i = 0; i < RL_NODE_MAX_ICE; i++)
+    if (n->ice[i].used && n->ice[i].deadline_ms < next) next = n->ice[i].deadline_ms;
   /* A retry whose conditions do not hold yet waits for the chord's tick. */
   if (n->bootstrap_retry_ms > now && n->bootstrap_retry_ms < next) next = n->bootstrap_retry_ms;
   if (n->leaving && !n->left && now + 50 < next) next = now + 50;
   /* What run_timers left due is waiting for an event, not for the time:
    * never ask for a tick at the time just handled. */
   return next <= now ? now + 1 : next;
+}
+
+void rl_node_ice_gathered(rl_node *n, uint64_t link, const rl_ice_cand *cands, size_t k,
+                          const char *ufrag, const char *pwd, uint64_t now_us) {
+  rl_nodeid target;
+  int failed = 0;
+  set_time(n, now_us);
+  rl_node_ice_gathered_in(n, link, cands, k, ufrag, pwd, &target, &failed);
+  if (failed) rl_chord_on_attach_result(n->chord, target.b, NULL);
+  rl_node_chord_actions(n);
+  event_done(n);
 }
 
 uint64_t rl_node_tick(rl_node *n, uint64_t now_us) {

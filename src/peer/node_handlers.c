@@ -321,6 +321,17 @@ static void handle_attach(rl_node *n, rl_conn *c, const rl_Message *m, const rl_
       return;
     }
   }
+  existing = rl_node_conn_by_id(n, who->node_id);
+  if (rl_node_ice_on(n)) {
+    /* Full ICE (6.5.1.3): answered once our candidates are gathered. */
+    int linked = existing && existing->up;
+    rl_node_ice_answer(n, c, m, who->node_id, req->send_update, linked);
+    if (linked) {
+      existing->chord_known = 1;
+      rl_chord_on_connected(n->chord, who->node_id, req->send_update);
+    }
+    return;
+  }
   rl_node_candidate(n, &cand);
   memset(&b, 0, sizeof b);
   b.attach_ans.ufrag = req->ufrag;
@@ -330,7 +341,6 @@ static void handle_attach(rl_node *n, rl_conn *c, const rl_Message *m, const rl_
   b.attach_ans.candidates = &cand;
   b.attach_ans.candidates_count = 1;
   b.attach_ans.send_update = req->send_update;
-  existing = rl_node_conn_by_id(n, who->node_id);
   if (existing && existing->up) {
     /* Already linked: the chord hears of it now (6.4.2.3 send_update). */
     rl_node_reply(n, c, m, RL_MessageCode_attach_ans, &b);
@@ -338,16 +348,7 @@ static void handle_attach(rl_node *n, rl_conn *c, const rl_Message *m, const rl_
     rl_chord_on_connected(n->chord, who->node_id, req->send_update);
     return;
   }
-  for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++) {
-    rl_inbound_attach *ia = &n->inbound[i];
-    if (!ia->used || memcmp(ia->id.b, who->node_id, n->id_len) == 0) {
-      ia->used = 1;
-      memcpy(ia->id.b, who->node_id, n->id_len);
-      ia->send_update = req->send_update;
-      ia->until = rl_node_now(n) + 30000;
-      break;
-    }
-  }
+  rl_node_inbound_expect(n, who->node_id, req->send_update);
   rl_node_reply(n, c, m, RL_MessageCode_attach_ans, &b);
 }
 

@@ -91,6 +91,8 @@ typedef struct rl_conn {
   uint64_t since_ms;      /* incoming: when it was accepted */
   rl_bucket budget;       /* requests the far end originates (link_rate) */
   int peer_budget;        /* budget raised to a Routing Table peer's */
+  int expect;             /* an ICE link we answered: its certificate must */
+  rl_nodeid expect_id;    /* ... carry the Attach's sender (6.5.1.13) */
 } rl_conn;
 
 /* Accepts per turn of the loop at most: the links already up are served
@@ -143,6 +145,7 @@ typedef struct rl_txn {
   uint64_t repl_job;
   uint8_t repl_resource[RL_NODE_ID_MAX];
   int repl_number;
+  uint64_t ice_link;     /* ATTACH with full ICE: the link its agent runs on */
 } rl_txn;
 
 /* An original Store whose StoreAns waits for its replicas (node_repl.c). */
@@ -194,6 +197,26 @@ typedef struct rl_resp_cache {
   uint8_t *bytes;
   size_t len;
 } rl_resp_cache;
+
+/* An Attach with full ICE waiting for our candidates (node_ice.c). */
+#define RL_NODE_MAX_ICE 32
+#define RL_NODE_ICE_GATHER_MS 20000
+typedef struct rl_ice_pending {
+  int used;
+  uint64_t link;       /* the conn (key) the agent runs for */
+  int offerer;         /* we send the request: controlling (6.5.1.9) */
+  uint64_t deadline_ms;
+  /* offerer: the chord's Attach */
+  int has_via;
+  rl_nodeid via, target;
+  int target_is_node, send_update;
+  /* answerer: the request (for its forwarding header) and its link */
+  uint8_t *req;
+  size_t req_len;
+  uint64_t txid, from_key;
+  rl_nodeid who;
+  int linked;          /* already linked to who: answer, then close the agent */
+} rl_ice_pending;
 
 typedef struct rl_inbound_attach {
   int used;
@@ -253,6 +276,7 @@ struct rl_node {
   size_t resp_slots; /* of resp in use (rl_node_options.answer_cache) */
   size_t resp_next;
   rl_inbound_attach inbound[RL_NODE_MAX_INBOUND];
+  rl_ice_pending ice[RL_NODE_MAX_ICE];
 
   uint64_t rng;
   uint64_t start_ms;
@@ -401,6 +425,35 @@ int rl_node_bootstrap_connect(rl_node *n);
 void rl_node_introduce(rl_node *n, rl_conn *c);
 /* Our Attach candidate (6.5.1.1): the listening address, passive. */
 void rl_node_candidate(rl_node *n, rl_IceCandidate *cand);
+
+/* node_ice.c: Attach with full ICE (6.5.1.3-6.5.1.13). The agents are the
+ * driver's (RL_ACTION_ICE_START / _REMOTE); the core keeps what each
+ * Attach waits for. */
+int rl_node_ice_on(const rl_node *n);
+/* The chord's Attach to target (via: the peer to route it through): 0
+ * when an agent is starting for it, or an rl_err (the caller tells the
+ * chord it failed). */
+int rl_node_ice_offer(rl_node *n, const rl_nodeid *via, const rl_nodeid *target,
+                      int target_is_node, int send_update);
+/* The Attach request m from who (checked by the caller), over c: our
+ * answer goes out once our candidates are gathered. linked: we already
+ * have a link to who (answer, but start no checks). */
+void rl_node_ice_answer(rl_node *n, rl_conn *c, const rl_Message *m, const uint8_t *who,
+                        int send_update, int linked);
+/* Our candidates for link are known: send the Attach or its answer.
+ * Returns the target of a failed offer (*failed 1) for the chord. */
+void rl_node_ice_gathered_in(rl_node *n, uint64_t link, const rl_ice_cand *cands, size_t k,
+                             const char *ufrag, const char *pwd, rl_nodeid *failed_target,
+                             int *failed);
+/* The answer to our Attach, with the far end's ICE candidates: 0 when
+ * the checks may start on t's link (the caller binds the conn). */
+int rl_node_ice_remote(rl_node *n, rl_txn *t, const rl_AttachReqAns *ans);
+/* The link is gone: its pending Attach too. */
+void rl_node_ice_forget(rl_node *n, uint64_t link);
+/* Close the agents that gathered for too long; the next deadline. */
+uint64_t rl_node_ice_expire(rl_node *n, uint64_t now_ms);
+/* Expect a link from id that answers our Attach answer (6.5.1). */
+void rl_node_inbound_expect(rl_node *n, const uint8_t *id, int send_update);
 
 /* node_recv.c, node_events.c: the top layer. */
 /* A message off link from (NULL: from ourselves). */

@@ -203,7 +203,7 @@ void rl_sp_on_up(void *user, rl_link *l);
  * when they are not. */
 static inline rl_link_mode rl_sip_peer_link_mode(const rl_node *n) {
   rl_link_mode m = rl_node_link_mode(n);
-  return m == RL_LINK_TLS || m == RL_LINK_DTLS ? RL_LINK_TLS : RL_LINK_TCP_INSECURE;
+  return m == RL_LINK_TLS || m == RL_LINK_DTLS || m == RL_LINK_DTLS_ICE ? RL_LINK_TLS : RL_LINK_TCP_INSECURE;
 }
 
 #endif

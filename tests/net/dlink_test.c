@@ -3,7 +3,8 @@
  * overlay trust (11.3), messages both ways in order with their acks,
  * retransmission through a lossy relay, the failure of a silent far end
  * after five transmissions (6.6.3.1), oversized frames (6.6), close_notify,
- * a refused certificate, crossed handshakes, and the insecure UDP mode.
+ * a refused certificate, crossed handshakes, the insecure UDP mode, and
+ * links over another datagram carrier (rl_dlink_over, as over ICE).
  * The pure state machine is in sr_test.c. */
 #define _GNU_SOURCE
 
@@ -185,6 +186,7 @@ static void side_free(side *s) {
  * lossy relay) is served by relay_fn. */
 static int relay_fd = -1;
 static void (*relay_fn)(void);
+static void (*carrier_fn)(void); /* every turn, when set */
 
 static int run(uint64_t ms, int (*done)(void)) {
   uint64_t end = now_ms() + ms;
@@ -211,6 +213,7 @@ static int run(uint64_t ms, int (*done)(void)) {
       rl_dlink_ctx_tick(sides[i]->ctx, now_ms());
     }
     if (relay_fd >= 0 && (pfd[2].revents & POLLIN)) relay_fn();
+    if (carrier_fn) carrier_fn();
   }
   return done ? done() : 1;
 }
@@ -571,6 +574,98 @@ START_TEST(key_log) {
 }
 END_TEST
 
+/* A carrier in memory between two links made by rl_dlink_over: each
+ * datagram is queued for the other end, and every fifth is lost. */
+typedef struct carried {
+  uint8_t b[2048];
+  size_t len;
+  int to_b;
+} carried;
+static carried carq[256];
+static size_t ncarq, ncarried, nlost;
+static int carrier_lossy;
+static rl_dlink *over_a, *over_b;
+
+static int carrier_tx(void *user, const uint8_t *buf, size_t len) {
+  if (ncarq == 256 || len > sizeof carq[0].b) return -1;
+  if (++ncarried % 5 == 0 && carrier_lossy) {
+    nlost++;
+    return 0;
+  }
+  memcpy(carq[ncarq].b, buf, len);
+  carq[ncarq].len = len;
+  carq[ncarq++].to_b = user == &sb;
+  return 0;
+}
+
+static void carrier_deliver(void) {
+  static carried now[256];
+  size_t n = ncarq;
+  memcpy(now, carq, n * sizeof now[0]);
+  ncarq = 0;
+  for (size_t i = 0; i < n; i++) {
+    rl_dlink *to = now[i].to_b ? over_b : over_a;
+    if (to) rl_dlink_input(to, now[i].b, now[i].len, now_ms());
+  }
+}
+
+START_TEST(over_another_carrier) {
+  uint8_t m[MAXMSG];
+  struct sockaddr_in far;
+  rl_dlink_stats st;
+  side_init(&sa, RL_LINK_DTLS_ICE, cred_a, 0);
+  side_init(&sb, RL_LINK_DTLS_ICE, cred_b, 0);
+  memset(&far, 0, sizeof far);
+  far.sin_family = AF_INET;
+  far.sin_addr.s_addr = htonl(0xcb007101); /* 203.0.113.1: shown only, never sent to */
+  far.sin_port = htons(4000);
+  /* 6.5.1.13: the Attach's sender (here A) is the DTLS server. */
+  over_a = rl_dlink_over(sa.ctx, 0, (struct sockaddr *)&far, sizeof far, carrier_tx, &sb);
+  over_b = rl_dlink_over(sb.ctx, 1, (struct sockaddr *)&far, sizeof far, carrier_tx, &sa);
+  ck_assert_ptr_nonnull(over_a);
+  ck_assert_ptr_nonnull(over_b);
+  ck_assert_ptr_null(rl_dlink_over(sa.ctx, 0, (struct sockaddr *)&far, sizeof far, NULL, NULL));
+  /* Not found by address: the socket's datagrams never reach it. */
+  ck_assert_ptr_null(rl_dlink_find(sa.ctx, (struct sockaddr *)&far, sizeof far));
+  carrier_fn = carrier_deliver;
+  carrier_lossy = 1;
+  ck_assert_msg(run(10000, both_up), "handshake: a %d b %d (%s / %s)", sa.ups, sb.ups, sa.detail,
+                sb.detail);
+  ck_assert_int_eq(sa.incomings + sb.incomings, 0);
+  ck_assert_mem_eq(rl_dlink_peer_cert(sa.up)->node_ids[0], ids[1], 16);
+  ck_assert_mem_eq(rl_dlink_peer_cert(sb.up)->node_ids[0], ids[0], 16);
+  ck_assert_int_eq(rl_dlink_is_outgoing(sb.up), 1);
+  sa.msg_len = sb.msg_len = 1000;
+  for (size_t i = 0; i < 20; i++) {
+    make_msg(m, 1000, i);
+    ck_assert_int_eq(rl_dlink_send(sa.up, m, 1000), 0);
+    ck_assert_int_eq(rl_dlink_send(sb.up, m, 1000), 0);
+  }
+  want_msgs = 20;
+  ck_assert_msg(run(30000, b_has_all) && run(30000, a_has_all), "a %zu b %zu", sa.nmsg, sb.nmsg);
+  ck_assert_uint_eq(sa.bad, 0);
+  ck_assert_uint_eq(sb.bad, 0);
+  /* The carrier lost every fifth datagram: SR retransmitted (6.6.3.1). */
+  rl_dlink_get_stats(sa.up, &st);
+  ck_assert_uint_gt(nlost, 0);
+  ck_assert_uint_gt(st.retransmissions + st.datagrams_sent, 0);
+  {
+    rl_dlink_stats sbst;
+    rl_dlink_get_stats(sb.up, &sbst);
+    ck_assert_uint_gt(st.retransmissions + sbst.retransmissions, 0);
+  }
+  carrier_lossy = 0; /* close_notify is one datagram, never retransmitted */
+  rl_dlink_close(sa.up);
+  run(3000, NULL);
+  ck_assert_int_eq(sa.closes, 1);
+  ck_assert_msg(sb.closes == 1 && sb.why == RL_LINK_FAIL_EOF, "%d %s", sb.closes, sb.detail);
+  carrier_fn = NULL;
+  over_a = over_b = NULL;
+  side_free(&sa);
+  side_free(&sb);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("net_dlink");
   TCase *tc = tcase_create("dlink");
@@ -589,6 +684,7 @@ int main(void) {
   tcase_add_test(tc, far_end_restarts);
   tcase_add_test(tc, ctx_free_tells_far_end);
   tcase_add_test(tc, key_log);
+  tcase_add_test(tc, over_another_carrier);
   suite_add_tcase(s, tc);
   r = srunner_create(s);
   srunner_run_all(r, CK_NORMAL);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # overlay-links.sh: a small overlay over one link layer (RFC 6940 6.6):
-# LINK=dtls (DTLS-UDP-SR-NO-ICE, 6.6.4 / 6.5.1.11), tcp-insecure or
+# LINK=dtls (DTLS-UDP-SR-NO-ICE, 6.6.4 / 6.5.1.11), dtls-ice (DTLS-UDP-SR,
+# every Attach with full ICE, 6.5.1.3), tcp-insecure or
 # udp-insecure (the framing without security, for debugging). Five peers
 # form the ring; a value stored through a client is fetched through every
 # peer; the peers listen on the socket type of their layer and on no other;
@@ -10,12 +11,13 @@
 # overlay-insecure-tcp.sh and overlay-insecure-udp.sh.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/peer/lib-overlay.sh"
 
-LINK=${LINK:?set LINK to dtls, tcp-insecure or udp-insecure}
+LINK=${LINK:?set LINK to dtls, dtls-ice, tcp-insecure or udp-insecure}
 N=5
 ALICE="alice@$OVERLAY_NAME"
 TAG=$$-$RANDOM
 case "$LINK" in
   dtls) NAME="DTLS-UDP-SR-NO-ICE"; PROTO=udp ;;
+  dtls-ice) NAME="DTLS-UDP-SR"; PROTO=udp ;;
   tcp-insecure) NAME="plain TCP framing, INSECURE"; PROTO=tcp ;;
   udp-insecure) NAME="plain UDP framing, INSECURE"; PROTO=udp ;;
   *) echo "LINK=$LINK: dtls, tcp-insecure or udp-insecure"; exit 99 ;;
