@@ -188,11 +188,29 @@ static int ice_option(int ch, const char *arg, rl_node_options *o, char *why, si
 }
 
 /* The node's status, with the SIP usage's in "sip" (and its phone port
- * as "sip_port") when it runs. */
+ * as "sip_port") when it runs, and the driver's links in "links"
+ * (rl_driver_links_json). */
 static char *status_json(rl_node *node, rl_sip_proxy *sip) {
-  char *js = rl_node_status_json(node), *sj, *out;
+  char *js = rl_node_status_json(node), *sj, *lj, *out;
+  rl_driver *drv = rl_driver_of(node);
   size_t n;
-  if (!js || !sip || js[0] != '{') return js;
+  if (!js || js[0] != '{') return js;
+  lj = drv ? rl_driver_links_json(drv) : NULL;
+  if (lj) {
+    /* At the end of the object, after the node's members. */
+    size_t jl = strlen(js);
+    n = jl + strlen(lj) + 16;
+    out = malloc(n);
+    if (out && jl >= 2 && js[jl - 1] == '}') {
+      snprintf(out, n, "%.*s%s\"links\":%s}", (int)(jl - 1), js, jl == 2 ? "" : ",", lj);
+      free(js);
+      js = out;
+    } else {
+      free(out);
+    }
+    free(lj);
+  }
+  if (!sip) return js;
   sj = rl_sip_proxy_status_json(sip);
   if (!sj) return js;
   n = strlen(js) + strlen(sj) + 64;

@@ -54,4 +54,16 @@ void rl_driver_set_app(rl_driver *d, const rl_driver_app *app);
 /* Links the driver holds (the core's, and those closing). */
 size_t rl_driver_links(const rl_driver *d);
 
+/* The core's links as a JSON array (malloc'd; NULL when out of memory),
+ * one object a link: "link" (the core's number), "peer_addr" (the far
+ * end's address:port), "outgoing", "transport" (dtls, udp-insecure, tls,
+ * tcp-insecure) and the link's counters: on datagram links
+ * rl_dlink_stats (frames_sent/received, acks_sent/received,
+ * retransmissions, messages_acked, keepalives_*, datagrams_*, srtt_ms,
+ * rttvar_ms, rto_ms, rtt_samples, queued, failing), on stream links
+ * rl_link_stats (frames_*, acks_*, bytes_*, keepalives_*, srtt_ms,
+ * rttvar_ms, rto_ms, rtt_samples, unacked, out_pending). reload-peer puts
+ * it in its status as "links". */
+char *rl_driver_links_json(const rl_driver *d);
+
 #endif

@@ -1,0 +1,236 @@
+# lib-netns.sh: a small internet in network namespaces, for the NAT and
+# link tests (sourced, not run; doc/nat-tests.md).
+#
+#   netns_require              exit 77 (SKIP) with the reason unless we are
+#                              root and `ip netns add` works
+#   netns_new NAME             an empty namespace (lo up); its real name is
+#                              $(netns_name NAME), unique to this run
+#   netns_inet                 the router namespace "inet": one bridge, the
+#                              public segment 203.0.113.0/24 (the router is
+#                              203.0.113.254), and no route anywhere else
+#   netns_public NAME ADDR...  a public host on the segment (ADDR: host part
+#                              or full address, /24 added)
+#   netns_home NAME NATTYPE    a home: namespace NAME with 192.168.K.2/24
+#                              behind the NAT namespace NAME-nat (LAN
+#                              192.168.K.1, WAN 203.0.113.(100+K)); NATTYPE
+#                              eim (masquerade: endpoint-independent
+#                              mapping) or apdm (masquerade random,fully-
+#                              random: a new external port per destination);
+#                              both filter: unsolicited inbound is dropped
+#   netns_exec NAME CMD...     run CMD in NAME
+#   netns_wan_addr NAME        the public address of home NAME's NAT
+#   netns_coturn_start NS A1 A2 / netns_coturn_stop   coturn on A1 and A2
+#   netns_cleanup              kill what runs in our namespaces, delete them
+#                              (netns_require registers it on EXIT)
+#
+# Nothing leaves the topology: every veth has both ends in namespaces of
+# this run, no namespace has a link to the host's network, and only the
+# homes have a default route (to their NAT, which has none). Names carry
+# the shell's pid ($$), so parallel tests do not collide.
+
+NETNS_TAG="rl$$"
+NETNS_LIST=""
+NETNS_HOMES=0
+NETNS_PUB_IFS=0
+NETNS_TMP=""
+COTURN_PID=""
+NETNS_EXTRA_CLEANUP=""
+
+netns_name() { echo "${NETNS_TAG}-$1"; }
+
+netns_exec() {
+  local n=$1
+  shift
+  ip netns exec "$(netns_name "$n")" "$@"
+}
+
+netns_require() {
+  local t="${NETNS_TAG}-probe"
+  if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: not root (network namespaces need CAP_SYS_ADMIN)"
+    exit 77
+  fi
+  for c in ip nft; do
+    if ! command -v "$c" >/dev/null 2>&1; then
+      echo "SKIP: $c is not installed"
+      exit 77
+    fi
+  done
+  if ! ip netns add "$t" 2>/tmp/netns-probe.$$; then
+    echo "SKIP: cannot create a network namespace: $(cat /tmp/netns-probe.$$)"
+    rm -f /tmp/netns-probe.$$
+    exit 77
+  fi
+  rm -f /tmp/netns-probe.$$
+  ip netns del "$t"
+  NETNS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rlnetns.XXXXXX") || exit 99
+  trap netns_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+netns_new() {
+  local ns
+  ns=$(netns_name "$1")
+  ip netns add "$ns" || return 1
+  NETNS_LIST="$NETNS_LIST $ns"
+  ip -n "$ns" link set lo up
+}
+
+# veth NS1 IF1 NS2 IF2: a veth pair with one end in each namespace.
+netns_veth() {
+  ip -n "$(netns_name "$1")" link add "$2" type veth peer name "$4" netns "$(netns_name "$3")" &&
+    ip -n "$(netns_name "$1")" link set "$2" up &&
+    ip -n "$(netns_name "$3")" link set "$4" up
+}
+
+netns_inet() {
+  local r
+  r=$(netns_name inet)
+  netns_new inet || return 1
+  ip -n "$r" link add br0 type bridge &&
+    ip -n "$r" link set br0 up &&
+    ip -n "$r" addr add 203.0.113.254/24 dev br0
+}
+
+# A port of the bridge in "inet" for namespace NAME, interface IF there.
+netns_plug() {
+  local port
+  NETNS_PUB_IFS=$((NETNS_PUB_IFS + 1))
+  port="p$NETNS_PUB_IFS"
+  netns_veth inet "$port" "$1" "$2" &&
+    ip -n "$(netns_name inet)" link set "$port" master br0
+}
+
+netns_public() {
+  local n=$1 a
+  shift
+  netns_new "$n" || return 1
+  netns_plug "$n" eth0 || return 1
+  for a in "$@"; do
+    case "$a" in *.*) ;; *) a="203.0.113.$a" ;; esac
+    ip -n "$(netns_name "$n")" addr add "$a/24" dev eth0 || return 1
+  done
+}
+
+netns_home() {
+  local n=$1 type=$2 k nat home wan
+  NETNS_HOMES=$((NETNS_HOMES + 1))
+  k=$NETNS_HOMES
+  wan="203.0.113.$((100 + k))"
+  nat=$(netns_name "$n-nat")
+  home=$(netns_name "$n")
+  netns_new "$n-nat" || return 1
+  netns_new "$n" || return 1
+  netns_plug "$n-nat" wan || return 1
+  ip -n "$nat" addr add "$wan/24" dev wan || return 1
+  netns_veth "$n-nat" lan "$n" eth0 || return 1
+  ip -n "$nat" addr add "192.168.$k.1/24" dev lan &&
+    ip -n "$home" addr add "192.168.$k.2/24" dev eth0 &&
+    ip -n "$home" route add default via "192.168.$k.1" || return 1
+  ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1 || return 1
+  local masq
+  case "$type" in
+    eim) masq="masquerade" ;;
+    apdm) masq="masquerade random,fully-random" ;;
+    *) echo "netns_home: NAT type $type: want eim or apdm" >&2; return 1 ;;
+  esac
+  ip netns exec "$nat" nft -f - <<EOF || return 1
+table ip nat {
+  chain post {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan" ip saddr 192.168.$k.0/24 $masq
+  }
+}
+table ip filter {
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    iifname "lan" oifname "wan" accept
+  }
+  chain input {
+    type filter hook input priority filter; policy drop;
+    iifname "lo" accept
+    ct state established,related accept
+    iifname "lan" accept
+    icmp type echo-request accept
+  }
+}
+EOF
+  echo "$wan" > "$NETNS_TMP/$n.wan"
+}
+
+netns_wan_addr() { cat "$NETNS_TMP/$1.wan"; }
+
+# netns_coturn_start NS ADDR1 ADDR2: coturn in NS listening (and relaying)
+# on both addresses, port 3478 (and 3479, RFC 5780's alternate port);
+# user test:test, realm test.invalid, long-term credentials, no TLS, no
+# DTLS, no CLI. Config, log, pid file and user database (coturn's
+# SQLite, not the system's /var/lib/turn) in $NETNS_TMP/coturn. Waits (10 s
+# at most) until it listens on both.
+netns_coturn_start() {
+  local ns=$1 a1=$2 a2=$3 d="$NETNS_TMP/coturn" i
+  mkdir -p "$d"
+  cat > "$d/turnserver.conf" <<EOF
+listening-ip=$a1
+listening-ip=$a2
+relay-ip=$a1
+relay-ip=$a2
+listening-port=3478
+alt-listening-port=3479
+min-port=49152
+max-port=49999
+lt-cred-mech
+user=test:test
+realm=test.invalid
+no-tls
+no-dtls
+no-cli
+no-multicast-peers
+userdb=$d/turndb
+verbose
+pidfile=$d/turnserver.pid
+log-file=$d/turnserver.log
+simple-log
+no-stdout-log
+EOF
+  netns_exec "$ns" turnserver -c "$d/turnserver.conf" > "$d/stdout" 2>&1 &
+  COTURN_PID=$!
+  COTURN_NS=$ns
+  for i in $(seq 100); do
+    if [ "$(netns_exec "$ns" ss -Hlnu "sport = :3478" | wc -l)" -ge 2 ]; then return 0; fi
+    kill -0 "$COTURN_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "coturn did not start listening on $a1 and $a2 (log: $d)" >&2
+  tail -n 20 "$d"/turnserver*.log "$d/stdout" 2>/dev/null >&2
+  return 1
+}
+
+netns_coturn_stop() {
+  [ -n "$COTURN_PID" ] || return 0
+  kill "$COTURN_PID" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$COTURN_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$COTURN_PID" 2>/dev/null
+  wait "$COTURN_PID" 2>/dev/null
+  COTURN_PID=""
+}
+
+netns_cleanup() {
+  local rc=$? ns p
+  trap - EXIT INT TERM
+  [ -n "$NETNS_EXTRA_CLEANUP" ] && $NETNS_EXTRA_CLEANUP
+  netns_coturn_stop
+  # Whatever still runs in our namespaces was started by this test.
+  for ns in $NETNS_LIST; do
+    for p in $(ip netns pids "$ns" 2>/dev/null); do
+      kill -CONT "$p" 2>/dev/null
+      kill -9 "$p" 2>/dev/null
+    done
+  done
+  for ns in $NETNS_LIST; do ip netns del "$ns" 2>/dev/null; done
+  NETNS_LIST=""
+  if [ -n "$NETNS_TMP" ]; then
+    if [ -n "${RL_KEEP:-}" ]; then echo "kept $NETNS_TMP"; else rm -rf "$NETNS_TMP"; fi
+  fi
+  exit "$rc"
+}
