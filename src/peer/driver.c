@@ -713,119 +713,13 @@ int rl_driver_run_once(rl_driver *d, int timeout_ms) {
   return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* The links as JSON (rl_driver_links_json)                             */
-
-#include <netdb.h>
-#include <stdarg.h>
-#include <stdio.h>
-
-typedef struct jbuf {
-  char *p;
-  size_t len, cap;
-  int bad;
-} jbuf;
-
-static void jb_add(jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void jb_add(jbuf *b, const char *fmt, ...) {
-  va_list ap;
-  int w;
-  if (b->bad) return;
-  for (;;) {
-    va_start(ap, fmt);
-    w = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (w < 0) {
-      b->bad = 1;
-      return;
-    }
-    if ((size_t)w < b->cap - b->len) {
-      b->len += (size_t)w;
-      return;
-    }
-    {
-      size_t ncap = (b->cap + (size_t)w + 1) * 2;
-      char *np = realloc(b->p, ncap);
-      if (!np) {
-        b->bad = 1;
-        return;
-      }
-      b->p = np;
-      b->cap = ncap;
-    }
-  }
-}
-
-/* "host:port" ("[host]:port" for IPv6), numeric. */
-static void addr_text(const struct sockaddr *a, socklen_t len, char *out, size_t size) {
-  char host[64], serv[16];
-  if (!a || len == 0 ||
-      getnameinfo(a, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-    snprintf(out, size, "?");
-  else if (a->sa_family == AF_INET6)
-    snprintf(out, size, "[%s]:%s", host, serv);
-  else
-    snprintf(out, size, "%s:%s", host, serv);
-}
-
-char *rl_driver_links_json(const rl_driver *d) {
-  jbuf b = {malloc(1024), 0, 1024, 0};
-  if (!b.p) return NULL;
-  jb_add(&b, "[");
-  for (size_t i = 0; i < d->nmap; i++) {
-    char at[96];
-    socklen_t len = 0;
-    const struct sockaddr *sa;
-    if (i) jb_add(&b, ",");
-    if (d->dlinks) {
-      rl_dlink *l = d->map[i].l;
-      rl_dlink_stats st;
-      sa = rl_dlink_peer_addr(l, &len);
-      addr_text(sa, len, at, sizeof at);
-      rl_dlink_get_stats(l, &st);
-      jb_add(&b,
-             "{\"link\":%llu,\"peer_addr\":\"%s\",\"outgoing\":%s,\"transport\":\"%s\","
-             "\"frames_sent\":%llu,\"frames_received\":%llu,\"acks_sent\":%llu,"
-             "\"acks_received\":%llu,\"retransmissions\":%llu,\"messages_acked\":%llu,"
-             "\"keepalives_sent\":%llu,\"keepalives_received\":%llu,\"datagrams_sent\":%llu,"
-             "\"datagrams_received\":%llu,\"srtt_ms\":%u,\"rttvar_ms\":%u,\"rto_ms\":%u,"
-             "\"rtt_samples\":%llu,\"queued\":%zu,\"failing\":%s}",
-             (unsigned long long)d->map[i].id, at, rl_dlink_is_outgoing(l) ? "true" : "false",
-             rl_node_options_of(d->node)->link_mode == RL_LINK_DTLS ? "dtls" : "udp-insecure",
-             (unsigned long long)st.frames_sent, (unsigned long long)st.frames_received,
-             (unsigned long long)st.acks_sent, (unsigned long long)st.acks_received,
-             (unsigned long long)st.retransmissions, (unsigned long long)st.messages_acked,
-             (unsigned long long)st.keepalives_sent, (unsigned long long)st.keepalives_received,
-             (unsigned long long)st.datagrams_sent, (unsigned long long)st.datagrams_received,
-             (unsigned)st.srtt_ms, (unsigned)st.rttvar_ms, (unsigned)st.rto_ms,
-             (unsigned long long)st.rtt_samples, st.queued, st.failing ? "true" : "false");
-    } else {
-      rl_link *l = d->map[i].l;
-      rl_link_stats st;
-      sa = rl_link_peer_addr(l, &len);
-      addr_text(sa, len, at, sizeof at);
-      rl_link_get_stats(l, &st);
-      jb_add(&b,
-             "{\"link\":%llu,\"peer_addr\":\"%s\",\"outgoing\":%s,\"transport\":\"%s\","
-             "\"frames_sent\":%llu,\"frames_received\":%llu,\"acks_sent\":%llu,"
-             "\"acks_received\":%llu,\"bytes_sent\":%llu,\"bytes_received\":%llu,"
-             "\"keepalives_sent\":%llu,\"keepalives_received\":%llu,\"srtt_ms\":%u,"
-             "\"rttvar_ms\":%u,\"rto_ms\":%u,\"rtt_samples\":%llu,\"unacked\":%u,"
-             "\"out_pending\":%zu}",
-             (unsigned long long)d->map[i].id, at, rl_link_is_outgoing(l) ? "true" : "false",
-             rl_node_options_of(d->node)->link_mode == RL_LINK_TLS ? "tls" : "tcp-insecure",
-             (unsigned long long)st.frames_sent, (unsigned long long)st.frames_received,
-             (unsigned long long)st.acks_sent, (unsigned long long)st.acks_received,
-             (unsigned long long)st.bytes_sent, (unsigned long long)st.bytes_received,
-             (unsigned long long)st.keepalives_sent, (unsigned long long)st.keepalives_received,
-             (unsigned)st.srtt_ms, (unsigned)st.rttvar_ms, (unsigned)st.rto_ms,
-             (unsigned long long)st.rtt_samples, (unsigned)st.unacked, st.out_pending);
-    }
-  }
-  jb_add(&b, "]");
-  if (b.bad) {
-    free(b.p);
-    return NULL;
-  }
-  return b.p;
+/* The i-th link for status (driver_json.c): its number, its link (an
+ * rl_link or rl_dlink; NULL for an ICE link whose pair is not nominated
+ * yet), and for an ICE link its agent. 0, or -1 past the end. */
+int rl_driver_link_at(const rl_driver *d, size_t i, uint64_t *id, void **l, rl_ice **ice) {
+  if (i >= d->nmap) return -1;
+  *id = d->map[i].id;
+  *l = d->map[i].l;
+  *ice = d->map[i].ice ? d->map[i].ice->ice : NULL;
+  return 0;
 }

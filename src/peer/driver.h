@@ -62,8 +62,16 @@ size_t rl_driver_links(const rl_driver *d);
  * retransmissions, messages_acked, keepalives_*, datagrams_*, srtt_ms,
  * rttvar_ms, rto_ms, rtt_samples, queued, failing), on stream links
  * rl_link_stats (frames_*, acks_*, bytes_*, keepalives_*, srtt_ms,
- * rttvar_ms, rto_ms, rtt_samples, unacked, out_pending). reload-peer puts
- * it in its status as "links". */
+ * rttvar_ms, rto_ms, rtt_samples, unacked, out_pending). An ICE link
+ * (dtls-ice) has "transport" "dtls-ice" and "ice": "checking" until a
+ * pair is nominated, then the pair: {"local": {"type", "addr"}, "remote":
+ * {...}} (host, srflx, prflx or relay: which candidates won). reload-peer
+ * puts it in its status as "links". */
 char *rl_driver_links_json(const rl_driver *d);
+/* The i-th link (for rl_driver_links_json): its number, the rl_link or
+ * rl_dlink (NULL for an ICE link before its pair is nominated), and an
+ * ICE link's agent (else NULL). 0, or -1 past the end. */
+struct rl_ice;
+int rl_driver_link_at(const rl_driver *d, size_t i, uint64_t *id, void **l, struct rl_ice **ice);
 
 #endif

@@ -57,6 +57,21 @@ for i in $(all_peers); do
 done
 expect_eq "peers through which the value is fetched" "$nok" "$N"
 
+if [ "$LINK" = dtls-ice ]; then
+  section "the Attaches ran ICE: links over nominated host pairs (status \"links\")"
+  nice=0
+  for i in $(all_peers); do
+    k=$(jq '[.links[] | select(.transport == "dtls-ice" and .ice.local.type == "host"
+                              and .ice.remote.type == "host")] | length' "$DIR/peer$i.json")
+    echo "peer $i: $k ICE links; $(jq -c '[.links[] | select(.transport == "dtls-ice") | .ice]' "$DIR/peer$i.json")"
+    [ "$k" -gt 0 ] && nice=$((nice + 1))
+  done
+  # Peer 0 is everyone's bootstrap node: its links may all be the direct
+  # ones the joining peers opened (11.4), which an Attach then finds up.
+  expect_eq "peers besides peer 0 with at least one ICE link up" \
+    "$(( nice >= N - 1 ? N - 1 : nice ))" "$((N - 1))"
+fi
+
 if [ "$LINK" = dtls ]; then
   section "key logs (SSLKEYLOGFILE for the peers, --keylog for a client)"
   klines=$(grep -c '^CLIENT_RANDOM [0-9a-f]\{64\} [0-9a-f]\{96\}$' "$SSLKEYLOGFILE")
