@@ -11,7 +11,8 @@
  *     answer lies inside the output room, is one whole STUN message
  *     (libnice's length check), a response or error of the Binding
  *     method with the request's transaction ID;
- *   - a success response's XOR-MAPPED-ADDRESS is the source address;
+ *   - a success response's XOR-MAPPED-ADDRESS (MAPPED-ADDRESS for a
+ *     request without the magic cookie, RFC 5389 12.2) is the source;
  *   - nothing is written past the output room (a guard pattern). */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -79,10 +80,13 @@ static void check_answer(const uint8_t *req, size_t n, int rc, const uint8_t *ou
   if (stun_message_get_method(&msg) != STUN_BINDING) fail("an answer that is not Binding");
   if (rc == RL_STUN_ANSWERED) {
     if (cls != STUN_RESPONSE) fail("RL_STUN_ANSWERED but not a success response");
-    if (stun_message_find_xor_addr(&msg, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &mapped, &mlen) !=
-            STUN_MESSAGE_RETURN_SUCCESS ||
-        !same_addr(&mapped, from))
-      fail("XOR-MAPPED-ADDRESS is not the source address");
+    /* RFC 5389 12.2: MAPPED-ADDRESS for an RFC 3489 client (no cookie). */
+    StunMessageReturn r =
+        rl_stun_is_request(req, n) == 1
+            ? stun_message_find_xor_addr(&msg, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &mapped, &mlen)
+            : stun_message_find_addr(&msg, STUN_ATTRIBUTE_MAPPED_ADDRESS, &mapped, &mlen);
+    if (r != STUN_MESSAGE_RETURN_SUCCESS || !same_addr(&mapped, from))
+      fail("(XOR-)MAPPED-ADDRESS is not the source address");
   } else if (cls != STUN_ERROR) {
     fail("RL_STUN_ANSWERED_ERROR but not an error response");
   }

@@ -24,15 +24,18 @@ enum {
   RL_STUN_ERR_SPACE = -6      /* the response does not fit in outmax */
 };
 
-/* 1 when b looks like a STUN request (RFC 5389 6 and RFC 7983 7: a first
- * byte of 0-3, the request class, the magic cookie, a length that is the
- * rest of the datagram), else 0. For demultiplexing: the full checks are in
- * rl_stun_answer_binding. */
+/* Whether b looks like a STUN request (RFC 5389 6 and RFC 7983 7: a first
+ * byte of 0-3, the request class, a length that is the rest of the
+ * datagram): 1 with the magic cookie, 2 without it (an RFC 3489 client,
+ * RFC 5389 12.2: libnice's gathering sends these), else 0. For
+ * demultiplexing: the full checks are in rl_stun_answer_binding. */
 int rl_stun_is_request(const uint8_t *b, size_t n);
 
 /* Answers the Binding request req (len bytes) that came from `from`:
  * a success response with XOR-MAPPED-ADDRESS = from, and FINGERPRINT when
- * the request had one (RFC 5389 7.3.1.1, 15.2, 15.5). Returns one of the
+ * the request had one (RFC 5389 7.3.1.1, 15.2, 15.5); to an RFC 3489
+ * client (no magic cookie) MAPPED-ADDRESS = from, the cookie field copied
+ * (RFC 5389 12.2). Returns one of the
  * values above; *outlen is set only for RL_STUN_ANSWERED(_ERROR). Never
  * reads outside req[0..len), never writes outside out[0..outmax). */
 int rl_stun_answer_binding(const uint8_t *req, size_t len, const struct sockaddr *from,

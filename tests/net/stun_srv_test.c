@@ -2,7 +2,8 @@
  * requests are built, and the responses checked, by libnice's STUN client
  * side (stun_usage_bind_create, stun_agent_validate,
  * stun_usage_bind_process): XOR-MAPPED-ADDRESS is the request's source,
- * IPv4 and IPv6; FINGERPRINT when the request had one; a 420 for an
+ * IPv4 and IPv6; FINGERPRINT when the request had one; MAPPED-ADDRESS for
+ * an RFC 3489 client; a 420 for an
  * unknown comprehension-required attribute; garbage, truncations and
  * mutations give an error, never a crash. */
 #include <arpa/inet.h>
@@ -24,7 +25,14 @@ static const uint16_t client_attrs[] = {STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
                                         STUN_ATTRIBUTE_FINGERPRINT,
                                         0};
 
+/* fingerprint: 1 with FINGERPRINT, 0 without, -1 an RFC 3489 client (no
+ * magic cookie, as libnice's own gathering in RFC 5245 mode). */
 static void client_init(StunAgent *a, int fingerprint) {
+  if (fingerprint < 0) {
+    stun_agent_init(a, client_attrs, STUN_COMPATIBILITY_RFC3489,
+                    STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
+    return;
+  }
   stun_agent_init(a, client_attrs, STUN_COMPATIBILITY_RFC5389,
                   STUN_AGENT_USAGE_IGNORE_CREDENTIALS |
                       (fingerprint ? STUN_AGENT_USAGE_USE_FINGERPRINT : 0));
@@ -62,7 +70,7 @@ static void round_trip(const struct sockaddr_storage *from, int fingerprint) {
   client_init(&client, fingerprint);
   rlen = stun_usage_bind_create(&client, &req, rbuf, sizeof rbuf);
   ck_assert_uint_gt(rlen, 0);
-  ck_assert_int_eq(rl_stun_is_request(rbuf, rlen), 1);
+  ck_assert_int_eq(rl_stun_is_request(rbuf, rlen), fingerprint < 0 ? 2 : 1);
   ck_assert_int_eq(rl_stun_answer_binding(rbuf, rlen, (const struct sockaddr *)from, out,
                                           sizeof out, &outlen),
                    RL_STUN_ANSWERED);
@@ -71,7 +79,13 @@ static void round_trip(const struct sockaddr_storage *from, int fingerprint) {
   ck_assert_int_eq(stun_agent_validate(&client, &resp, out, outlen, NULL, NULL),
                    STUN_VALIDATION_SUCCESS);
   ck_assert_int_eq(stun_message_get_class(&resp), STUN_RESPONSE);
-  ck_assert_int_eq(stun_message_has_attribute(&resp, STUN_ATTRIBUTE_FINGERPRINT), fingerprint);
+  ck_assert_int_eq(memcmp(out + 4, rbuf + 4, 16), 0); /* cookie field and transaction ID */
+  ck_assert_int_eq(stun_message_has_attribute(&resp, STUN_ATTRIBUTE_FINGERPRINT), fingerprint > 0);
+  /* RFC 5389 12.2: MAPPED-ADDRESS for an RFC 3489 client, else XOR. */
+  ck_assert_int_eq(stun_message_has_attribute(&resp, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS),
+                   fingerprint >= 0);
+  ck_assert_int_eq(stun_message_has_attribute(&resp, STUN_ATTRIBUTE_MAPPED_ADDRESS),
+                   fingerprint < 0);
   ck_assert_int_eq(
       stun_usage_bind_process(&resp, (struct sockaddr *)&mapped, &mlen, (struct sockaddr *)&alt,
                               &alen),
@@ -95,6 +109,7 @@ START_TEST(binding_ipv4) {
   round_trip(&a, 0);
   round_trip(&a, 1);
   round_trip(&b, 1);
+  round_trip(&a, -1);
 }
 END_TEST
 
@@ -103,6 +118,7 @@ START_TEST(binding_ipv6) {
   round_trip(&a, 0);
   round_trip(&a, 1);
   round_trip(&b, 0);
+  round_trip(&a, -1);
 }
 END_TEST
 
@@ -137,15 +153,21 @@ START_TEST(refused) {
   memcpy(bad, rbuf, rlen);
   bad[rlen - 1] ^= 0x55;
   ck_assert_int_lt(rl_stun_answer_binding(bad, rlen, f, out, sizeof out, &outlen), 0);
-  /* Not the magic cookie; the top bits set (DTLS, RFC 7983). */
+  /* Not the magic cookie, but FINGERPRINT (which needs it); the first
+   * byte of DTLS (RFC 7983); a response. */
   memcpy(bad, rbuf, rlen);
   bad[4] ^= 1;
-  ck_assert_int_eq(rl_stun_is_request(bad, rlen), 0);
+  ck_assert_int_eq(rl_stun_is_request(bad, rlen), 2);
   ck_assert_int_eq(rl_stun_answer_binding(bad, rlen, f, out, sizeof out, &outlen),
-                   RL_STUN_ERR_NOT_STUN);
+                   RL_STUN_ERR_BAD);
   memcpy(bad, rbuf, rlen);
   bad[0] = 0x16;
   ck_assert_int_eq(rl_stun_is_request(bad, rlen), 0);
+  memcpy(bad, rbuf, rlen);
+  bad[1] = 0x01, bad[0] = 0x01; /* Binding success response */
+  ck_assert_int_eq(rl_stun_is_request(bad, rlen), 0);
+  ck_assert_int_eq(rl_stun_answer_binding(bad, rlen, f, out, sizeof out, &outlen),
+                   RL_STUN_ERR_NOT_STUN);
   /* No room for the answer. */
   ck_assert_int_eq(rl_stun_answer_binding(rbuf, rlen, f, out, 24, &outlen), RL_STUN_ERR_SPACE);
   ck_assert_int_eq(rl_stun_answer_binding(rbuf, rlen, f, out, 0, &outlen), RL_STUN_ERR_SPACE);
