@@ -317,7 +317,8 @@ END_TEST
  * twice.) */
 START_TEST(gathering_asks_our_stun_server) {
   rl_ice_config cfg;
-  struct sockaddr_in *bind4 = (struct sockaddr_in *)&cfg.bind, *stun4 = (struct sockaddr_in *)&cfg.stun;
+  struct sockaddr_in *bind4 = (struct sockaddr_in *)&cfg.bind;
+  struct sockaddr_in *stun4 = (struct sockaddr_in *)&cfg.stun;
   socklen_t slen = sizeof *stun4;
   char why[200] = "";
   int fd = socket(AF_INET, SOCK_DGRAM, 0), answered = 0;

@@ -229,7 +229,8 @@ START_TEST(mutations) {
     size_t n = rlen;
     int rc;
     memcpy(bad, rbuf, rlen);
-    for (j = 0; j < 1 + (size_t)rand_r(&seed) % 4; j++) bad[(size_t)rand_r(&seed) % rlen] = (uint8_t)rand_r(&seed);
+    for (j = 0; j < 1 + (size_t)rand_r(&seed) % 4; j++)
+      bad[(size_t)rand_r(&seed) % rlen] = (uint8_t)rand_r(&seed);
     if (i % 3 == 0) {
       n = (size_t)rand_r(&seed) % sizeof bad;
       for (j = 0; j < n; j++) bad[j] = (uint8_t)rand_r(&seed);
