@@ -57,6 +57,7 @@ dict() {
   case $1 in
   json_message) echo "$srcdir/fuzz/json.dict" ;;
   overlay_config) echo "$srcdir/fuzz/xml.dict" ;;
+  stun_srv) echo "$srcdir/fuzz/stun.dict" ;;
   *) echo "$srcdir/fuzz/reload.dict" ;;
   esac
 }

@@ -263,6 +263,7 @@ static void on_state(NiceAgent *agent, guint stream, guint component, guint stat
   if (stream != ice->stream || component != RL_ICE_COMPONENT || ice->dead) return;
   if (state == NICE_COMPONENT_STATE_READY && !ice->ready && !(ice->done & EV_FAILED)) {
     ice->ready = 1;
+    ice->ev &= ~(unsigned)EV_FAILED; /* a failure not yet given is over */
     record(ice, EV_READY);
   } else if (state == NICE_COMPONENT_STATE_FAILED && !(ice->ev & EV_FAILED)) {
     /* RFC 8445 8.1.2: every pair of the check list failed; after READY,

@@ -105,8 +105,8 @@ int rl_ice_send(rl_ice *ice, const uint8_t *buf, size_t len);
 /* The nominated pair, for status: local and remote candidate. */
 int rl_ice_selected(const rl_ice *ice, rl_ice_cand *local, rl_ice_cand *remote);
 void rl_ice_free(rl_ice *ice);
-/* What the last failed rl_ice_new step, rl_ice_set_remote, rl_ice_send
- * of this link was refused for ("" when none). */
+/* Why the last refused rl_ice_set_remote or rl_ice_send of this link was
+ * refused ("" when none was). */
 const char *rl_ice_last_error(const rl_ice *ice);
 
 const char *rl_ice_cand_type_name(rl_ice_cand_type t);

@@ -9,12 +9,15 @@
 #include <check.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "net/ice.h"
+#include "net/stun_srv.h"
 
 typedef struct side {
   rl_ice *ice;
@@ -157,10 +160,14 @@ START_TEST(connect_and_exchange) {
   rl_ice_ctx *ctx = loopback_ctx();
   side a, b;
   rl_ice_cand l, r;
+  struct pollfd few[1];
+  int timeout = -1;
   size_t i;
   memset(&a, 0, sizeof a);
   memset(&b, 0, sizeof b);
   start(ctx, &a, &b);
+  /* Too small an array: the count needed, then the loop prepares again. */
+  ck_assert_uint_ge(rl_ice_ctx_prepare(ctx, few, 0, &timeout), 2); /* a socket per agent */
   for (i = 0; i < a.n; i++) check_loopback_host(&a.cands[i]);
   for (i = 0; i < b.n; i++) check_loopback_host(&b.cands[i]);
   ck_assert_uint_ge(strlen(a.ufrag), 4);
@@ -303,6 +310,68 @@ START_TEST(refused_input) {
 }
 END_TEST
 
+/* Our STUN server (net/stun_srv.h) on a UDP socket of 127.0.0.1 is the
+ * configured STUN server: libnice's gathering asks it for the
+ * server-reflexive address, it answers, and gathering ends. (On loopback
+ * the reflexive address is the host address, which libnice does not list
+ * twice.) */
+START_TEST(gathering_asks_our_stun_server) {
+  rl_ice_config cfg;
+  struct sockaddr_in *bind4 = (struct sockaddr_in *)&cfg.bind;
+  struct sockaddr_in *stun4 = (struct sockaddr_in *)&cfg.stun;
+  socklen_t slen = sizeof *stun4;
+  char why[200] = "";
+  int fd = socket(AF_INET, SOCK_DGRAM, 0), answered = 0;
+  rl_ice_ctx *ctx;
+  side a;
+  uint64_t end;
+  memset(&cfg, 0, sizeof cfg);
+  memset(&a, 0, sizeof a);
+  bind4->sin_family = AF_INET;
+  bind4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  *stun4 = *bind4;
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)stun4, sizeof *stun4), 0);
+  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)stun4, &slen), 0);
+  ctx = rl_ice_ctx_new(&cfg, why, sizeof why);
+  ck_assert_msg(ctx != NULL, "%s", why);
+  a.ice = rl_ice_new(ctx, 1, &cbs, &a);
+  ck_assert_ptr_nonnull(a.ice);
+  end = now_ms() + 5000;
+  while (!a.gathered && !a.failed && now_ms() < end) {
+    struct pollfd pfd[64];
+    int timeout = 100;
+    size_t n = rl_ice_ctx_prepare(ctx, pfd, 63, &timeout);
+    ck_assert_uint_le(n, 63);
+    pfd[n].fd = fd; /* the caller's own descriptors go after GLib's */
+    pfd[n].events = POLLIN;
+    pfd[n].revents = 0;
+    (void)poll(pfd, n + 1, timeout);
+    if (pfd[n].revents & POLLIN) {
+      uint8_t req[1500], out[600];
+      struct sockaddr_storage from;
+      socklen_t flen = sizeof from;
+      size_t outlen = 0;
+      ssize_t got = recvfrom(fd, req, sizeof req, 0, (struct sockaddr *)&from, &flen);
+      ck_assert_int_gt(got, 0);
+      ck_assert_int_ne(rl_stun_is_request(req, (size_t)got), 0);
+      ck_assert_int_eq(rl_stun_answer_binding(req, (size_t)got, (struct sockaddr *)&from, out,
+                                              sizeof out, &outlen),
+                       RL_STUN_ANSWERED);
+      ck_assert_int_eq(sendto(fd, out, outlen, 0, (struct sockaddr *)&from, flen), (ssize_t)outlen);
+      answered++;
+    }
+    rl_ice_ctx_dispatch(ctx, pfd, n);
+  }
+  ck_assert_msg(a.gathered && !a.failed, "gathering did not end (%s)", a.why);
+  ck_assert_int_ge(answered, 1);
+  ck_assert_uint_ge(a.n, 1);
+  rl_ice_free(a.ice);
+  rl_ice_ctx_free(ctx);
+  close(fd);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("net_ice");
   TCase *tc = tcase_create("ice");
@@ -312,6 +381,7 @@ int main(void) {
   tcase_add_test(tc, connect_and_exchange);
   tcase_add_test(tc, free_inside_callbacks);
   tcase_add_test(tc, refused_input);
+  tcase_add_test(tc, gathering_asks_our_stun_server);
   tcase_add_test(tc, wrong_password_fails);
   suite_add_tcase(s, tc);
   sr = srunner_create(s);
