@@ -89,7 +89,8 @@ netns_inet() {
   netns_new inet || return 1
   ip -n "$r" link add br0 type bridge &&
     ip -n "$r" link set br0 up &&
-    ip -n "$r" addr add 203.0.113.254/24 dev br0
+    ip -n "$r" addr add 203.0.113.254/24 dev br0 &&
+    netns_bogons inet
 }
 
 # A port of the bridge in "inet" for namespace NAME, interface IF there.
@@ -109,6 +110,34 @@ netns_public() {
   for a in "$@"; do
     case "$a" in *.*) ;; *) a="203.0.113.$a" ;; esac
     ip -n "$(netns_name "$n")" addr add "$a/24" dev eth0 || return 1
+  done
+  netns_bogons "$n"
+}
+
+# netns_bogons NAME: datagrams to private addresses vanish, as on the
+# internet (a provider drops them without an answer): a public host sends
+# them to the router, which drops them silently. Without a route (or with
+# a blackhole route) sendto(2) fails at once, and coturn then closes the
+# TURN allocation whose ICE agent tried a home's host candidate through
+# the relay (seen in tests/net/nat-ice.sh: the allocation closed a second
+# after it was made, its checks never relayed).
+NETNS_BOGONS="10.0.0.0/8 172.16.0.0/12 192.168.0.0/16"
+netns_bogons() {
+  local p ns
+  ns=$(netns_name "$1")
+  if [ "$1" = inet ]; then
+    ip netns exec "$ns" nft -f - <<EOF || return 1
+table ip bogons {
+  chain pre {
+    type filter hook prerouting priority raw; policy accept;
+    ip daddr { ${NETNS_BOGONS// /, } } drop
+  }
+}
+EOF
+    return 0
+  fi
+  for p in $NETNS_BOGONS; do
+    ip -n "$ns" route add "$p" via 203.0.113.254 || return 1
   done
 }
 

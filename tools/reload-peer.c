@@ -188,8 +188,9 @@ static int ice_option(int ch, const char *arg, rl_node_options *o, char *why, si
 }
 
 /* The node's status, with the SIP usage's in "sip" (and its phone port
- * as "sip_port") when it runs, and the driver's links in "links"
- * (rl_driver_links_json). */
+ * as "sip_port") when it runs, the driver's links in "links"
+ * (rl_driver_links_json), and the STUN Binding requests it answered for
+ * other nodes in "stun_answered" (6.5.1.4). */
 static char *status_json(rl_node *node, rl_sip_proxy *sip) {
   char *js = rl_node_status_json(node), *sj, *lj, *out;
   rl_driver *drv = rl_driver_of(node);
@@ -199,10 +200,11 @@ static char *status_json(rl_node *node, rl_sip_proxy *sip) {
   if (lj) {
     /* At the end of the object, after the node's members. */
     size_t jl = strlen(js);
-    n = jl + strlen(lj) + 16;
+    n = jl + strlen(lj) + 64;
     out = malloc(n);
     if (out && jl >= 2 && js[jl - 1] == '}') {
-      snprintf(out, n, "%.*s%s\"links\":%s}", (int)(jl - 1), js, jl == 2 ? "" : ",", lj);
+      snprintf(out, n, "%.*s%s\"links\":%s,\"stun_answered\":%llu}", (int)(jl - 1), js,
+               jl == 2 ? "" : ",", lj, (unsigned long long)rl_driver_stun_answered(drv));
       free(js);
       js = out;
     } else {

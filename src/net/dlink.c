@@ -29,6 +29,7 @@
 
 #include "net/frame.h"
 #include "net/sr.h"
+#include "net/stun_srv.h"
 #include "net/tls.h"
 #include "runtime/error.h"
 
@@ -85,6 +86,7 @@ struct rl_dlink_ctx {
   SSL_CTX *ssl_ctx;
   BIO_METHOD *biom;
   rl_dlink *links;
+  uint64_t stun_answered;
   int depth;
   uint64_t now_ms;
   uint8_t buf[DGRAM_MAX];
@@ -370,6 +372,8 @@ int rl_dlink_ctx_local_addr(const rl_dlink_ctx *ctx, struct sockaddr_storage *ou
   *len = ctx->local_len;
   return 0;
 }
+
+uint64_t rl_dlink_ctx_stun_answered(const rl_dlink_ctx *ctx) { return ctx->stun_answered; }
 
 size_t rl_dlink_ctx_count(const rl_dlink_ctx *ctx) {
   size_t n = 0;
@@ -664,10 +668,30 @@ static rl_dlink *incoming(rl_dlink_ctx *ctx, rl_dlink *old, const struct sockadd
   return l;
 }
 
+/* 6.5.1.4: peers are STUN servers for the peers they know. A Binding
+ * request (first byte 0-3, never a DTLS record's or a frame's, RFC 7983)
+ * is answered with the address it came from; anything else STUN-like is
+ * dropped. */
+static void stun_request(rl_dlink_ctx *ctx, const struct sockaddr_storage *from, socklen_t flen,
+                         size_t n) {
+  uint8_t out[512];
+  size_t outlen = 0;
+  int rc = rl_stun_answer_binding(ctx->buf, n, (const struct sockaddr *)from, out, sizeof out,
+                                  &outlen);
+  if (rc != RL_STUN_ANSWERED && rc != RL_STUN_ANSWERED_ERROR) return;
+  (void)sendto(ctx->fd, out, outlen, MSG_NOSIGNAL, (const struct sockaddr *)from, flen);
+  ctx->stun_answered++;
+}
+
 static void one_datagram(rl_dlink_ctx *ctx, const struct sockaddr_storage *from, socklen_t flen,
                          size_t n, uint64_t now) {
   const uint8_t *p = ctx->buf;
-  rl_dlink *l = rl_dlink_find(ctx, (const struct sockaddr *)from, flen);
+  rl_dlink *l;
+  if (rl_stun_is_request(p, n)) {
+    stun_request(ctx, from, flen, n);
+    return;
+  }
+  l = rl_dlink_find(ctx, (const struct sockaddr *)from, flen);
   if (!l || (l->ssl && is_client_hello(p, n)))
     l = incoming(ctx, l, from, flen, p, n);
   if (!l || l->state == DS_DEAD) return;

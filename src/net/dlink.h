@@ -105,6 +105,9 @@ void rl_dlink_ctx_tick(rl_dlink_ctx *ctx, uint64_t now_ms);
 uint64_t rl_dlink_ctx_next_ms(const rl_dlink_ctx *ctx);
 /* Links (closing ones included). */
 size_t rl_dlink_ctx_count(const rl_dlink_ctx *ctx);
+/* STUN Binding requests answered on the socket: a peer is a STUN server
+ * for its neighbours (6.5.1.4, net/stun_srv.h). */
+uint64_t rl_dlink_ctx_stun_answered(const rl_dlink_ctx *ctx);
 
 /* A link to addr (on_up or on_closed follows from a later handle/tick).
  * NULL when there is no memory, or a link to addr exists already (one per

@@ -438,7 +438,13 @@ static int agent_setup(rl_ice *ice, int controlling) {
    * requests, so that a lost far end shows as FAILED. */
   g_object_set(ice->agent, "controlling-mode", controlling ? TRUE : FALSE, "ice-udp", TRUE,
                "ice-tcp", FALSE, "upnp", FALSE, "keepalive-conncheck", TRUE, NULL);
-  if (ctx->stun_ip[0])
+  /* With a TURN server the allocation's XOR-MAPPED-ADDRESS gives the
+   * server-reflexive candidate, and libnice 0.1.21 drops the Binding
+   * responses of a STUN server on a component that has relay info
+   * ("Incorrectly multiplexed STUN message ignored": gathering then waits
+   * 2 s for its timeout; seen in tests/net/nat-ice.sh with coturn and with
+   * our own net/stun_srv.h): the STUN server is used only without TURN. */
+  if (ctx->stun_ip[0] && !ctx->turn_ip[0])
     g_object_set(ice->agent, "stun-server", ctx->stun_ip, "stun-server-port", ctx->stun_port,
                  NULL);
   if (ctx->bind.ss_family) {

@@ -398,11 +398,16 @@ static int is_any_addr(const struct sockaddr_storage *a) {
 }
 
 /* The agents' context: host candidates on the listening address when it
- * names one, STUN and TURN from the options. */
+ * names one, STUN and TURN from the options. Without a STUN server of its
+ * own, a node asks its first bootstrap node, which answers on its link
+ * socket (6.5.1.4: "These nodes make an initial list of STUN servers"). */
 static int make_ice(rl_driver *d, const rl_node_options *o, char *why, size_t whylen) {
   rl_ice_config ic;
+  socklen_t blen;
   memset(&ic, 0, sizeof ic);
   ic.stun = o->ice_stun;
+  if (!ic.stun.ss_family && rl_node_bootstrap_node(d->node, 0, &ic.stun, &blen) != 0)
+    memset(&ic.stun, 0, sizeof ic.stun);
   ic.turn = o->ice_turn;
   ic.turn_user = o->ice_turn_user;
   ic.turn_password = o->ice_turn_password;
@@ -711,6 +716,10 @@ int rl_driver_run_once(rl_driver *d, int timeout_ms) {
   }
   tick(d);
   return 0;
+}
+
+uint64_t rl_driver_stun_answered(const rl_driver *d) {
+  return d->dlinks ? rl_dlink_ctx_stun_answered(d->dlinks) : 0;
 }
 
 /* The i-th link for status (driver_json.c): its number, its link (an

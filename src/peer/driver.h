@@ -71,6 +71,9 @@ char *rl_driver_links_json(const rl_driver *d);
 /* The i-th link (for rl_driver_links_json): its number, the rl_link or
  * rl_dlink (NULL for an ICE link before its pair is nominated), and an
  * ICE link's agent (else NULL). 0, or -1 past the end. */
+/* STUN Binding requests the link socket answered (datagram modes,
+ * 6.5.1.4: a peer is a STUN server for other nodes). */
+uint64_t rl_driver_stun_answered(const rl_driver *d);
 struct rl_ice;
 int rl_driver_link_at(const rl_driver *d, size_t i, uint64_t *id, void **l, struct rl_ice **ice);
 

@@ -279,6 +279,13 @@ const uint8_t *rl_node_id(const rl_node *n, size_t *len) {
 const rl_credentials *rl_node_credentials(const rl_node *n) { return n->cred; }
 const rl_node_options *rl_node_options_of(const rl_node *n) { return &n->opt; }
 const rl_overlay_config *rl_node_config(const rl_node *n) { return n->cfg; }
+
+int rl_node_bootstrap_node(const rl_node *n, size_t i, struct sockaddr_storage *ss,
+                           socklen_t *len) {
+  if (i >= rl_node_bootstrap_count(n)) return -1;
+  rl_node_bootstrap_addr(n, i, ss, len);
+  return 0;
+}
 const rl_params *rl_node_params(const rl_node *n) { return &n->params; }
 struct rl_chord *rl_node_chord(rl_node *n) { return n->chord; }
 

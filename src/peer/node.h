@@ -303,6 +303,10 @@ const rl_params *rl_node_params(const rl_node *n);
  * link mode: what the node's links use, for an application's own links. */
 const rl_trust *rl_node_trust(const rl_node *n);
 rl_link_mode rl_node_link_mode(const rl_node *n);
+/* The i-th bootstrap node the node tries (the options', else the
+ * configuration's, 11.4): 0, or -1 past the end. */
+int rl_node_bootstrap_node(const rl_node *n, size_t i, struct sockaddr_storage *ss,
+                           socklen_t *len);
 /* The address a peer listens on (rl_node_set_listen_addr). */
 int rl_node_listen_addr(const rl_node *n, struct sockaddr_storage *out, socklen_t *len);
 

@@ -292,6 +292,14 @@ void rl_node_chord_txn_done(rl_node *n, rl_txn *t, const rl_node_answer *a) {
       ice_drop(n, t);
       break;
     }
+    if (t->ice_link && c && c->want_attach && c->key != t->ice_link && c->nalso < RL_CONN_ALSO) {
+      /* Full ICE: a link to the same node is coming up for another Attach
+       * of ours: this one's result comes with it, and its agent goes. */
+      c->also_target[c->nalso] = t->target;
+      c->also_is_node[c->nalso++] = (uint8_t)t->target_is_node;
+      ice_drop(n, t);
+      return;
+    }
     if (t->ice_link) {
       /* Full ICE: the checks start on the agent's link; the link comes up
        * when DTLS is done over the nominated pair. */

@@ -70,6 +70,9 @@ void rl_node_link_up(rl_node *n, uint64_t link, const rl_cert *cert, uint64_t no
         c->bound = 0;
         c->want_attach = 0;
         rl_chord_on_attach_result(n->chord, c->attach_target.b, NULL);
+        for (size_t i = 0; i < c->nalso; i++)
+          rl_chord_on_attach_result(n->chord, c->also_target[i].b, NULL);
+        c->nalso = 0;
         rl_node_close(n, c);
         rl_node_chord_actions(n);
         event_done(n);
@@ -147,6 +150,8 @@ void rl_node_link_closed(rl_node *n, uint64_t link, rl_link_fail why, const char
   }
   if (c->want_attach && !c->up) {
     rl_chord_on_attach_result(n->chord, c->attach_target.b, NULL);
+    for (size_t i = 0; i < c->nalso; i++)
+      rl_chord_on_attach_result(n->chord, c->also_target[i].b, NULL);
     rl_node_chord_actions(n);
   } else if (c->bound && (c->chord_known || rl_chord_is_connected(n->chord, c->id.b)) &&
              !rl_node_conn_by_id(n, c->id.b)) {

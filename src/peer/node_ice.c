@@ -49,6 +49,7 @@ static rl_ice_pending *pending_new(rl_node *n, rl_conn *c, int offerer) {
 
 static void pending_free(rl_ice_pending *p) {
   free(p->req);
+  free(p->remote);
   memset(p, 0, sizeof *p);
 }
 
@@ -123,6 +124,10 @@ void rl_node_ice_answer(rl_node *n, rl_conn *c, const rl_Message *m, const uint8
   }
   ic = agent_conn(n, 0);
   p = ic ? pending_new(n, ic, 0) : NULL;
+  if (linked) {
+    free(r);
+    r = NULL;
+  }
   if (!p || !n->cur_req || !(p->req = malloc(n->cur_req_len))) {
     if (p) pending_free(p);
     if (ic) rl_node_close(n, ic);
@@ -140,9 +145,10 @@ void rl_node_ice_answer(rl_node *n, rl_conn *c, const rl_Message *m, const uint8
   p->linked = linked;
   ic->expect = 1;
   memcpy(ic->expect_id.b, who, n->id_len);
-  /* Checks may start before our own gathering is done (net/ice.h). */
-  if (!linked) (void)rl_actq_ice_remote(&n->actions, ic->key, r);
-  free(r);
+  /* The far end's candidates wait for our answer: our checks start when
+   * it goes out, the offerer's when it arrives (RFC 8445 6.1.2.2, 7.2.1),
+   * so that the two run at the same time. */
+  p->remote = r;
 }
 
 static void fill_attach(rl_MessageBody *b, rl_AttachReqAns *a, rl_IceCandidate *w, size_t nw,
@@ -225,9 +231,12 @@ void rl_node_ice_gathered_in(rl_node *n, uint64_t link, const rl_ice_cand *cands
     return;
   }
   send_answer(n, p, w, nw, ufrag, pwd);
-  /* Already linked: nothing to check for; otherwise the agent waits for
-   * the offerer's checks, and the link for its DTLS handshake. */
-  if (p->linked || nw == 0) rl_node_close(n, c);
+  /* Already linked: nothing to check for; otherwise the checks start,
+   * and the link waits for DTLS over the nominated pair. */
+  if (p->linked || nw == 0)
+    rl_node_close(n, c);
+  else if (p->remote)
+    (void)rl_actq_ice_remote(&n->actions, c->key, p->remote);
   pending_free(p);
 }
 

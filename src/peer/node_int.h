@@ -75,6 +75,7 @@
  * is clamped to it). */
 #define RL_NODE_MAX_REPLICAS 8
 
+#define RL_CONN_ALSO 8
 typedef struct rl_conn {
   int used;               /* the slot holds a link (named by key) */
   int up;                 /* handshake done */
@@ -93,6 +94,11 @@ typedef struct rl_conn {
   int peer_budget;        /* budget raised to a Routing Table peer's */
   int expect;             /* an ICE link we answered: its certificate must */
   rl_nodeid expect_id;    /* ... carry the Attach's sender (6.5.1.13) */
+  /* More Attaches of the chord that the same node answered while this
+   * link was coming up (full ICE: one link, not one per Attach). */
+  rl_nodeid also_target[RL_CONN_ALSO];
+  uint8_t also_is_node[RL_CONN_ALSO];
+  size_t nalso;
 } rl_conn;
 
 /* Accepts per turn of the loop at most: the links already up are served
@@ -216,6 +222,7 @@ typedef struct rl_ice_pending {
   uint64_t txid, from_key;
   rl_nodeid who;
   int linked;          /* already linked to who: answer, then close the agent */
+  struct rl_ice_remote *remote; /* its candidates, for after our answer */
 } rl_ice_pending;
 
 typedef struct rl_inbound_attach {

@@ -557,6 +557,9 @@ void rl_node_conn_bound_event(rl_node *n, rl_conn *c) {
     /* One of our Attaches (6.5.1): tell the chord who answered. */
     c->chord_known = 1;
     rl_chord_on_attach_result(n->chord, c->attach_target.b, c->id.b);
+    for (size_t i = 0; i < c->nalso; i++)
+      rl_chord_on_attach_result(n->chord, c->also_target[i].b, c->id.b);
+    c->nalso = 0;
     rl_node_chord_actions(n);
     return;
   }
