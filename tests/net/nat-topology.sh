@@ -106,7 +106,7 @@ for h in home1 home2; do
 done
 
 echo "== a TURN allocation from home2 (behind the apdm NAT), relaying to $ECHO:3480"
-netns_exec echo turnutils_peer -L "$ECHO" > "$NETNS_TMP/peer.out" 2>&1 &
+ip netns exec "$(netns_name echo)" turnutils_peer -L "$ECHO" > "$NETNS_TMP/peer.out" 2>&1 &
 ECHO_PID=$!
 for _ in $(seq 50); do
   [ "$(netns_exec echo ss -Hlnu "sport = :3480" | wc -l)" -ge 1 ] && break
