@@ -191,13 +191,14 @@ section "peer 2 stops answering (SIGSTOP)"
 STOPPED=$(peer_pid 2)
 A2=$(addr 2)
 ID2=$(node_id 2)
-# The links to peer 2 and the RTO they run with, just before.
+# The links to peer 2 (its listening address: a client that ran in its
+# namespace had another port) and the RTO they run with, just before.
 fresh_status
 declare -A LINKS RTO
 maxrto=0
 for i in 0 1; do
-  LINKS[$i]=$(jq -r --arg a "$A2" '[.links[] | select(.peer_addr | startswith($a + ":")) | .link] | join(" ")' "$DIR/peer$i.json")
-  RTO[$i]=$(jq -r --arg a "$A2" '[.links[] | select(.peer_addr | startswith($a + ":")) | .rto_ms] | max // 0' "$DIR/peer$i.json")
+  LINKS[$i]=$(jq -r --arg a "$A2:$PORT" '[.links[] | select(.peer_addr == $a) | .link] | join(" ")' "$DIR/peer$i.json")
+  RTO[$i]=$(jq -r --arg a "$A2:$PORT" '[.links[] | select(.peer_addr == $a) | .rto_ms] | max // 0' "$DIR/peer$i.json")
   echo "  peer $i: link(s) ${LINKS[$i]:-none} to $A2, rto ${RTO[$i]} ms"
   [ "${RTO[$i]}" -gt "$maxrto" ] && maxrto=${RTO[$i]}
   [ -n "${LINKS[$i]}" ] || fail "peer $i has no link to peer 2"
