@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib-netns.sh: a small internet in network namespaces, for the NAT and
 # link tests (sourced, not run; doc/nat-tests.md).
 #
@@ -62,12 +63,10 @@ netns_require() {
     echo "SKIP: not root (network namespaces need CAP_SYS_ADMIN)"
     exit 77
   fi
-  for c in ip nft; do
-    if ! command -v "$c" >/dev/null 2>&1; then
-      echo "SKIP: $c is not installed"
-      exit 77
-    fi
-  done
+  if ! command -v ip >/dev/null 2>&1; then
+    echo "SKIP: ip (iproute2) is not installed"
+    exit 77
+  fi
   if ! ip netns add "$t" 2>/tmp/netns-probe.$$; then
     echo "SKIP: cannot create a network namespace: $(cat /tmp/netns-probe.$$)"
     rm -f /tmp/netns-probe.$$
@@ -180,7 +179,7 @@ netns_wan_addr() { cat "$NETNS_TMP/$1.wan"; }
 # SQLite, not the system's /var/lib/turn) in $NETNS_TMP/coturn. Waits (10 s
 # at most) until it listens on both.
 netns_coturn_start() {
-  local ns=$1 a1=$2 a2=$3 d="$NETNS_TMP/coturn" i
+  local ns=$1 a1=$2 a2=$3 d="$NETNS_TMP/coturn"
   mkdir -p "$d"
   cat > "$d/turnserver.conf" <<EOF
 listening-ip=$a1
@@ -207,8 +206,7 @@ no-stdout-log
 EOF
   ip netns exec "$(netns_name "$ns")" turnserver -c "$d/turnserver.conf" > "$d/stdout" 2>&1 &
   COTURN_PID=$!
-  COTURN_NS=$ns
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     if [ "$(netns_exec "$ns" ss -Hlnu "sport = :3478" | wc -l)" -ge 2 ]; then return 0; fi
     kill -0 "$COTURN_PID" 2>/dev/null || break
     sleep 0.1

@@ -18,9 +18,9 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib-netns.sh"
 
-for c in turnserver turnutils_stunclient turnutils_natdiscovery turnutils_uclient turnutils_peer ss; do
+for c in nft jq turnserver turnutils_stunclient turnutils_natdiscovery turnutils_uclient turnutils_peer ss; do
   if ! command -v "$c" >/dev/null 2>&1; then
-    echo "SKIP: $c is not installed (coturn, iproute2)"
+    echo "SKIP: $c is not installed (nftables, jq, coturn, iproute2)"
     exit 77
   fi
 done
