@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib-netns.sh: a small internet in network namespaces, for the NAT and
 # link tests (sourced, not run; doc/nat-tests.md).
 #
@@ -20,8 +21,20 @@
 #   netns_exec NAME CMD...     run CMD in NAME
 #   netns_wan_addr NAME        the public address of home NAME's NAT
 #   netns_coturn_start NS A1 A2 / netns_coturn_stop   coturn on A1 and A2
+#   netns_wan                  a routed, impairable segment instead of the
+#                              bridge: the router namespace "wan" sends
+#                              every packet between its hosts through a TUN
+#                              device to tests/net/tun-netem.py (loss,
+#                              delay, jitter, reordering in user space, for
+#                              kernels without sch_netem)
+#   netns_wan_host NAME K      host K on it: 198.51.100.(4K+2)/30, router
+#                              .(4K+1), a route to 198.51.100.0/24 only
+#   netns_wan_netem ARGS...    (re)start tun-netem.py with ARGS (--loss P
+#                              --delay MS --jitter MS --reorder P); its
+#                              counters in $NETNS_TMP/netem.json
 #   netns_cleanup              kill what runs in our namespaces, delete them
-#                              (netns_require registers it on EXIT)
+#                              and exit (netns_require registers it on
+#                              EXIT); netns_teardown: the same, no exit
 #
 # Nothing leaves the topology: every veth has both ends in namespaces of
 # this run, no namespace has a link to the host's network, and only the
@@ -34,7 +47,7 @@ NETNS_HOMES=0
 NETNS_PUB_IFS=0
 NETNS_TMP=""
 COTURN_PID=""
-NETNS_EXTRA_CLEANUP=""
+NETEM_PID=""
 
 netns_name() { echo "${NETNS_TAG}-$1"; }
 
@@ -50,12 +63,10 @@ netns_require() {
     echo "SKIP: not root (network namespaces need CAP_SYS_ADMIN)"
     exit 77
   fi
-  for c in ip nft; do
-    if ! command -v "$c" >/dev/null 2>&1; then
-      echo "SKIP: $c is not installed"
-      exit 77
-    fi
-  done
+  if ! command -v ip >/dev/null 2>&1; then
+    echo "SKIP: ip (iproute2) is not installed"
+    exit 77
+  fi
   if ! ip netns add "$t" 2>/tmp/netns-probe.$$; then
     echo "SKIP: cannot create a network namespace: $(cat /tmp/netns-probe.$$)"
     rm -f /tmp/netns-probe.$$
@@ -63,7 +74,7 @@ netns_require() {
   fi
   rm -f /tmp/netns-probe.$$
   ip netns del "$t"
-  NETNS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rlnetns.XXXXXX") || exit 99
+  NETNS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rlnetns-$$.XXXXXX") || exit 99
   trap netns_cleanup EXIT
   trap 'exit 130' INT TERM
 }
@@ -197,7 +208,7 @@ netns_wan_addr() { cat "$NETNS_TMP/$1.wan"; }
 # SQLite, not the system's /var/lib/turn) in $NETNS_TMP/coturn. Waits (10 s
 # at most) until it listens on both.
 netns_coturn_start() {
-  local ns=$1 a1=$2 a2=$3 d="$NETNS_TMP/coturn" i
+  local ns=$1 a1=$2 a2=$3 d="$NETNS_TMP/coturn"
   mkdir -p "$d"
   cat > "$d/turnserver.conf" <<EOF
 listening-ip=$a1
@@ -222,10 +233,9 @@ log-file=$d/turnserver.log
 simple-log
 no-stdout-log
 EOF
-  netns_exec "$ns" turnserver -c "$d/turnserver.conf" > "$d/stdout" 2>&1 &
+  ip netns exec "$(netns_name "$ns")" turnserver -c "$d/turnserver.conf" > "$d/stdout" 2>&1 &
   COTURN_PID=$!
-  COTURN_NS=$ns
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     if [ "$(netns_exec "$ns" ss -Hlnu "sport = :3478" | wc -l)" -ge 2 ]; then return 0; fi
     kill -0 "$COTURN_PID" 2>/dev/null || break
     sleep 0.1
@@ -244,11 +254,86 @@ netns_coturn_stop() {
   COTURN_PID=""
 }
 
+netns_wan() {
+  local r
+  r=$(netns_name wan)
+  netns_new wan || return 1
+  ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1 &&
+    ip netns exec "$r" sysctl -qw net.ipv4.conf.all.rp_filter=0 &&
+    ip netns exec "$r" sysctl -qw net.ipv4.conf.default.rp_filter=0 || return 1
+  ip -n "$r" tuntap add dev tn0 mode tun || return 1
+  ip netns exec "$r" sysctl -qw net.ipv4.conf.tn0.rp_filter=0
+  ip -n "$r" link set tn0 up || return 1
+  # What comes back from tun-netem.py goes on to its destination (main);
+  # everything else for the segment goes to tun-netem.py first.
+  ip -n "$r" rule add iif tn0 lookup main pref 100 &&
+    ip -n "$r" route add 198.51.100.0/24 dev tn0 table 100 &&
+    ip -n "$r" rule add to 198.51.100.0/24 lookup 100 pref 200
+}
+
+netns_wan_host() {
+  local n=$1 k=$2 r
+  r=$(netns_name wan)
+  netns_new "$n" || return 1
+  netns_veth wan "h$k" "$n" eth0 || return 1
+  ip -n "$r" addr add "198.51.100.$((4 * k + 1))/30" dev "h$k" &&
+    ip -n "$(netns_name "$n")" addr add "198.51.100.$((4 * k + 2))/30" dev eth0 &&
+    ip -n "$(netns_name "$n")" route add 198.51.100.0/24 via "198.51.100.$((4 * k + 1))"
+}
+
+netns_wan_netem() {
+  local py
+  # The interpreter itself (not a wrapper such as pyenv's shim, which
+  # would fork it): $NETEM_PID must be the process that holds the device.
+  py=$(python3 -c 'import sys; print(sys.executable)') || return 1
+  netns_wan_netem_stop
+  # ip netns exec itself, not the netns_exec function: in the background a
+  # function runs in a forked shell, and $! would be that shell.
+  ip netns exec "$(netns_name wan)" "$py" "${top_srcdir:-.}/tests/net/tun-netem.py" --dev tn0 \
+    --stats "$NETNS_TMP/netem.json" "$@" > "$NETNS_TMP/netem.out" 2>&1 &
+  NETEM_PID=$!
+  for _ in $(seq 50); do
+    # Attached: the TUN device has a carrier, and the counters are written.
+    if [ "$(netns_exec wan cat /sys/class/net/tn0/carrier 2>/dev/null)" = 1 ] &&
+      [ -s "$NETNS_TMP/netem.json" ]; then
+      kill -0 "$NETEM_PID" 2>/dev/null && return 0
+    fi
+    kill -0 "$NETEM_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "tun-netem.py did not start: $(cat "$NETNS_TMP/netem.out")" >&2
+  return 1
+}
+
+netns_wan_netem_stop() {
+  [ -n "$NETEM_PID" ] || return 0
+  kill "$NETEM_PID" 2>/dev/null
+  wait "$NETEM_PID" 2>/dev/null
+  NETEM_PID=""
+  # Until the device is free for the next one (no carrier), and the old
+  # counters out of the way.
+  for _ in $(seq 50); do
+    [ "$(netns_exec wan cat /sys/class/net/tn0/carrier 2>/dev/null)" = 1 ] || break
+    sleep 0.1
+  done
+  [ -n "$NETNS_TMP" ] && [ -s "$NETNS_TMP/netem.json" ] &&
+    mv "$NETNS_TMP/netem.json" "$NETNS_TMP/netem.$(date +%s%N).json"
+  return 0
+}
+
 netns_cleanup() {
-  local rc=$? ns p
+  local rc=$?
   trap - EXIT INT TERM
-  [ -n "$NETNS_EXTRA_CLEANUP" ] && $NETNS_EXTRA_CLEANUP
+  netns_teardown
+  exit "$rc"
+}
+
+# netns_teardown: netns_cleanup without the exit (for a test whose own EXIT
+# trap has more to do).
+netns_teardown() {
+  local ns p
   netns_coturn_stop
+  netns_wan_netem_stop
   # Whatever still runs in our namespaces was started by this test.
   for ns in $NETNS_LIST; do
     for p in $(ip netns pids "$ns" 2>/dev/null); do
@@ -260,6 +345,6 @@ netns_cleanup() {
   NETNS_LIST=""
   if [ -n "$NETNS_TMP" ]; then
     if [ -n "${RL_KEEP:-}" ]; then echo "kept $NETNS_TMP"; else rm -rf "$NETNS_TMP"; fi
+    NETNS_TMP=""
   fi
-  exit "$rc"
 }

@@ -18,9 +18,9 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib-netns.sh"
 
-for c in turnserver turnutils_stunclient turnutils_natdiscovery turnutils_uclient turnutils_peer ss; do
+for c in nft jq turnserver turnutils_stunclient turnutils_natdiscovery turnutils_uclient turnutils_peer ss; do
   if ! command -v "$c" >/dev/null 2>&1; then
-    echo "SKIP: $c is not installed (coturn, iproute2)"
+    echo "SKIP: $c is not installed (nftables, jq, coturn, iproute2)"
     exit 77
   fi
 done
@@ -37,7 +37,7 @@ S1=203.0.113.10
 S2=203.0.113.11
 ECHO=203.0.113.20
 
-echo "== topology (namespaces ${NETNS_TAG}-*)"
+echo "== topology (namespaces ${NETNS_TAG}-*) [${SECONDS}s]"
 netns_inet || { echo "FAIL: router namespace"; exit 1; }
 netns_public stun 10 11 || { echo "FAIL: public host stun"; exit 1; }
 netns_public echo 20 || { echo "FAIL: public host echo"; exit 1; }
@@ -48,12 +48,15 @@ netns_coturn_start stun "$S1" "$S2" || { echo "FAIL: coturn"; exit 1; }
 echo "coturn (pid $COTURN_PID) on $S1 and $S2, ports 3478/3479"
 
 # stun_mapped NS SERVER: the mapped address turnutils_stunclient reports.
+# It prints it at the first answer, then waits for the answer to an RFC
+# 5780 CHANGE-REQUEST, which the NAT's filtering drops: it is stopped
+# after 4 s.
 stun_mapped() {
-  timeout 10 ip netns exec "$(netns_name "$1")" turnutils_stunclient "$2" 2>&1 |
+  timeout 4 ip netns exec "$(netns_name "$1")" turnutils_stunclient "$2" 2>&1 |
     sed -n 's/.*UDP reflexive addr: *\([0-9.]*:[0-9]*\).*/\1/p' | head -n 1
 }
 
-echo "== turnutils_stunclient (a new local port each run)"
+echo "== turnutils_stunclient (a new local port each run) [${SECONDS}s]"
 for h in home1 home2; do
   wan=$(netns_wan_addr "$h")
   for s in "$S1" "$S2"; do
@@ -65,7 +68,7 @@ done
 
 # natdiscovery NS: the mapped addresses of the -m run's three responses
 # (one local port; to S1:3478, S2:3478, S2:3479), one a line.
-echo "== turnutils_natdiscovery -m (RFC 5780: one local port, three destinations)"
+echo "== turnutils_natdiscovery -m (RFC 5780: one local port, three destinations) [${SECONDS}s]"
 for h in home1 home2; do
   out=$(timeout 20 ip netns exec "$(netns_name "$h")" turnutils_natdiscovery -m "$S1" 2>&1)
   echo "$out" > "$NETNS_TMP/$h-mapping.txt"
@@ -96,7 +99,7 @@ for h in home1 home2; do
   esac
 done
 
-echo "== turnutils_natdiscovery -f (filtering: CHANGE-REQUEST answers come from elsewhere)"
+echo "== turnutils_natdiscovery -f (filtering: CHANGE-REQUEST answers come from elsewhere) [${SECONDS}s]"
 for h in home1 home2; do
   out=$(timeout 30 ip netns exec "$(netns_name "$h")" turnutils_natdiscovery -f "$S1" 2>&1)
   echo "$out" > "$NETNS_TMP/$h-filtering.txt"
@@ -105,8 +108,8 @@ for h in home1 home2; do
   expect_eq "$h drops unsolicited inbound" "$verdict" "NAT with Address and Port Dependent Filtering"
 done
 
-echo "== a TURN allocation from home2 (behind the apdm NAT), relaying to $ECHO:3480"
-netns_exec echo turnutils_peer -L "$ECHO" > "$NETNS_TMP/peer.out" 2>&1 &
+echo "== a TURN allocation from home2 (behind the apdm NAT), relaying to $ECHO:3480 [${SECONDS}s]"
+ip netns exec "$(netns_name echo)" turnutils_peer -L "$ECHO" > "$NETNS_TMP/peer.out" 2>&1 &
 ECHO_PID=$!
 for _ in $(seq 50); do
   [ "$(netns_exec echo ss -Hlnu "sport = :3480" | wc -l)" -ge 1 ] && break
@@ -131,7 +134,7 @@ if [ "${nalloc:-0}" -ge 1 ]; then pass "coturn made $nalloc allocation(s)"; else
 kill "$ECHO_PID" 2>/dev/null
 wait "$ECHO_PID" 2>/dev/null
 
-echo "== nothing routes out of the topology"
+echo "== nothing routes out of the topology [${SECONDS}s]"
 for ns in inet stun echo home1-nat home2-nat; do
   if netns_exec "$ns" ip route get 8.8.8.8 >/dev/null 2>&1; then
     fail "$ns has a route to 8.8.8.8: $(netns_exec "$ns" ip route get 8.8.8.8 | head -n 1)"
