@@ -25,9 +25,9 @@ set -u
 top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/tests/lib-netns.sh"
 
-for c in turnserver jq ss; do
+for c in turnserver jq ss nft; do
   if ! command -v "$c" >/dev/null 2>&1; then
-    echo "SKIP: $c is not installed (coturn, jq, iproute2)"
+    echo "SKIP: $c is not installed (coturn, jq, iproute2, nftables)"
     exit 77
   fi
 done
