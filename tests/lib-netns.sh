@@ -329,9 +329,15 @@ netns_cleanup() {
 }
 
 # netns_teardown: netns_cleanup without the exit (for a test whose own EXIT
-# trap has more to do).
+# trap has more to do). $NETNS_BEFORE_TEARDOWN, when set, names a function
+# run first, while coturn and the namespaces still exist (e.g. peers that
+# leave gracefully and release their TURN allocations).
 netns_teardown() {
   local ns p
+  if [ -n "${NETNS_BEFORE_TEARDOWN:-}" ]; then
+    "$NETNS_BEFORE_TEARDOWN"
+    NETNS_BEFORE_TEARDOWN=""
+  fi
   netns_coturn_stop
   netns_wan_netem_stop
   # Whatever still runs in our namespaces was started by this test.

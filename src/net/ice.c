@@ -48,6 +48,8 @@ struct rl_ice_ctx {
   int dispatching;  /* inside rl_ice_ctx_dispatch: rl_ice_free defers */
   int in_api;       /* inside one of our calls into libnice: events wait */
   int pending;      /* some link has events waiting */
+  int closing;      /* in rl_ice_ctx_free: agents go at once */
+  GPtrArray *released; /* agents releasing their TURN allocations */
 };
 
 struct rl_ice {
@@ -290,14 +292,33 @@ static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, 
 
 /* ---- the context and its GLib main context ---- */
 
+/* nice_agent_close_async is done: the TURN allocations are released. */
+static void on_agent_closed(GObject *agent, GAsyncResult *res, gpointer data) {
+  rl_ice_ctx *ctx = data;
+  (void)res;
+  /* Removing it unrefs it (the array's free function). */
+  g_ptr_array_remove_fast(ctx->released, agent);
+}
+
 static void destroy(rl_ice *ice) {
+  rl_ice_ctx *ctx = ice->ctx;
   if (ice->agent) {
     /* Nothing of ours may run once the agent outlives us. */
     if (ice->stream)
-      nice_agent_attach_recv(ice->agent, ice->stream, RL_ICE_COMPONENT, ice->ctx->main, NULL,
-                             NULL);
+      nice_agent_attach_recv(ice->agent, ice->stream, RL_ICE_COMPONENT, ctx->main, NULL, NULL);
     g_signal_handlers_disconnect_by_data(ice->agent, ice);
-    g_object_unref(ice->agent);
+    if (!ctx->closing && ctx->turn_ip[0] && ctx->released) {
+      /* A relayed candidate holds an allocation on the TURN server:
+       * release it (Refresh with lifetime 0, RFC 5766 7) rather than
+       * leave it to expire; the agent goes when that is done. */
+      g_ptr_array_add(ctx->released, ice->agent);
+      /* The callback comes in the thread-default context: ours. */
+      g_main_context_push_thread_default(ctx->main);
+      nice_agent_close_async(ice->agent, on_agent_closed, ctx);
+      g_main_context_pop_thread_default(ctx->main);
+    } else {
+      g_object_unref(ice->agent);
+    }
   }
   free(ice);
 }
@@ -360,7 +381,9 @@ rl_ice_ctx *rl_ice_ctx_new(const rl_ice_config *cfg, char *why, size_t whylen) {
   /* Our own main context, never GLib's default one: the caller's poll
    * loop is the only thing that runs it. */
   ctx->main = g_main_context_new();
+  ctx->released = g_ptr_array_new_with_free_func(g_object_unref);
   if (!g_main_context_acquire(ctx->main)) {
+    g_ptr_array_unref(ctx->released);
     set_why(why, whylen, "ICE context: g_main_context_acquire failed");
     g_main_context_unref(ctx->main);
     free(ctx->turn_user);
@@ -374,8 +397,11 @@ rl_ice_ctx *rl_ice_ctx_new(const rl_ice_config *cfg, char *why, size_t whylen) {
 void rl_ice_ctx_free(rl_ice_ctx *ctx) {
   rl_ice *ice;
   if (!ctx) return;
+  ctx->closing = 1;
   for (ice = ctx->links; ice; ice = ice->next) ice->dead = 1;
   reap(ctx);
+  /* Agents still releasing their allocations: no more waiting. */
+  if (ctx->released) g_ptr_array_unref(ctx->released);
   g_main_context_release(ctx->main);
   g_main_context_unref(ctx->main);
   g_free(ctx->fds);

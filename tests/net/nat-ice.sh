@@ -90,6 +90,17 @@ start_peer() {
     --status-file "$D/peer$i.json" --log "$D/peer$i.log" -v "$@" </dev/null >/dev/null 2>&1 &
   echo $! > "$D/peer$i.pid"
 }
+# The peers leave (SIGTERM) before the namespaces go: their agents
+# release the TURN allocations (netns_cleanup would kill them at once).
+stop_peers() {
+  local f
+  for f in "$D"/peer*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  for _ in $(seq 30); do
+    pgrep -f "$D/overlay.xml" >/dev/null || return 0
+    sleep 0.1
+  done
+}
+NETNS_BEFORE_TEARDOWN=stop_peers
 start_peer 0 boot "$BOOT:$BPORT" --first
 sleep 0.5
 # home1 and home2 (eim): server-reflexive candidates from the bootstrap
