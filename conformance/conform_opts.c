@@ -37,10 +37,12 @@ static void usage(FILE *f) {
           "      --port N               the RELOAD port in the capture (default 6084)\n\n"
           "Where the implementation is:\n"
           "  -t, --target HOST:PORT     the implementation under test\n"
-          "      --link tls|tcp|tcp-unframed|dtls\n"
+          "      --link tls|tcp|tcp-unframed|dtls|dtls-ice\n"
           "                             TLS with the framing header (default), TCP\n"
-          "                             with framing, TCP without it, or\n"
-          "                             DTLS-UDP-SR-NO-ICE\n"
+          "                             with framing, TCP without it,\n"
+          "                             DTLS-UDP-SR-NO-ICE, or DTLS-UDP-SR: each\n"
+          "                             connection an Attach with full ICE over a\n"
+          "                             direct DTLS link, then DTLS over the pair\n"
           "      --link-max-message-size N\n"
           "                             the largest message we send or accept (default\n"
           "                             --max-message-size + 65536: the oversize tests\n"
@@ -207,8 +209,8 @@ static int parse_args(rl_conf_opts *o, int argc, char **argv) {
     case 't': o->target = optarg; break;
     case O_LINK:
       if (strcmp(optarg, "tls") && strcmp(optarg, "tcp") && strcmp(optarg, "tcp-unframed") &&
-          strcmp(optarg, "dtls")) {
-        warn("--link %s: expected tls, tcp, tcp-unframed or dtls", optarg);
+          strcmp(optarg, "dtls") && strcmp(optarg, "dtls-ice")) {
+        warn("--link %s: expected tls, tcp, tcp-unframed, dtls or dtls-ice", optarg);
         return EXIT_USAGE;
       }
       o->link = optarg;

@@ -553,6 +553,9 @@ static int open_transport(app *a) {
     lc.trust = a->trust;
     lc.overlay_name = o->overlay;
     lc.node_id_len = o->node_id_len;
+    lc.overlay = a->s.overlay;
+    lc.configuration_sequence = a->s.configuration_sequence;
+    lc.initial_ttl = a->s.initial_ttl;
     if (rl_conf_link_new(&lc, &a->T, why, sizeof why) != 0) {
       warn("%s", why);
       return -1;

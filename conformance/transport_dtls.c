@@ -1,5 +1,8 @@
 /* transport_dtls.c: the network transport over DTLS-UDP-SR-NO-ICE links
- * (RFC 6940 6.6.4, src/net/dlink.h): `reload-conform --link dtls`.
+ * (RFC 6940 6.6.4, src/net/dlink.h): `reload-conform --link dtls`; and
+ * over DTLS-UDP-SR with ICE, `--link dtls-ice` (transport_link.h: each
+ * connection an Attach with full ICE first; the ICE part is
+ * transport_ice.c).
  *
  * A DTLS link is one per pair of addresses (dlink.h), so every named
  * connection of a scenario gets a context of its own, on a UDP socket of
@@ -23,7 +26,9 @@
 #include <time.h>
 
 #include "net/dlink.h"
+#include "net/ice.h"
 #include "runtime/error.h"
+#include "transport_ice.h"
 
 #define MAX_CONNS 16
 #define TICK_MS 100
@@ -35,14 +40,16 @@ typedef struct dconn {
   rl_dlink *l; /* NULL once it closed */
   char detail[200];
   rl_conf_msgq q; /* arrived, not taken yet */
+  rl_conf_ice_link *ice; /* --link dtls-ice: the agent under l */
 } dconn;
 
 typedef struct dt {
   rl_conf_link_config cfg;
   struct sockaddr_storage addr;
   socklen_t addrlen;
-  dconn conns[MAX_CONNS];
+  dconn conns[MAX_CONNS + 1]; /* the last: the direct link of an Attach */
   rl_conf_msg *current; /* the last message handed out by recv */
+  rl_conf_ice *ice;     /* --link dtls-ice */
 } dt;
 
 static void why_set(char *why, size_t whylen, const char *fmt, const char *a) {
@@ -101,12 +108,13 @@ static const rl_dlink_callbacks dcb = {d_incoming, d_up, d_message, d_oversize, 
 /* ---- the poll loop ---- */
 
 static void pump(dt *T, uint64_t wait_ms) {
-  struct pollfd pfd[MAX_CONNS];
-  dconn *who[MAX_CONNS];
-  size_t n = 0;
+  struct pollfd pfd[MAX_CONNS + 1 + RL_CONF_ICE_MAX_FDS];
+  dconn *who[MAX_CONNS + 1];
+  size_t n = 0, nice = 0;
+  int timeout;
   uint64_t now = mono_ms();
   if (wait_ms > TICK_MS) wait_ms = TICK_MS;
-  for (int i = 0; i < MAX_CONNS; i++) {
+  for (int i = 0; i <= MAX_CONNS; i++) {
     dconn *c = &T->conns[i];
     uint64_t next;
     if (!c->used || !c->ctx) continue;
@@ -120,13 +128,19 @@ static void pump(dt *T, uint64_t wait_ms) {
     pfd[n].revents = 0;
     who[n++] = c;
   }
-  (void)poll(pfd, n, (int)wait_ms);
+  timeout = (int)wait_ms;
+  if (T->ice) nice = rl_conf_ice_prepare(T->ice, pfd + n, RL_CONF_ICE_MAX_FDS, &timeout);
+  (void)poll(pfd, n + nice, timeout);
+  if (T->ice) rl_conf_ice_dispatch(T->ice, pfd + n, nice);
   now = mono_ms();
   for (size_t i = 0; i < n; i++) {
     rl_dlink_ctx_handle(who[i]->ctx, pfd[i].revents, now);
     rl_dlink_ctx_tick(who[i]->ctx, now);
   }
 }
+
+/* For transport_ice.c: run the loop for up to ms. */
+static void pump_for(void *self, uint64_t ms) { pump(self, ms); }
 
 /* ---- operations ---- */
 
@@ -136,33 +150,21 @@ static dconn *find(dt *T, const char *name) {
   return NULL;
 }
 
-/* Freeing the context sends close_notify on the link (dlink.h). */
+/* Freeing the context sends close_notify on the link (dlink.h), over the
+ * ICE pair too: the agent goes after it. */
 static void conn_drop(dconn *c) {
   if (c->ctx) rl_dlink_ctx_free(c->ctx);
+  rl_conf_ice_link_free(c->ice);
   rl_conf_msgq_clear(&c->q);
   memset(c, 0, sizeof *c);
 }
 
-static int t_open(void *self, const char *name, rl_scen_role role, char *why, size_t whylen) {
-  dt *T = self;
-  dconn *c = find(T, name);
+/* c's context, on a socket of its own. */
+static int conn_ctx(dt *T, dconn *c, char *why, size_t whylen) {
   struct sockaddr_storage any;
   rl_link_params p;
-  uint64_t deadline;
-  (void)role;
-  if (c && !c->closed) return 0;
-  if (c) conn_drop(c);
-  for (int i = 0; i < MAX_CONNS && !c; i++)
-    if (!T->conns[i].used) c = &T->conns[i];
-  if (!c) {
-    why_set(why, whylen, "more than %s connections", "16");
-    return RL_ERR_STATE;
-  }
-  memset(c, 0, sizeof *c);
-  snprintf(c->name, sizeof c->name, "%s", name);
-  c->used = 1;
   memset(&p, 0, sizeof p);
-  p.mode = RL_LINK_DTLS;
+  p.mode = T->ice ? RL_LINK_DTLS_ICE : RL_LINK_DTLS;
   /* One record carries one message (dlink.h): the oversize tests cannot
    * send more than that. */
   p.max_message_size =
@@ -176,7 +178,22 @@ static int t_open(void *self, const char *name, rl_scen_role role, char *why, si
                             any.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                       : sizeof(struct sockaddr_in),
                             why, whylen);
-  if (!c->ctx || !(c->l = rl_dlink_connect(c->ctx, (struct sockaddr *)&T->addr, T->addrlen))) {
+  return c->ctx ? 0 : RL_ERR_NOMEM;
+}
+
+static dconn *conn_new(dconn *slot, const char *name) {
+  memset(slot, 0, sizeof *slot);
+  snprintf(slot->name, sizeof slot->name, "%s", name);
+  slot->used = 1;
+  return slot;
+}
+
+/* A direct link to the target on c (DTLS-UDP-SR-NO-ICE, or the link an
+ * Attach goes over), up; else c is dropped and the reason is in why. */
+static int connect_direct(dt *T, dconn *c, char *why, size_t whylen) {
+  uint64_t deadline;
+  if (conn_ctx(T, c, why, whylen) != 0 ||
+      !(c->l = rl_dlink_connect(c->ctx, (struct sockaddr *)&T->addr, T->addrlen))) {
     if (c->ctx) why_set(why, whylen, "%s", "no memory for the link");
     conn_drop(c);
     return RL_ERR_NOMEM;
@@ -192,6 +209,71 @@ static int t_open(void *self, const char *name, rl_scen_role role, char *why, si
     conn_drop(c);
     return closed ? RL_ERR_IO : RL_ERR_TIMEOUT;
   }
+}
+
+static int ice_tx(void *user, const uint8_t *buf, size_t len) {
+  dconn *c = user;
+  return c->ice ? rl_conf_ice_send(c->ice, buf, len) : -1;
+}
+
+static void ice_in(void *user, const uint8_t *buf, size_t len) {
+  dconn *c = user;
+  if (c->l) rl_dlink_input(c->l, buf, len, mono_ms());
+}
+
+/* --link dtls-ice: the Attach over a direct link (the spare slot), then
+ * the DTLS server end over the nominated pair (6.5.1.13), up. */
+static int connect_ice(dt *T, dconn *c, char *why, size_t whylen) {
+  dconn *ctl = conn_new(&T->conns[MAX_CONNS], "(attach)");
+  rl_conf_ice_attach at;
+  uint64_t deadline;
+  int r;
+  if ((r = connect_direct(T, ctl, why, whylen)) != 0) return r;
+  memset(&at, 0, sizeof at);
+  at.ctl = ctl->l;
+  at.ctl_queue = &ctl->q;
+  at.ctl_closed = &ctl->closed;
+  at.pump = pump_for;
+  at.pump_self = T;
+  at.on_datagram = ice_in;
+  at.user = c;
+  r = rl_conf_ice_run(T->ice, &T->cfg, &at, &c->ice, why, whylen);
+  conn_drop(ctl);
+  if (r != 0) return r;
+  if (conn_ctx(T, c, why, whylen) != 0 ||
+      !(c->l = rl_dlink_over(c->ctx, 0, (struct sockaddr *)&at.far, at.far_len, ice_tx, c))) {
+    if (c->ctx) why_set(why, whylen, "%s", "no memory for the link");
+    return RL_ERR_NOMEM;
+  }
+  rl_dlink_set_user(c->l, c);
+  deadline = mono_ms() + T->cfg.connect_timeout_ms;
+  while (!c->up && !c->closed && mono_ms() < deadline) pump(T, deadline - mono_ms());
+  if (c->up && !c->closed) return 0;
+  snprintf(why, whylen, "%s: over the nominated ICE pair: %s", T->cfg.target,
+           c->closed ? c->detail
+                     : "no DTLS handshake from the target: the Attach's answerer must be the "
+                       "DTLS client (RFC 6940 6.5.1.13)");
+  return c->closed ? RL_ERR_IO : RL_ERR_TIMEOUT;
+}
+
+static int t_open(void *self, const char *name, rl_scen_role role, char *why, size_t whylen) {
+  dt *T = self;
+  dconn *c = find(T, name);
+  int r;
+  (void)role;
+  if (c && !c->closed) return 0;
+  if (c) conn_drop(c);
+  for (int i = 0; i < MAX_CONNS && !c; i++)
+    if (!T->conns[i].used) c = &T->conns[i];
+  if (!c) {
+    why_set(why, whylen, "more than %s connections", "16");
+    return RL_ERR_STATE;
+  }
+  conn_new(c, name);
+  if (!T->ice) return connect_direct(T, c, why, whylen);
+  r = connect_ice(T, c, why, whylen);
+  if (r != 0) conn_drop(c);
+  return r;
 }
 
 static int t_send(void *self, const char *name, const uint8_t *m, size_t len, char *why,
@@ -266,14 +348,17 @@ static void t_sleep(void *self, uint64_t ms) {
 
 static void t_destroy(void *self) {
   dt *T = self;
-  for (int i = 0; i < MAX_CONNS; i++)
+  for (int i = 0; i <= MAX_CONNS; i++)
     if (T->conns[i].used) conn_drop(&T->conns[i]);
   rl_conf_msg_free(T->current);
+  rl_conf_ice_free(T->ice);
   free(T);
 }
 
 static const rl_conf_transport_ops dtls_ops = {
     "dtls", t_open, t_send, NULL, t_recv, t_close, t_now, t_sleep, t_destroy, NULL, NULL, NULL};
+static const rl_conf_transport_ops dtls_ice_ops = {
+    "dtls-ice", t_open, t_send, NULL, t_recv, t_close, t_now, t_sleep, t_destroy, NULL, NULL, NULL};
 
 /* HOST:PORT or [HOST]:PORT, for UDP. */
 static int resolve(dt *T, const char *target, char *why, size_t whylen) {
@@ -330,7 +415,12 @@ int rl_conf_dtls_new(const rl_conf_link_config *cfg, rl_conf_transport *out, cha
     free(T);
     return r;
   }
-  out->ops = &dtls_ops;
+  if (cfg->kind == RL_CONF_LINK_DTLS_ICE &&
+      !(T->ice = rl_conf_ice_new(&T->addr, T->addrlen, why, whylen))) {
+    free(T);
+    return RL_ERR_PARAM;
+  }
+  out->ops = T->ice ? &dtls_ice_ops : &dtls_ops;
   out->self = T;
   return 0;
 }

@@ -69,6 +69,7 @@ int rl_conf_link_kind_parse(const char *s, rl_conf_link_kind *out) {
   else if (strcmp(s, "tcp") == 0) *out = RL_CONF_LINK_TCP;
   else if (strcmp(s, "tcp-unframed") == 0) *out = RL_CONF_LINK_TCP_UNFRAMED;
   else if (strcmp(s, "dtls") == 0) *out = RL_CONF_LINK_DTLS;
+  else if (strcmp(s, "dtls-ice") == 0) *out = RL_CONF_LINK_DTLS_ICE;
   else return RL_ERR_PARAM;
   return 0;
 }
@@ -564,7 +565,8 @@ int rl_conf_link_new(const rl_conf_link_config *cfg, rl_conf_transport *out, cha
                      size_t whylen) {
   lt *T;
   int r;
-  if (cfg->kind == RL_CONF_LINK_DTLS) return rl_conf_dtls_new(cfg, out, why, whylen);
+  if (cfg->kind == RL_CONF_LINK_DTLS || cfg->kind == RL_CONF_LINK_DTLS_ICE)
+    return rl_conf_dtls_new(cfg, out, why, whylen);
   T = calloc(1, sizeof *T);
   if (!T) {
     why_set(why, whylen, "%s%s", "out of memory", "");

@@ -108,9 +108,11 @@ int rl_node_shed_pending(rl_node *n, uint64_t now_us) {
 
 int rl_node_accept_closed(rl_node *n, const rl_conn *c, rl_link_fail why, uint64_t now) {
   (void)now;
+  if (c->outgoing || c->up) return 1;
   /* An ICE link we answered (c->expect) was not accepted: an Attach from
-   * a verified node made it, and its failure is worth a line. */
-  if (c->outgoing || c->up || c->expect) return 1;
+   * a verified node made it. It fails without a word when the offerer
+   * found it had a link to us already and dropped its agent (node_ice.c). */
+  if (c->expect) return 0;
   /* An incoming link that never finished its handshake: anyone can make
    * those, by the thousand. A refused certificate is worth a line (a
    * misconfigured node); the rest go into the summary. */

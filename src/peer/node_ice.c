@@ -124,10 +124,6 @@ void rl_node_ice_answer(rl_node *n, rl_conn *c, const rl_Message *m, const uint8
   }
   ic = agent_conn(n, 0);
   p = ic ? pending_new(n, ic, 0) : NULL;
-  if (linked) {
-    free(r);
-    r = NULL;
-  }
   if (!p || !n->cur_req || !(p->req = malloc(n->cur_req_len))) {
     if (p) pending_free(p);
     if (ic) rl_node_close(n, ic);
@@ -231,9 +227,12 @@ void rl_node_ice_gathered_in(rl_node *n, uint64_t link, const rl_ice_cand *cands
     return;
   }
   send_answer(n, p, w, nw, ufrag, pwd);
-  /* Already linked: nothing to check for; otherwise the checks start,
-   * and the link waits for DTLS over the nominated pair. */
-  if (p->linked || nw == 0)
+  /* The checks start, and the link waits for DTLS over the nominated
+   * pair -- also when we have a link to the offerer already: it asked
+   * for another (one of its own may be gone, or it tests us), and an
+   * offerer that finds its link up drops its agent, whose checks then
+   * fail here quietly. */
+  if (nw == 0)
     rl_node_close(n, c);
   else if (p->remote)
     (void)rl_actq_ice_remote(&n->actions, c->key, p->remote);

@@ -221,7 +221,7 @@ typedef struct rl_ice_pending {
   size_t req_len;
   uint64_t txid, from_key;
   rl_nodeid who;
-  int linked;          /* already linked to who: answer, then close the agent */
+  int linked;          /* already linked to who (the chord knows of it) */
   struct rl_ice_remote *remote; /* its candidates, for after our answer */
 } rl_ice_pending;
 

@@ -61,8 +61,10 @@ if [ "$LINK" = dtls-ice ]; then
   section "the Attaches ran ICE: links over nominated host pairs (status \"links\")"
   nice=0
   for i in $(all_peers); do
-    k=$(jq '[.links[] | select(.transport == "dtls-ice" and .ice.local.type == "host"
-                              and .ice.remote.type == "host")] | length' "$DIR/peer$i.json")
+    # .ice is the pair, or "checking" while there is none.
+    k=$(jq '[.links[] | select(.transport == "dtls-ice" and (.ice | type) == "object")
+              | select(.ice.local.type == "host" and .ice.remote.type == "host")] | length' \
+        "$DIR/peer$i.json")
     echo "peer $i: $k ICE links; $(jq -c '[.links[] | select(.transport == "dtls-ice") | .ice]' "$DIR/peer$i.json")"
     [ "$k" -gt 0 ] && nice=$((nice + 1))
   done
