@@ -9,9 +9,10 @@
 #     timestamp counts milliseconds from the node's start (its first line,
 #     "listening on", is at 0), median and max over the peers that join
 #     (peer 0 starts the overlay and never joins); ring formation: from
-#     peer 0's start (its pid file) until every status file shows the
-#     ring of reload-overlay wait (the peers are sent SIGUSR1 every 50 ms
-#     so that their status files are fresh);
+#     peer 0's start (its pid file) until the status files show the
+#     ring of reload-overlay wait: the mtime of the newest of them when
+#     they first do (a peer looks at its status every second: up to 1 s
+#     late);
 #   - fetch latency: batches of F Fetches (alternately of alice's and
 #     bob's values) by reload-client --batch through the last peer, one
 #     batch after the other until L seconds are over (at least one), their
@@ -84,6 +85,12 @@ trap 'exit 130' INT TERM
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+# newest_since T FILE...: seconds from T to the newest FILE's mtime.
+newest_since() {
+  local t=$1
+  shift
+  stat -c %.3Y "$@" | sort -n | tail -1 | awk -v a="$t" '{ printf "%.2f", $1 - a }'
+}
 # pct P: the P-th percentile (nearest rank) of the numbers on stdin.
 pct() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { if (!NR) { print "null"; exit }
   i = int(NR * p / 100 + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'; }
@@ -130,17 +137,16 @@ for m in $MODES; do
   if ! "$OV" start -n "$N" --dir "$d" --link "$m" --key-type ec --update-interval 500 >/dev/null; then
     echo "bench-links: $m: start failed" >&2; exit 1
   fi
-  # Ring formation: from peer 0's start (its pid file) until every status
-  # shows the ring (SIGUSR1 has them rewritten now, not within a second).
+  # Ring formation: from peer 0's start (its pid file) until the status
+  # files show the ring: the newest of them when they first do.
   mapfile -t pids < <(peer_pids "$d")
   t0=$(stat -c %.3Y "$d/peer0.pid")
   deadline=$((SECONDS + 180))
   until ring_ok "$d"; do
     [ "$SECONDS" -ge "$deadline" ] && { echo "bench-links: $m: no stable ring in 180 s" >&2; exit 1; }
-    kill -USR1 "${pids[@]}" 2>/dev/null
     sleep 0.05
   done
-  ring_s=$(since "$t0")
+  ring_s=$(newest_since "$t0" "$d"/peer*.json)
   # A stabilization round more, as reload-overlay wait does (fingers).
   sleep 1
   joins=""
@@ -252,9 +258,7 @@ nat_part() {
         --key "$D/ca/peer$i.key" --listen "$listen" --bootstrap "$BOOT:$BPORT" --link dtls-ice \
         --update-interval 5000 --status-file "$D/peer$i.json" --log "$D/peer$i.log" "$@" \
         </dev/null >/dev/null 2>&1 &
-      NPIDS="$NPIDS $!"
     }
-    NPIDS=""
     t0=$(now)
     start_peer 0 boot "$BOOT:$BPORT" --first
     sleep 0.5
@@ -273,14 +277,9 @@ nat_part() {
       succ=$(for i in 0 1 2 3 4; do jq -r '.successors[0] // empty' "$D/peer$i.json"; done | sort | tr '\n' ' ')
       [ "$ids" = "$succ" ]
     }
-    for _ in $(seq 900); do
-      ring_ok && break
-      # shellcheck disable=SC2086
-      kill -USR1 $NPIDS 2>/dev/null
-      sleep 0.1
-    done
+    for _ in $(seq 900); do ring_ok && break; sleep 0.05; done
     ring_ok || { echo "FAIL: no ring of 5 behind the NATs in 90 s"; exit 1; }
-    ring_s=$(since "$t0")
+    ring_s=$(newest_since "$t0" "$D"/peer*.json)
     # user_on H: a user name whose resource (SHA-1 of the name, truncated
     # to the Node-ID's length, 6.2) lands on peer H (its successor).
     mapfile -t ids < <(for i in 0 1 2 3 4; do jq -r .node_id "$D/peer$i.json"; done)
@@ -366,7 +365,8 @@ jq -rs '
   def ms(x): if x == null then "-" else (x / 1000 * 100 | round / 100 | tostring) end;
   (["mode", "topology", "peers", "ring s", "join median/max ms", "fetch p50/p99 ms",
     "USS KiB/link idle", "CPU ms/s/link idle", "CPU ms/s/link load", "CPU us/fetch net"] | @tsv),
-  (.[] | [ .mode + (if .topology == "nat" then " " + .pair else "" end)
+  (sort_by(if .topology == "nat" then 2 elif .mode == "tls" then 0 else 1 end) |
+   .[] | [ .mode + (if .topology == "nat" then " " + .pair else "" end)
           + (if .mode == "tls" then " (anchor)" else "" end),
           .topology, (.peers | tostring), (.ring_s | tostring),
           (if .join_ms_median then "\(.join_ms_median)/\(.join_ms_max)" else "-" end),
