@@ -280,6 +280,9 @@ nat_part() {
     for _ in $(seq 900); do ring_ok && break; sleep 0.05; done
     ring_ok || { echo "FAIL: no ring of 5 behind the NATs in 90 s"; exit 1; }
     ring_s=$(newest_since "$t0" "$D"/peer*.json)
+    njoins=$(for i in 1 2 3 4; do grep -m1 "joined the ring" "$D/peer$i.log" | log_ms; done)
+    nj_med=$(echo "$njoins" | pct 50)
+    nj_max=$(echo "$njoins" | pct 100)
     # user_on H: a user name whose resource (SHA-1 of the name, truncated
     # to the Node-ID's length, 6.2) lands on peer H (its successor).
     mapfile -t ids < <(for i in 0 1 2 3 4; do jq -r .node_id "$D/peer$i.json"; done)
@@ -332,18 +335,18 @@ nat_part() {
       linked=false
       grep -q "link .* $idto is up" "$D/peer$from.log" && linked=true
       jq -cn --arg name "$name" --argjson from "$from" --argjson to "$to" --argjson ring_s "$ring_s" \
-        --argjson fetches "$NAT_F" --argjson answered "$nok" --argjson p50 "$p50" --argjson p99 "$p99" \
+        --argjson jmed "$nj_med" --argjson jmax "$nj_max" --argjson fetches "$NAT_F" --argjson answered "$nok" --argjson p50 "$p50" --argjson p99 "$p99" \
         --arg pairs "$kind" --argjson relay_links "$relays" --argjson linked "$linked" \
         --arg wan "$(netns_wan_addr "home$to")" '
         { bench: "links", topology: "nat", mode: "dtls-ice", pair: $name, from_peer: $from, to_peer: $to,
-          peers: 5, ring_s: $ring_s, fetches: $fetches, answered: $answered,
+          peers: 5, ring_s: $ring_s, join_ms_median: $jmed, join_ms_max: $jmax, fetches: $fetches, answered: $answered,
           fetch_us_p50: $p50, fetch_us_p99: $p99, ice_pairs_at_from: $pairs,
           relay_links_at_from: $relay_links,
           linked_directly: $linked, to_wan: $wan }' >> "$JSON"
       echo "   $name: peer $from -> peer $to ($u), fetch p50 $p50 us p99 $p99 us, $nok/$NAT_F; linked $linked"
       echo "      ICE pairs at peer $from: $kind"
     }
-    echo "== NAT topology (tests/lib-netns.sh): ring of 5 over dtls-ice in $ring_s s"
+    echo "== NAT topology (tests/lib-netns.sh): ring of 5 over dtls-ice in $ring_s s, joins $nj_med/$nj_max ms"
     pair nat-eim-srflx 1 2
     pair nat-apdm-turn 3 4
     exit 0
