@@ -44,7 +44,7 @@ static void result(const rl_tlsdec *t, const rl_tls_dir *before, const rl_tls_di
     r->decrypted = 1;
     describe(t, r->info, sizeof r->info);
   } else {
-    snprintf(r->info, sizeof r->info, "%s", t->why[0] ? t->why : "no encrypted records");
+    snprintf(r->info, sizeof r->info, "%s", t->why[0] ? t->why : "handshake in the clear");
     if (t->keyed == 0 && !r->failed) r->decrypted = 1; /* handshake only, nothing hidden */
   }
 }
