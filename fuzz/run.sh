@@ -49,6 +49,7 @@ max_len() {
   destination_list | kind_value) echo 1024 ;;
   json_message | overlay_config) echo 8192 ;;
   capture) echo 16384 ;;
+  tls_records) echo 8192 ;;
   *) echo 2048 ;;
   esac
 }

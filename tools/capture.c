@@ -49,7 +49,8 @@ typedef struct flow {
 } flow;
 
 typedef struct reader {
-  uint16_t port;
+  const uint16_t *ports;
+  size_t nports;
   rl_capture *out;
   flow *flows;
   size_t nflows, cap;
@@ -64,6 +65,35 @@ typedef struct pkt {
   int proto;
   rl_cursor l4; /* the transport header and payload */
 } pkt;
+
+static int on_port(const reader *rd, uint16_t a, uint16_t b) {
+  for (size_t i = 0; i < rd->nports; i++)
+    if (rd->ports[i] == a || rd->ports[i] == b) return 1;
+  return 0;
+}
+
+static void set_conn(rl_capture_unit *u, int proto, int af, const uint8_t *src,
+                     const uint8_t *dst, uint16_t sport, uint16_t dport) {
+  size_t alen = af == AF_INET6 ? 16 : 4;
+  u->proto = proto;
+  u->af = af;
+  memcpy(u->src, src, alen);
+  memcpy(u->dst, dst, alen);
+  u->sport = sport;
+  u->dport = dport;
+}
+
+int rl_capture_same_conn(const rl_capture_unit *a, const rl_capture_unit *b) {
+  size_t alen = a->af == AF_INET6 ? 16 : 4;
+  if (a->proto != b->proto || a->af != b->af) return 0;
+  if (a->sport == b->dport && a->dport == b->sport && memcmp(a->src, b->dst, alen) == 0 &&
+      memcmp(a->dst, b->src, alen) == 0)
+    return 1;
+  if (a->sport == b->sport && a->dport == b->dport && memcmp(a->src, b->src, alen) == 0 &&
+      memcmp(a->dst, b->dst, alen) == 0)
+    return 2;
+  return 0;
+}
 
 static void addr_str(int af, const uint8_t *a, uint16_t port, char *buf, size_t n) {
   char ip[INET6_ADDRSTRLEN];
@@ -244,7 +274,7 @@ static int add_tcp(reader *rd, const pkt *p, size_t pktno) {
       rl_get_u32(&c, &ack) || rl_get_u8(&c, &off) || rl_get_u8(&c, &flags) ||
       (off >> 4) < 5 || rl_get_bytes(&c, (size_t)(off >> 4) * 4 - 14, &skip))
     return -1;
-  if (sport != rd->port && dport != rd->port) return 1;
+  if (!on_port(rd, sport, dport)) return 1;
   f = find_flow(rd, p, sport, dport, pktno);
   if (!f) return RL_ERR_NOMEM;
   if (flags & TCP_SYN) {
@@ -279,7 +309,7 @@ static int add_udp(reader *rd, const pkt *p, size_t pktno) {
   if (rl_get_u16(&c, &sport) || rl_get_u16(&c, &dport) || rl_get_u16(&c, &ulen) ||
       rl_get_u16(&c, &sum) || ulen < 8)
     return -1;
-  if (sport != rd->port && dport != rd->port) return 1;
+  if (!on_port(rd, sport, dport)) return 1;
   /* The UDP length bounds the payload (Ethernet may pad short frames). */
   if (rl_get_child(&c, (size_t)ulen - 8 <= rl_cursor_left(&c) ? (size_t)ulen - 8
                                                               : rl_cursor_left(&c),
@@ -289,6 +319,7 @@ static int add_udp(reader *rd, const pkt *p, size_t pktno) {
   if (!u) return RL_ERR_NOMEM;
   flow_label(p->af, p->src, sport, p->dst, dport, "UDP", lab, sizeof lab);
   snprintf(u->label, sizeof u->label, "%s, packet %zu", lab, pktno);
+  set_conn(u, IPPROTO_UDP_, p->af, p->src, p->dst, sport, dport);
   u->first_packet = pktno;
   u->len = rl_cursor_left(&pay);
   u->data = dup_bytes(pay.p, u->len);
@@ -349,6 +380,7 @@ static int flow_to_units(reader *rd, flow *f) {
       else
         snprintf(u->label, sizeof u->label, "%s", lab);
       u->first_packet = f->first_packet;
+      set_conn(u, IPPROTO_TCP_, f->af, f->src, f->dst, f->sport, f->dport);
       ucap = 0;
       if (gap) cur = s->rel;
     }
@@ -387,6 +419,11 @@ static void free_flows(reader *rd) {
 
 int rl_capture_read(const uint8_t *buf, size_t len, uint16_t port,
                     rl_capture *out, char *err, size_t errlen) {
+  return rl_capture_read_ports(buf, len, &port, 1, out, err, errlen);
+}
+
+int rl_capture_read_ports(const uint8_t *buf, size_t len, const uint16_t *ports,
+                          size_t nports, rl_capture *out, char *err, size_t errlen) {
   char ebuf[PCAP_ERRBUF_SIZE] = "";
   reader rd;
   pcap_t *pc = NULL;
@@ -396,7 +433,8 @@ int rl_capture_read(const uint8_t *buf, size_t len, uint16_t port,
   int linktype, r = 0, n;
   memset(out, 0, sizeof *out);
   memset(&rd, 0, sizeof rd);
-  rd.port = port;
+  rd.ports = ports;
+  rd.nports = nports;
   rd.out = out;
   /* The file is already in memory (it was read to detect its kind). */
   mf = fmemopen((void *)buf, len, "rb");

@@ -1,6 +1,6 @@
 /* capture.h: RELOAD payloads out of a pcap or pcapng capture.
  *
- * Packets to or from one port (6084 by default, RFC 6940's registered
+ * Packets to or from one port or several (6084 by default, RFC 6940's registered
  * port) over IPv4 or IPv6 are kept. Each UDP datagram is one unit. TCP is
  * put back together per direction: segments sorted by sequence number,
  * retransmitted bytes dropped, payloads concatenated, so a message may
@@ -27,7 +27,17 @@ typedef struct rl_capture_unit {
   size_t order;        /* creation order, to break ties */
   rl_capture_span *spans; /* malloc'ed, by offset */
   size_t nspans;
+  /* The transport: TCP (6) or UDP (17), its addresses and ports, so that
+   * the two directions of one connection can be paired. */
+  int proto;
+  int af; /* AF_INET or AF_INET6; addresses of 4 or 16 bytes */
+  uint8_t src[16], dst[16];
+  uint16_t sport, dport;
 } rl_capture_unit;
+
+/* 1 if b runs the other way of a's connection (same protocol), 2 if
+ * the same way, 0 if another connection. */
+int rl_capture_same_conn(const rl_capture_unit *a, const rl_capture_unit *b);
 
 /* The packet that carried byte offset of u (its first packet when
  * unknown). */
@@ -46,6 +56,9 @@ typedef struct rl_capture {
  * their first packet. */
 int rl_capture_read(const uint8_t *buf, size_t len, uint16_t port,
                     rl_capture *out, char *err, size_t errlen);
+/* The same for packets to or from any of ports[0..nports). */
+int rl_capture_read_ports(const uint8_t *buf, size_t len, const uint16_t *ports,
+                          size_t nports, rl_capture *out, char *err, size_t errlen);
 
 void rl_capture_free(rl_capture *c);
 

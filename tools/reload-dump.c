@@ -11,12 +11,14 @@
 #include "codec/message.h"
 #include "codec/params.h"
 #include "input.h"
+#include "tlscap.h"
 #include "overlay/config.h"
 #include "runtime/cursor.h"
 #include "tool_util.h"
 #include "tree.h"
 
 #define MAX_PARAM_ARGS 64
+#define MAX_PORTS 16
 
 typedef struct dump {
   /* options */
@@ -25,7 +27,10 @@ typedef struct dump {
   size_t nparam_args;
   rl_input_kind input;
   rl_framing framing;
-  uint16_t port;
+  uint16_t ports[MAX_PORTS];
+  size_t nports;
+  const char *keylog_path; /* --keylog */
+  rl_keylog keylog;
   int json, json_array, compact;
   const char *config_path;      /* --config */
   rl_config_document config;    /* its document */
@@ -293,36 +298,12 @@ static void typed_values(dump *d, const uint8_t *data, size_t len) {
   }
 }
 
-/* 1 if p[0..n) starts with a TLS (RFC 5246 6.2.1) or DTLS (RFC 6347
- * 4.1) record header whose record, and the one after it when the input
- * goes on, are well formed. RELOAD links are TLS or DTLS (6.6); without
- * the session keys their records cannot be read. A RELOAD message starts
- * with 0xd2 and a frame with 0x80 or 0x81, never with a content type
- * 20..25. *dtls says which. */
-static int tls_records(const uint8_t *p, size_t n, int *dtls) {
-  size_t off = 0;
-  int records = 0;
-  *dtls = n >= 13 && p[1] == 0xfe && (p[2] == 0xff || p[2] == 0xfd);
-  while (off < n && records < 2) {
-    size_t hdr = *dtls ? 13 : 5, len;
-    const uint8_t *h = p + off;
-    if (n - off < hdr || h[0] < 20 || h[0] > 25) return 0;
-    if (*dtls ? !(h[1] == 0xfe && (h[2] == 0xff || h[2] == 0xfd)) : !(h[1] == 3 && h[2] <= 4))
-      return 0;
-    len = (size_t)h[hdr - 2] << 8 | h[hdr - 1];
-    if (len == 0 || len > 16384 + 2048) return 0;
-    off += hdr + len;
-    records++;
-  }
-  return records > 0;
-}
-
 /* One byte stream: a file's contents, a TCP direction, a UDP payload. */
 static void stream(dump *d, const uint8_t *data, size_t len) {
   rl_framing fr = d->framing;
   int is_msg = strcmp(d->cur->name, "Message") == 0;
   int dtls;
-  if (is_msg && fr == RL_FRAMING_AUTO && tls_records(data, len, &dtls)) {
+  if (is_msg && fr == RL_FRAMING_AUTO && rl_tls_detect(data, len, &dtls)) {
     /* Named, not reported as a malformed message: nothing is wrong with
      * it, it is encrypted. */
     if (!d->json)
@@ -341,6 +322,62 @@ static void stream(dump *d, const uint8_t *data, size_t len) {
     bare_messages(d, data, len);
   else
     typed_values(d, data, len);
+}
+
+/* One unit of a capture read with --keylog. */
+static void tls_unit(dump *d, const rl_capture_unit *u, const rl_tlscap_unit *r) {
+  const char *what = r->tls == 2 ? "DTLS" : "TLS";
+  if (!r->decrypted) {
+    if (!d->json)
+      printf("%s stream, no keys: %zu bytes not decoded (%s)\n", what, u->len, r->info);
+    else
+      rl_tool_warn("%s: %s: %s stream, no keys: %zu bytes not decoded (%s)", d->file,
+                   u->label, what, u->len, r->info);
+    return;
+  }
+  if (!d->json) {
+    printf("%s records: %zu, application data: %zu", what, r->records, r->app_records);
+    if (r->failed) printf(", not decrypted: %zu", r->failed);
+    printf(" (%s; offsets count in the decrypted data)\n", r->info);
+  } else if (r->failed) {
+    rl_tool_warn("%s: %s: %zu %s records not decrypted (%s)", d->file, u->label, r->failed,
+                 what, r->info);
+  }
+  if (r->failed) set_status(d, RL_EXIT_MALFORMED);
+  if (r->plain.len) stream(d, r->plain.p, r->plain.len);
+}
+
+static void capture(dump *d, const uint8_t *buf, size_t len) {
+  rl_capture cap;
+  rl_tlscap_unit *res = NULL;
+  char err[512];
+  if (rl_capture_read_ports(buf, len, d->ports, d->nports, &cap, err, sizeof err) != 0) {
+    rl_tool_warn("%s: %s", d->file, err);
+    set_status(d, RL_EXIT_MALFORMED);
+    return;
+  }
+  if (cap.nunits == 0)
+    rl_tool_warn("%s: no TCP or UDP payload on port %u in %zu packets", d->file,
+                 (unsigned)d->ports[0], cap.packets);
+  if (d->keylog_path && cap.nunits &&
+      (!(res = calloc(cap.nunits, sizeof *res)) ||
+       rl_tlscap_decrypt(&cap, &d->keylog, res) != 0)) {
+    rl_tool_warn("%s: out of memory decrypting", d->file);
+    set_status(d, RL_EXIT_USAGE);
+    if (res) rl_tlscap_free(res, cap.nunits);
+    free(res);
+    res = NULL;
+  }
+  for (size_t i = 0; i < cap.nunits; i++) {
+    if (!d->json) printf("%s: %s\n", d->file, cap.units[i].label);
+    if (res && res[i].tls)
+      tls_unit(d, &cap.units[i], &res[i]);
+    else
+      stream(d, cap.units[i].data, cap.units[i].len);
+  }
+  if (res) rl_tlscap_free(res, cap.nunits);
+  free(res);
+  rl_capture_free(&cap);
 }
 
 /* --config: NodeIdLength, topology and the data model of every Kind the
@@ -412,24 +449,10 @@ static void one_file(dump *d, const char *path, int nfiles) {
     goto done;
   }
   if (!d->json && nfiles > 1) printf("%s:\n", d->file);
-  if (kind == RL_INPUT_PCAP) {
-    rl_capture cap;
-    if (rl_capture_read(buf, len, d->port, &cap, err, sizeof err) != 0) {
-      rl_tool_warn("%s: %s", d->file, err);
-      set_status(d, RL_EXIT_MALFORMED);
-      goto done;
-    }
-    if (cap.nunits == 0)
-      rl_tool_warn("%s: no TCP or UDP payload on port %u in %zu packets", d->file,
-                   (unsigned)d->port, cap.packets);
-    for (size_t i = 0; i < cap.nunits; i++) {
-      if (!d->json) printf("%s: %s\n", d->file, cap.units[i].label);
-      stream(d, cap.units[i].data, cap.units[i].len);
-    }
-    rl_capture_free(&cap);
-  } else {
+  if (kind == RL_INPUT_PCAP)
+    capture(d, buf, len);
+  else
     stream(d, buf, len);
-  }
 done:
   free(buf);
 }
@@ -450,7 +473,10 @@ static void usage(FILE *f) {
           "  -i, --input KIND      bin, hex, pcap or auto (default auto)\n"
           "      --framed          input is FramedMessage frames (RFC 6940 6.6.2)\n"
           "      --bare            input is messages back to back\n"
-          "  -P, --port N          RELOAD port in captures (default 6084)\n"
+          "  -P, --port N          RELOAD port in captures (default 6084); may be\n"
+          "                        given up to 16 times\n"
+          "      --keylog FILE     decrypt TLS and DTLS links in captures with the\n"
+          "                        session secrets of an NSS key log (SSLKEYLOGFILE)\n"
           "      --kinds           list the known Kinds and exit\n"
           "      --types           list the type names for --type and exit\n"
           "  -h, --help            this help\n"
@@ -458,7 +484,29 @@ static void usage(FILE *f) {
           "Exit status: 0 all decoded, 1 some input malformed, 2 usage or I/O error.\n");
 }
 
-enum { OPT_FRAMED = 256, OPT_BARE, OPT_KINDS, OPT_TYPES, OPT_CONFIG };
+enum { OPT_FRAMED = 256, OPT_BARE, OPT_KINDS, OPT_TYPES, OPT_CONFIG, OPT_KEYLOG };
+
+static int load_keylog(dump *d, const char *path) {
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  char err[512];
+  if (d->keylog_path) {
+    rl_tool_warn("--keylog given twice");
+    return RL_EXIT_USAGE;
+  }
+  if (rl_tool_read_file(path, &buf, &len, err, sizeof err) != 0) {
+    rl_tool_warn("--keylog: %s", err);
+    return RL_EXIT_USAGE;
+  }
+  if (rl_keylog_parse((const char *)buf, len, &d->keylog, err, sizeof err) != 0) {
+    rl_tool_warn("--keylog %s: %s", path, err);
+    free(buf);
+    return RL_EXIT_USAGE;
+  }
+  free(buf);
+  d->keylog_path = path;
+  return 0;
+}
 
 static int load_config(dump *d, const char *path) {
   rl_config_error err;
@@ -490,7 +538,7 @@ static int parse_args(dump *d, int argc, char **argv, int *first_file) {
       {"port", required_argument, NULL, 'P'}, {"kinds", no_argument, NULL, OPT_KINDS},
       {"types", no_argument, NULL, OPT_TYPES}, {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},    {"config", required_argument, NULL, OPT_CONFIG},
-      {NULL, 0, NULL, 0}};
+      {"keylog", required_argument, NULL, OPT_KEYLOG}, {NULL, 0, NULL, 0}};
   int c, k;
   char *end;
   unsigned long port;
@@ -521,13 +569,20 @@ static int parse_args(dump *d, int argc, char **argv, int *first_file) {
     case OPT_CONFIG:
       if ((k = load_config(d, optarg)) != 0) return k;
       break;
+    case OPT_KEYLOG:
+      if ((k = load_keylog(d, optarg)) != 0) return k;
+      break;
     case 'P':
       port = strtoul(optarg, &end, 10);
       if (*end || !*optarg || port == 0 || port > 65535) {
         rl_tool_warn("--port %s: expected a port number 1..65535", optarg);
         return RL_EXIT_USAGE;
       }
-      d->port = (uint16_t)port;
+      if (d->nports == MAX_PORTS) {
+        rl_tool_warn("--port: at most %d ports", MAX_PORTS);
+        return RL_EXIT_USAGE;
+      }
+      d->ports[d->nports++] = (uint16_t)port;
       break;
     case OPT_KINDS: rl_tool_list_kinds(stdout); return -1;
     case OPT_TYPES: rl_tool_list_types(stdout); return -1;
@@ -552,12 +607,13 @@ int main(int argc, char **argv) {
   int nfiles;
   rl_tool_name = "reload-dump";
   memset(&d, 0, sizeof d);
-  d.port = 6084;
+
   rl_tool_arena_init(&d.arena);
   rl_tool_arena_init(&d.aux);
   r = parse_args(&d, argc, argv, &first);
   if (r < 0) return RL_EXIT_OK; /* --help, --kinds, ... done */
   if (r > 0) return r;
+  if (d.nports == 0) d.ports[d.nports++] = 6084;
   files = first < argc ? argv + first : stdin_arg;
   nfiles = first < argc ? argc - first : 1;
   for (size_t i = 0; i < rl_types_count; i++)
@@ -579,6 +635,7 @@ int main(int argc, char **argv) {
   }
   json_decref(d.array);
   rl_config_document_free(&d.config);
+  rl_keylog_free(&d.keylog);
   free(d.value);
   rl_tool_arena_free(&d.arena);
   rl_tool_arena_free(&d.aux);
