@@ -303,8 +303,9 @@ int rl_node_attached_peer(const rl_node *n, uint8_t *out);
 /* Start one search for TURN servers: `finds` Find requests for Kind
  * TURN-SERVICE at random Resource-IDs (9: "selecting a random Resource-ID
  * and then doing a Find request"), then a Fetch of every closest
- * Resource-ID they name. 0, or RL_ERR_STATE (not ready, or a search is
- * still running), RL_ERR_PARAM (finds 0 or above 16). */
+ * Resource-ID they name. A peer that has not joined yet sends them
+ * through its bootstrap node. 0, or RL_ERR_STATE (no route, or a search
+ * is still running), RL_ERR_PARAM (finds 0 or above 16). */
 int rl_node_turn_find(rl_node *n, unsigned finds);
 /* Requests of the search still unanswered (0: it is over). */
 unsigned rl_node_turn_pending(const rl_node *n);

@@ -119,6 +119,31 @@ static void publish(rl_node *n) {
 
 /* ---------- finding (9) ---------- */
 
+/* Where a Find or Fetch for rid goes: straight to rid once we route (a
+ * joined peer, or a client through its peer); before that, through the
+ * bootstrap node we are linked to, as the joining node's own Attach goes
+ * (10.5): Destination List [bootstrap's Node-ID, rid] (6.1.2). A peer
+ * behind an address-and-port-dependent NAT may need the relay for its
+ * very first Attach. 0, or RL_ERR_STATE (no route yet). */
+static int turn_dest(rl_node *n, const uint8_t *rid, rl_Destination d[2], size_t *nd) {
+  int rc = RL_ERR_STATE;
+  if (rl_node_ready(n)) {
+    rl_dest_resource(&d[0], rid, n->id_len);
+    *nd = 1;
+    rc = 0;
+  } else if (!n->opt.client) {
+    for (size_t i = 0; i < RL_NODE_MAX_CONNS && rc != 0; i++) {
+      const rl_conn *c = &n->conns[i];
+      if (!c->used || !c->up || !c->bound || !c->bootstrap) continue;
+      rl_dest_node(&d[0], c->id.b, n->id_len);
+      rl_dest_resource(&d[1], rid, n->id_len);
+      *nd = 2;
+      rc = 0;
+    }
+  }
+  return rc;
+}
+
 static void found_one(rl_node *n, const rl_turnsvc *t) {
   char addr[64];
   for (size_t i = 0; i < n->turn.nfound; i++)
@@ -184,7 +209,8 @@ static void fetch(rl_node *n, const uint8_t *rid) {
   struct rl_node_turn_fetch *f;
   rl_arena a;
   rl_MessageBody b;
-  rl_Destination dest;
+  rl_Destination dest[2];
+  size_t nd = 0;
   for (size_t i = 0; i < n->turn.nfetched; i++)
     if (memcmp(n->turn.fetched[i].rid, rid, n->id_len) == 0) return;
   if (n->turn.nfetched == RL_NODE_TURN_FETCHES) return;
@@ -196,8 +222,8 @@ static void fetch(rl_node *n, const uint8_t *rid) {
   if (rl_ops_fetch_req(f->rid, n->id_len, RL_TURNSVC_KIND, RL_DataModel_single_value, 0, 0, 0,
                        NULL, 0, &a, &b.fetch_req) != 0)
     return;
-  rl_dest_resource(&dest, f->rid, n->id_len);
-  if (rl_node_request(n, &dest, 1, RL_MessageCode_fetch_req, &b, on_fetch, f) == 0) {
+  if (turn_dest(n, f->rid, dest, &nd) != 0) return;
+  if (rl_node_request(n, dest, nd, RL_MessageCode_fetch_req, &b, on_fetch, f) == 0) {
     n->turn.nfetched++;
     n->turn.fetches_out++;
   }
@@ -231,12 +257,13 @@ int rl_node_turn_find(rl_node *n, unsigned finds) {
   int rc = RL_ERR_PARAM;
   if (finds == 0 || finds > RL_NODE_TURN_FETCHES) goto done;
   rc = RL_ERR_STATE;
-  if (!rl_node_ready(n) || rl_node_turn_pending(n)) goto done;
+  if (rl_node_turn_pending(n)) goto done;
   n->turn.nfetched = 0;
   for (unsigned i = 0; i < finds; i++) {
     uint8_t rid[RL_NODE_ID_MAX];
     rl_MessageBody b;
-    rl_Destination dest;
+    rl_Destination dest[2];
+    size_t nd = 0;
     /* 9: "selecting a random Resource-ID and then doing a Find request
      * for the appropriate Kind-ID with that Resource-ID". */
     for (size_t j = 0; j < n->id_len; j += 8) {
@@ -248,8 +275,8 @@ int rl_node_turn_find(rl_node *n, unsigned finds) {
     b.find_req.resource.len = n->id_len;
     b.find_req.kinds = kinds;
     b.find_req.kinds_count = 1;
-    rl_dest_resource(&dest, rid, n->id_len);
-    rc = rl_node_request(n, &dest, 1, RL_MessageCode_find_req, &b, on_find, n);
+    rc = turn_dest(n, rid, dest, &nd);
+    if (rc == 0) rc = rl_node_request(n, dest, nd, RL_MessageCode_find_req, &b, on_find, n);
     if (rc != 0) break;
     n->turn.finds_out++;
   }
@@ -273,24 +300,29 @@ size_t rl_node_turn_servers(const rl_node *n, rl_turnsvc *out, size_t max) {
 void rl_node_turn_joined(rl_node *n) {
   uint64_t now = rl_node_ms(n);
   if (n->opt.turn_service.ss_family) n->turn.publish_ms = now ? now : 1;
+  /* --find-turn: joined without a server found through the bootstrap
+   * node: look again now, through the ring. */
   if (n->opt.find_turn && !n->turn.applied) {
-    n->turn.find_next_ms = now ? now : 1;
-    n->turn.find_backoff_ms = 2000;
+    n->turn.find_next_ms = now;
+    n->turn.find_backoff_ms = 0;
   }
 }
 
 void rl_node_turn_tick(rl_node *n) {
   uint64_t now = rl_node_ms(n);
-  if (n->opt.client || !rl_node_ready(n)) return;
-  if (n->turn.publish_ms && now >= n->turn.publish_ms && n->turn.stores_out == 0) publish(n);
-  /* --find-turn: rounds until a server is found, further and further
-   * apart (9: "the process gets repeated with some other random
-   * Resource-ID"). */
-  if (n->opt.find_turn && !n->turn.applied && n->turn.find_next_ms &&
-      now >= n->turn.find_next_ms && rl_node_turn_pending(n) == 0) {
-    if (rl_node_turn_find(n, RL_NODE_TURN_FINDS) == 0)
-      rl_node_log(n, 2, "TURN-SERVICE: looking for a TURN server (%u Finds)",
-                  (unsigned)RL_NODE_TURN_FINDS);
+  if (n->opt.client || n->leaving) return;
+  if (n->turn.publish_ms && now >= n->turn.publish_ms && n->turn.stores_out == 0 &&
+      rl_node_ready(n))
+    publish(n);
+  /* --find-turn: from the moment the bootstrap link is up, rounds until a
+   * server is found, further and further apart (9: "the process gets
+   * repeated with some other random Resource-ID"). */
+  if (n->opt.find_turn && !n->turn.applied && now >= n->turn.find_next_ms &&
+      rl_node_turn_pending(n) == 0 && rl_node_turn_find(n, RL_NODE_TURN_FINDS) == 0) {
+    rl_node_log(n, 2, "TURN-SERVICE: looking for a TURN server (%u Finds%s)",
+                (unsigned)RL_NODE_TURN_FINDS,
+                rl_node_ready(n) ? "" : ", through the bootstrap node");
+    if (n->turn.find_backoff_ms == 0) n->turn.find_backoff_ms = 1000;
     n->turn.find_next_ms = now + n->turn.find_backoff_ms;
     n->turn.find_backoff_ms *= 2;
     if (n->turn.find_backoff_ms > RL_NODE_TURN_BACKOFF_MAX_MS)
@@ -300,7 +332,7 @@ void rl_node_turn_tick(rl_node *n) {
 
 uint64_t rl_node_turn_next_ms(const rl_node *n, uint64_t next) {
   if (n->turn.publish_ms && n->turn.publish_ms < next) next = n->turn.publish_ms;
-  if (n->opt.find_turn && !n->turn.applied && n->turn.find_next_ms &&
+  if (n->opt.find_turn && !n->turn.applied && n->turn.find_next_ms > rl_node_ms(n) &&
       n->turn.find_next_ms < next)
     next = n->turn.find_next_ms;
   return next;
