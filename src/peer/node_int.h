@@ -238,6 +238,7 @@ typedef struct rl_node_turn {
   uint64_t publish_ms;        /* next (re)publication; 0: none planned */
   int unfit_logged;           /* why we do not publish: said once */
   unsigned stores_out, stores_failed;
+  uint64_t stores_ok;         /* Stores answered with success, in all */
   unsigned finds_out, fetches_out;
   struct rl_node_turn_fetch {
     rl_node *n;               /* the answer callback's user pointer */
@@ -393,6 +394,9 @@ struct rl_node {
 void rl_node_turn_joined(rl_node *n);
 void rl_node_turn_tick(rl_node *n);
 uint64_t rl_node_turn_next_ms(const rl_node *n, uint64_t next);
+/* The status's "turn_service" member and a comma, at *p (nothing when the
+ * node neither offers nor looks for a TURN server). */
+void rl_node_turn_status_json(const rl_node *n, char **p, size_t *left);
 
 /* A deliberate deviation (reload-peer --break) is switched on. */
 #define RL_BROKEN(n, b) (((n)->opt.breaks & (uint32_t)(b)) != 0)

@@ -3,6 +3,7 @@
  * looking for TURN servers others published. No I/O: requests go out
  * through rl_node_request, a server found for our ICE agents goes to the
  * driver as RL_ACTION_SET_TURN. doc/peer.md "TURN-SERVICE". */
+#include <stdio.h>
 #include <string.h>
 
 #include "codec/message.h"
@@ -48,6 +49,7 @@ static unsigned publish_count(rl_node *n) {
 static void on_store(void *user, const rl_node_answer *a) {
   rl_node *n = user;
   if (n->turn.stores_out) n->turn.stores_out--;
+  if (a->status == 0) n->turn.stores_ok++;
   if (a->status != 0) {
     n->turn.stores_failed++;
     rl_node_log(n, 0, "TURN-SERVICE: a Store failed (%d%s%s); again in %u s", a->status,
@@ -336,4 +338,38 @@ uint64_t rl_node_turn_next_ms(const rl_node *n, uint64_t next) {
       n->turn.find_next_ms < next)
     next = n->turn.find_next_ms;
   return next;
+}
+
+/* ---------- status ---------- */
+
+static void put(char **p, size_t *left, const char *s) {
+  int w = snprintf(*p, *left, "%s", s);
+  if (w < 0 || (size_t)w >= *left) return;
+  *p += w;
+  *left -= (size_t)w;
+}
+
+void rl_node_turn_status_json(const rl_node *n, char **p, size_t *left) {
+  char addr[64], item[128];
+  if (!n->opt.turn_service.ss_family && !n->opt.find_turn && n->turn.nfound == 0) return;
+  put(p, left, "\"turn_service\":{");
+  if (n->opt.turn_service.ss_family) {
+    rl_turnsvc_addr_str((const struct sockaddr *)&n->opt.turn_service, addr, sizeof addr);
+    snprintf(item, sizeof item, "\"offered\":\"%s\",\"stores_ok\":%llu,", addr,
+             (unsigned long long)n->turn.stores_ok);
+    put(p, left, item);
+  }
+  put(p, left, "\"found\":[");
+  for (size_t i = 0; i < n->turn.nfound; i++) {
+    rl_turnsvc_addr_str((const struct sockaddr *)&n->turn.found[i].addr, addr, sizeof addr);
+    snprintf(item, sizeof item, "%s\"%s\"", i ? "," : "", addr);
+    put(p, left, item);
+  }
+  put(p, left, "]");
+  if (n->turn.applied && n->turn.nfound) {
+    rl_turnsvc_addr_str((const struct sockaddr *)&n->turn.found[0].addr, addr, sizeof addr);
+    snprintf(item, sizeof item, ",\"using\":\"%s\"", addr);
+    put(p, left, item);
+  }
+  put(p, left, "},");
 }

@@ -130,6 +130,12 @@ echo "== TURN-SERVICE published by the bootstrap peer (9)"
 pub=no
 grep -q "publishing TURN server $S1:3478 at H(Node-ID || d), d = 1..2" "$D/peer0.log" && pub=yes
 expect_eq "peer 0 stores TurnServer entries d = 1..2" "$pub" yes
+for _ in $(seq 50); do
+  [ "$(jq '.turn_service.stores_ok // 0' "$D/peer0.json")" -ge 2 ] && break
+  sleep 0.1
+done
+expect_eq "both Stores accepted (status turn_service.stores_ok >= 2)" \
+  "$([ "$(jq '.turn_service.stores_ok // 0' "$D/peer0.json")" -ge 2 ] && echo yes || echo no)" yes
 
 echo "== the apdm peers find coturn through the overlay (30 s at most)"
 found_all() {
@@ -141,6 +147,8 @@ for i in 3 4; do
   f=no
   grep -q "using TURN server $S1:3478" "$D/peer$i.log" && f=yes
   expect_eq "peer $i uses the TURN server it found" "$f" yes
+  expect_eq "peer $i status turn_service.using" \
+    "$(jq -r '.turn_service.using // "none"' "$D/peer$i.json")" "$S1:3478"
 done
 
 echo "== reload-client find-relay from home1"
