@@ -307,6 +307,11 @@ int rl_node_attached_peer(const rl_node *n, uint8_t *out);
  * through its bootstrap node. 0, or RL_ERR_STATE (no route, or a search
  * is still running), RL_ERR_PARAM (finds 0 or above 16). */
 int rl_node_turn_find(rl_node *n, unsigned finds);
+/* A Fetch of TURN-SERVICE at one Resource-ID (id_len bytes), e.g. a known
+ * peer's H(Node-ID || d) (rl_turnsvc_resource); what it finds joins
+ * rl_node_turn_servers. 0, RL_ERR_STATE (no route), RL_ERR_NOMEM (16
+ * Fetches already in this search). */
+int rl_node_turn_fetch(rl_node *n, const uint8_t *rid);
 /* Requests of the search still unanswered (0: it is over). */
 unsigned rl_node_turn_pending(const rl_node *n);
 /* The servers found so far (signature checked), at most max into out. */

@@ -213,29 +213,39 @@ static void on_fetch(void *user, const rl_node_answer *a) {
 }
 
 /* A Fetch of TURN-SERVICE at rid, unless this round fetched it already. */
-static void fetch(rl_node *n, const uint8_t *rid) {
+static int fetch(rl_node *n, const uint8_t *rid) {
   static uint8_t mem[4096];
   struct rl_node_turn_fetch *f;
   rl_arena a;
   rl_MessageBody b;
   rl_Destination dest[2];
   size_t nd = 0;
+  int rc = 0;
   for (size_t i = 0; i < n->turn.nfetched; i++)
-    if (memcmp(n->turn.fetched[i].rid, rid, n->id_len) == 0) return;
-  if (n->turn.nfetched == RL_NODE_TURN_FETCHES) return;
+    if (memcmp(n->turn.fetched[i].rid, rid, n->id_len) == 0) goto done;
+  rc = RL_ERR_NOMEM;
+  if (n->turn.nfetched == RL_NODE_TURN_FETCHES) goto done;
   f = &n->turn.fetched[n->turn.nfetched];
   f->n = n;
   memcpy(f->rid, rid, n->id_len);
   rl_arena_init(&a, mem, sizeof mem);
   memset(&b, 0, sizeof b);
-  if (rl_ops_fetch_req(f->rid, n->id_len, RL_TURNSVC_KIND, RL_DataModel_single_value, 0, 0, 0,
-                       NULL, 0, &a, &b.fetch_req) != 0)
-    return;
-  if (turn_dest(n, f->rid, dest, &nd) != 0) return;
-  if (rl_node_request(n, dest, nd, RL_MessageCode_fetch_req, &b, on_fetch, f) == 0) {
+  rc = rl_ops_fetch_req(f->rid, n->id_len, RL_TURNSVC_KIND, RL_DataModel_single_value, 0, 0, 0,
+                        NULL, 0, &a, &b.fetch_req);
+  if (rc == 0) rc = turn_dest(n, f->rid, dest, &nd);
+  if (rc == 0) rc = rl_node_request(n, dest, nd, RL_MessageCode_fetch_req, &b, on_fetch, f);
+  if (rc == 0) {
     n->turn.nfetched++;
     n->turn.fetches_out++;
   }
+done:
+  return rc;
+}
+
+int rl_node_turn_fetch(rl_node *n, const uint8_t *rid) {
+  /* A new search: forget what the last one fetched. */
+  if (rl_node_turn_pending(n) == 0) n->turn.nfetched = 0;
+  return fetch(n, rid);
 }
 
 static int is_zero(rl_bytes b) {
@@ -257,7 +267,7 @@ static void on_find(void *user, const rl_node_answer *a) {
   for (size_t i = 0; i < fa->results_count; i++) {
     const rl_FindKindData *k = &fa->results[i];
     if (k->kind == RL_TURNSVC_KIND && k->closest.len == n->id_len && !is_zero(k->closest))
-      fetch(n, k->closest.ptr);
+      (void)fetch(n, k->closest.ptr);
   }
 }
 

@@ -13,7 +13,8 @@
 # Checked: the ring of 5 forms; the bootstrap peer published; both apdm
 # peers found and use 203.0.113.10:3478; the two apdm peers get linked,
 # which only a relay can do, and the status "links" shows relayed pairs;
-# reload-client find-relay, run from home1, prints coturn's address; a
+# reload-client find-relay, run from home1, prints coturn's address, and
+# so does find-relay node:ID (peer 0's H(Node-ID || d)) from home2; a
 # private --turn-service is refused (9: SHOULD NOT) and the log says why.
 # Needs root, network namespaces, nftables and coturn (SKIP otherwise).
 set -u
@@ -155,6 +156,11 @@ echo "== reload-client find-relay from home1"
 out=$(client 1 find-relay)
 echo "$out"
 expect_eq "find-relay prints coturn" \
+  "$(echo "$out" | jq -r '[.servers[].address] | index("'"$S1"':3478") != null' 2>/dev/null)" true
+
+out=$(client 2 find-relay "node:$(jq -r .node_id "$D/peer0.json")")
+echo "$out"
+expect_eq "find-relay node:ID0 (H(Node-ID || d), d = 1..2) prints coturn" \
   "$(echo "$out" | jq -r '[.servers[].address] | index("'"$S1"':3478") != null' 2>/dev/null)" true
 
 echo "== peer 3 and peer 4 (both behind apdm NATs) linked through a relay (45 s at most)"
