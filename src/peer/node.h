@@ -64,6 +64,9 @@ typedef struct rl_node_options {
   struct sockaddr_storage turn_service;
   int turn_service_private;
   int find_turn;
+  /* The lifetime of the TurnServer values, in seconds (refreshed after
+   * two thirds of it); 0: 600. */
+  uint32_t turn_service_lifetime;
   /* The core's clock at creation (monotonic, microseconds), and what to
    * add to the clock's milliseconds to get the wall clock (milliseconds
    * since 1970: storage_time and lifetimes, 7.4.1.1). The driver sets

@@ -230,8 +230,7 @@ typedef struct rl_ice_pending {
 #define RL_NODE_TURN_FOUND 8       /* servers remembered from a search */
 #define RL_NODE_TURN_FETCHES 16    /* Resource-IDs fetched in one round */
 #define RL_NODE_TURN_FINDS 8       /* Finds of one round of --find-turn */
-#define RL_NODE_TURN_LIFETIME_S 600
-#define RL_NODE_TURN_REFRESH_MS 400000 /* two thirds of the lifetime */
+#define RL_NODE_TURN_LIFETIME_S 600 /* rl_node_options.turn_service_lifetime 0 */
 #define RL_NODE_TURN_RETRY_MS 5000
 #define RL_NODE_TURN_BACKOFF_MAX_MS 30000
 typedef struct rl_node_turn {

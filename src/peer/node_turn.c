@@ -20,6 +20,10 @@ static int routes(const rl_node *n) {
 
 /* ---------- publishing (9) ---------- */
 
+static uint32_t lifetime_s(const rl_node *n) {
+  return n->opt.turn_service_lifetime ? n->opt.turn_service_lifetime : RL_NODE_TURN_LIFETIME_S;
+}
+
 /* How many TurnServer entries we store: turn-density (11.1, "how many
  * times each TURN server SHOULD record itself"), at most the Kind's
  * max-node-multiple, since a higher d would fail NODE-MULTIPLE (7.3.4),
@@ -93,7 +97,7 @@ static int store_one(rl_node *n, uint8_t d) {
   memset(&b, 0, sizeof b);
   /* 7.4.1.1: generation 0 replaces whatever we stored before (a refresh). */
   rc = rl_ops_store_req(n->cred, rid, n->id_len, RL_TURNSVC_KIND, RL_DataModel_single_value, 0,
-                        &v, 1, RL_NODE_TURN_LIFETIME_S, rl_node_wall_ms(n), &a, &b.store_req);
+                        &v, 1, lifetime_s(n), rl_node_wall_ms(n), &a, &b.store_req);
   if (rc != 0) goto done;
   rl_dest_resource(&dest, rid, n->id_len);
   rc = rl_node_request(n, &dest, 1, RL_MessageCode_store_req, &b, on_store, n);
@@ -121,7 +125,7 @@ static void publish(rl_node *n) {
   }
   /* Refreshed before its lifetime ends (7.4.1.1: the storing peer drops
    * a value whose lifetime passed). */
-  n->turn.publish_ms = rl_node_ms(n) + RL_NODE_TURN_REFRESH_MS;
+  n->turn.publish_ms = rl_node_ms(n) + (uint64_t)lifetime_s(n) * 2000u / 3u;
   rl_node_log(n, 1, "TURN-SERVICE: publishing TURN server %s at H(Node-ID || d), d = 1..%u (9)",
               addr, count);
 }

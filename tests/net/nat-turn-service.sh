@@ -89,7 +89,10 @@ start_peer() {
     --status-file "$D/peer$i.json" --log "$D/peer$i.log" -v "$@" </dev/null >/dev/null 2>&1 &
   echo $! > "$D/peer$i.pid"
 }
-start_peer 0 boot "$BOOT:$BPORT" --first --turn-service "$S1"
+# Lifetime 9 s: the entries are stored again every 6 s, and would be gone
+# by the time of the later find-relay were they not.
+T0=$(date +%s)
+start_peer 0 boot "$BOOT:$BPORT" --first --turn-service "$S1" --turn-service-lifetime 9
 sleep 0.5
 # home1 and home2 (eim): server-reflexive candidates from the bootstrap
 # peer's STUN answers; home3 and home4 (apdm): a TURN server found in the
@@ -189,6 +192,14 @@ expect_eq "peer 3 and peer 4 linked ($(($(date +%s) - t0)) s after the search)" 
 nrelay=$(($(nrelay_of 3) + $(nrelay_of 4)))
 expect_eq "links of the apdm peers over a relay found in the overlay" \
   "$([ "$nrelay" -gt 0 ] && echo yes || echo "no ($nrelay)")" yes
+
+echo "== the entries are refreshed before their lifetime (9 s) ends"
+n=$(jq '.turn_service.stores_ok // 0' "$D/peer0.json")
+expect_eq "Stores of the entries after the test's $(($(date +%s) - T0)) s: $n, more than 2" \
+  "$([ "$n" -gt 2 ] && echo yes || echo "no ($n)")" yes
+out=$(client 1 find-relay)
+expect_eq "find-relay still prints coturn" \
+  "$(echo "$out" | jq -r '[.servers[].address] | index("'"$S1"':3478") != null' 2>/dev/null)" true
 
 echo "== a private --turn-service is refused (9: SHOULD NOT)"
 netns_exec home1 "$PEER" --config "$D/overlay.xml" --cert "$D/ca/peer5.crt" --key "$D/ca/peer5.key" \
