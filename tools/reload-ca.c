@@ -52,7 +52,7 @@ static const char usage_text[] =
     "        CERT [INTERMEDIATE...]\n"
     "  config --dir D [--bootstrap ADDR[:PORT]]... [--node-id-length L] [--sequence N]\n"
     "        [--self-signed sha1|sha256] [--no-root] [--kind ID,MODEL,POLICY,COUNT,SIZE[,MULT]]...\n"
-    "        [--signer NAME]... [--replication-factor N] [--out FILE]\n"
+    "        [--signer NAME]... [--replication-factor N] [--turn-density N] [--out FILE]\n"
     "  sign-config --dir D --config IN --signer NAME [--overlay NAME] [--out OUT]\n"
     "  verify-config --config FILE [--previous FILE] [--overlay NAME]\n"
     "  sign-kind --dir D --signer NAME --kind ID,MODEL,POLICY,COUNT,SIZE[,MULT] [--out FILE]\n"
@@ -62,6 +62,7 @@ typedef struct opts {
   const char *dir, *overlay, *user, *out, *key, *config, *digest, *self_signed, *previous;
   int ec; /* --key-type ec: P-256 keys instead of RSA */
   int nodes, node_id_length, days, bits, force, no_root, sequence, replication_factor;
+  int turn_density; /* -1: absent (11.1: 1) */
   long long at;
   const char *node_ids[MAX_LIST];
   int n_node_ids;
@@ -118,7 +119,7 @@ static int new_key(const opts *o, EVP_PKEY **key, rl_sec_error *e) {
 static int parse_opts(int argc, char **argv, opts *o) {
   enum { O_DIR = 256, O_OVERLAY, O_USER, O_NODES, O_NODE_ID, O_LEN, O_DAYS, O_BITS, O_KEY,
          O_OUT, O_FORCE, O_DIGEST, O_ROOT, O_CONFIG, O_SELF, O_AT, O_BOOT, O_SEQ, O_NOROOT,
-         O_KIND, O_SIGNER, O_PREVIOUS, O_KEY_TYPE, O_REPL, O_HELP };
+         O_KIND, O_SIGNER, O_PREVIOUS, O_KEY_TYPE, O_REPL, O_TURN_DENSITY, O_HELP };
   static const struct option longopts[] = {
       {"dir", required_argument, NULL, O_DIR},         {"overlay", required_argument, NULL, O_OVERLAY},
       {"user", required_argument, NULL, O_USER},       {"nodes", required_argument, NULL, O_NODES},
@@ -133,11 +134,13 @@ static int parse_opts(int argc, char **argv, opts *o) {
       {"signer", required_argument, NULL, O_SIGNER},   {"previous", required_argument, NULL, O_PREVIOUS},
       {"key-type", required_argument, NULL, O_KEY_TYPE},
       {"replication-factor", required_argument, NULL, O_REPL},
+      {"turn-density", required_argument, NULL, O_TURN_DENSITY},
       {"help", no_argument, NULL, O_HELP},             {NULL, 0, NULL, 0}};
   int c, r = 0;
   memset(o, 0, sizeof *o);
   o->node_id_length = 0; /* 0: from --node-id, else 16 */
   o->sequence = -1;
+  o->turn_density = -1;
   optind = 1;
   while (r == 0 && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     switch (c) {
@@ -167,6 +170,9 @@ static int parse_opts(int argc, char **argv, opts *o) {
     case O_REPL:
       r = number(optarg, 2, RL_CONFIG_MAX_REPLICATION_FACTOR, "--replication-factor",
                  &o->replication_factor);
+      break;
+    case O_TURN_DENSITY: /* 11.1: xsd:unsignedByte */
+      r = number(optarg, 0, 255, "--turn-density", &o->turn_density);
       break;
     case O_NOROOT: o->no_root = 1; break;
     case O_KIND: r = push(o->kinds, &o->n_kinds, optarg, "--kind"); break;
@@ -658,6 +664,7 @@ static int cmd_config(const opts *o) {
     cfg->sequence = (uint16_t)o->sequence;
   }
   if (o->replication_factor) cfg->replication_factor = (uint32_t)o->replication_factor;
+  if (o->turn_density >= 0) cfg->turn_density = (uint8_t)o->turn_density;
   if (o->self_signed) {
     if (digest_of(o->self_signed, &cfg->self_signed_digest)) {
       r = 1;

@@ -24,6 +24,7 @@
 #include "peer/node.h"
 #include "peer/ops.h"
 #include "overlay/nodeid.h"
+#include "runtime/hex.h"
 #include "security/sign.h"
 #include "tools/addr.h"
 
@@ -384,6 +385,80 @@ static int parse_dest(const char *text, rl_Destination *d, uint8_t *buf, char *w
   return 0;
 }
 
+/* find-relay node:HEX: the TurnServer entries that node would store, at
+ * H(Node-ID || d) for d = 1..turn-density (RFC 6940 9). 0 or an rl_err. */
+static int fetch_node_entries(const char *arg, json_t *out) {
+  uint8_t id[20], rid[20];
+  size_t id_len = g_cfg->node_id_length;
+  unsigned density = g_cfg->turn_density;
+  int rc = 0;
+  if (rl_hex_decode(arg + 5, strlen(arg + 5), id, sizeof id, 0) != (long)id_len)
+    return RL_ERR_SYNTAX;
+  if (density > RL_TURNSVC_MAX_ITERATION) density = RL_TURNSVC_MAX_ITERATION;
+  json_object_set_new(out, "turn_density", json_integer(density));
+  for (unsigned d = 1; d <= density && rc == 0; d++) {
+    rc = rl_turnsvc_resource(id, id_len, (uint8_t)d, rid);
+    if (rc == 0) rc = rl_node_turn_fetch(g_node, rid);
+  }
+  return rc;
+}
+
+/* find-relay [FINDS [ROUNDS]]: TURN servers published under TURN-SERVICE
+ * (RFC 6940 9): rounds of FINDS Finds at random Resource-IDs (default 16),
+ * then a Fetch of each closest Resource-ID named, until a round finds one
+ * or ROUNDS (default 3) are done. find-relay node:HEX: Fetches at that
+ * node's H(Node-ID || d) instead. "servers": address, iteration, and
+ * whether 9 advises against the address ("unfit"). */
+static void find_relay(int argc, char **argv, result *r) {
+  int by_node = argc > 1 && strncmp(argv[1], "node:", 5) == 0;
+  unsigned finds = argc > 1 && !by_node ? (unsigned)strtoul(argv[1], NULL, 0) : 16;
+  unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 3, done = 0;
+  rl_turnsvc found[8];
+  size_t k = 0;
+  json_t *servers = json_array();
+  uint64_t t0 = rl_node_now(g_node);
+  int rc = 0;
+  if (by_node) rounds = 1;
+  while (done < rounds && k == 0 && rc == 0) {
+    rc = by_node ? fetch_node_entries(argv[1], r->out) : rl_node_turn_find(g_node, finds);
+    while (rc == 0 && rl_node_turn_pending(g_node) &&
+           rl_node_now(g_node) - t0 < (uint64_t)g_timeout_ms)
+      rl_driver_run_once(g_drv, 50);
+    done++;
+    k = rl_node_turn_servers(g_node, found, 8);
+    if (rl_node_turn_pending(g_node)) break; /* the timeout */
+  }
+  for (size_t i = 0; i < k; i++) {
+    json_t *o = json_object();
+    char addr[64];
+    const char *unfit = rl_turnsvc_unfit((const struct sockaddr *)&found[i].addr);
+    rl_turnsvc_addr_str((const struct sockaddr *)&found[i].addr, addr, sizeof addr);
+    json_object_set_new(o, "address", json_string(addr));
+    json_object_set_new(o, "iteration", json_integer(found[i].iteration));
+    if (unfit) json_object_set_new(o, "unfit", json_string(unfit));
+    json_array_append_new(servers, o);
+  }
+  if (!by_node) {
+    json_object_set_new(r->out, "finds", json_integer(finds));
+    json_object_set_new(r->out, "rounds", json_integer(done));
+  }
+  json_object_set_new(r->out, "servers", servers);
+  r->done = 1;
+  if (rc != 0) {
+    r->status = rc;
+    json_object_set_new(r->out, "ok", json_false());
+    json_object_set_new(r->out, "error", json_string(rl_errname(rc)));
+  } else if (k == 0) {
+    r->status = RL_ERR_NOT_FOUND;
+    json_object_set_new(r->out, "ok", json_false());
+    json_object_set_new(r->out, "error", json_string(rl_node_turn_pending(g_node)
+                                                         ? "RL_ERR_TIMEOUT"
+                                                         : "RL_ERR_NOT_FOUND"));
+  } else {
+    json_object_set_new(r->out, "ok", json_true());
+  }
+}
+
 /* Run one command; prints its result. Returns 0 when it succeeded. */
 static int run_command(int argc, char **argv) {
   static uint8_t mem[1 << 20];
@@ -408,6 +483,10 @@ static int run_command(int argc, char **argv) {
   memset(&r, 0, sizeof r);
   r.out = json_object();
   json_object_set_new(r.out, "command", json_string(cmd));
+  if (strcmp(cmd, "find-relay") == 0) {
+    find_relay(argc, argv, &r);
+    goto print;
+  }
 
   if (strcmp(cmd, "ping") == 0 || strcmp(cmd, "probe") == 0 || strcmp(cmd, "route-query") == 0) {
     if (argc < 2 && strcmp(cmd, "ping") != 0) {
@@ -521,7 +600,8 @@ static int run_command(int argc, char **argv) {
     }
     rl_dest_resource(&dest, rid, id_len);
   } else {
-    snprintf(why, sizeof why, "unknown command '%s' (ping, store, fetch, stat, find, probe, route-query)", cmd);
+    snprintf(why, sizeof why, "unknown command '%s' (ping, store, fetch, stat, find, find-relay, probe, "
+                                   "route-query)", cmd);
     goto bad;
   }
   g_fetch_rid = code == RL_MessageCode_fetch_req ? rid : NULL;
@@ -575,6 +655,13 @@ static void usage(FILE *f) {
           "  find KIND RESOURCE\n"
           "  probe DEST\n"
           "  route-query DEST\n"
+          "  find-relay [FINDS [ROUNDS]]       TURN servers published in the overlay (RFC\n"
+          "                                    6940 9, Kind TURN-SERVICE): FINDS Finds at\n"
+          "                                    random Resource-IDs (16), then Fetches of the\n"
+          "                                    Resource-IDs they name; up to ROUNDS (3);\n"
+          "                                    FINDS at most 16\n"
+          "  find-relay node:NODEID-HEX        that node's entries: Fetches at\n"
+          "                                    H(Node-ID || d), d = 1..turn-density\n"
           "--batch FILE runs one command per line ('-': standard input) and prints\n"
           "one JSON line per command.\n");
 }

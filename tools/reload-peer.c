@@ -52,6 +52,19 @@ static void usage(FILE *f) {
           "  --stun ADDR[:PORT]       dtls-ice: STUN server for server-reflexive candidates\n"
           "  --turn ADDR[:PORT]       dtls-ice: TURN server (UDP) for relayed candidates,\n"
           "  --turn-user U --turn-password P   with these long-term credentials\n"
+          "  --turn-service ADDR[:PORT]  the TURN server this peer offers (RFC 6940 9):\n"
+          "                           stored after joining under Kind TURN-SERVICE (2) at\n"
+          "                           H(Node-ID || d), d = 1..turn-density, and refreshed;\n"
+          "                           refused for an RFC 1918, loopback or link-local\n"
+          "                           address (9: SHOULD NOT) unless --turn-service-private\n"
+          "  --turn-service-private   publish --turn-service even so (tests)\n"
+          "  --turn-service-lifetime S  lifetime of those values (default 600 s); they\n"
+          "                           are stored again after two thirds of it\n"
+          "  --find-turn              dtls-ice without --turn: after joining, look for a\n"
+          "                           TURN server in the overlay (random Resource-IDs,\n"
+          "                           Find and Fetch of TURN-SERVICE) and use it for later\n"
+          "                           ICE agents, with --turn-user/--turn-password (9\n"
+          "                           carries no credentials)\n"
           "  --keylog FILE            append the TLS/DTLS session secrets to FILE (NSS key\n"
           "                           log format, for Wireshark; default: $SSLKEYLOGFILE)\n"
           "  --update-interval MS     Chord stabilization period (default: configuration)\n"
@@ -166,11 +179,16 @@ static int admission_option(int ch, const char *arg, rl_node_options *o) {
 }
 
 /* The ICE options (link mode dtls-ice, rl_node_options). */
-enum { O_STUN = 600, O_TURN, O_TURN_USER, O_TURN_PASSWORD };
+enum { O_STUN = 600, O_TURN, O_TURN_USER, O_TURN_PASSWORD, O_TURN_SERVICE, O_TURN_PRIVATE,
+       O_FIND_TURN, O_TURN_LIFETIME };
 #define ICE_LONGOPTS                                                                               \
   {"stun", required_argument, 0, O_STUN}, {"turn", required_argument, 0, O_TURN},                 \
       {"turn-user", required_argument, 0, O_TURN_USER},                                           \
-      {"turn-password", required_argument, 0, O_TURN_PASSWORD},
+      {"turn-password", required_argument, 0, O_TURN_PASSWORD},                                   \
+      {"turn-service", required_argument, 0, O_TURN_SERVICE},                                     \
+      {"turn-service-private", no_argument, 0, O_TURN_PRIVATE},                                   \
+      {"find-turn", no_argument, 0, O_FIND_TURN},                                                 \
+      {"turn-service-lifetime", required_argument, 0, O_TURN_LIFETIME},
 
 /* 1 when ch was one of them (set in o), 0 when not, -1 with a reason in
  * why. */
@@ -183,6 +201,20 @@ static int ice_option(int ch, const char *arg, rl_node_options *o, char *why, si
     return rl_tool_parse_addr(arg, 3478, &o->ice_turn, &len, why, whylen) == 0 ? 1 : -1;
   case O_TURN_USER: o->ice_turn_user = arg; return 1;
   case O_TURN_PASSWORD: o->ice_turn_password = arg; return 1;
+  case O_TURN_SERVICE:
+    return rl_tool_parse_addr(arg, 3478, &o->turn_service, &len, why, whylen) == 0 ? 1 : -1;
+  case O_TURN_PRIVATE: o->turn_service_private = 1; return 1;
+  case O_FIND_TURN: o->find_turn = 1; return 1;
+  case O_TURN_LIFETIME: {
+    char *end;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (!*arg || *end || v < 3 || v > 86400) {
+      snprintf(why, whylen, "--turn-service-lifetime: seconds, 3..86400");
+      return -1;
+    }
+    o->turn_service_lifetime = (uint32_t)v;
+    return 1;
+  }
   default: return 0;
   }
 }
@@ -417,6 +449,12 @@ int main(int argc, char **argv) {
   if (o.link_mode == RL_LINK_TCP_INSECURE || o.link_mode == RL_LINK_UDP_INSECURE)
     fprintf(stderr, "reload-peer: WARNING: %s: links are not authenticated or encrypted\n",
             o.link_mode == RL_LINK_TCP_INSECURE ? "--insecure-tcp" : "--link udp-insecure");
+  if (o.find_turn && (o.link_mode != RL_LINK_DTLS_ICE || o.ice_turn.ss_family ||
+                      !o.ice_turn_user || !o.ice_turn_password)) {
+    fprintf(stderr, "reload-peer: --find-turn needs --link dtls-ice, --turn-user and "
+                    "--turn-password, and no --turn\n");
+    goto fail;
+  }
   o.config = cfg;
   o.cred = cred;
   drv = rl_driver_new(&o, why, sizeof why);

@@ -25,6 +25,8 @@
 
 #include <nice/agent.h>
 
+#include "runtime/error.h"
+
 /* GPollFD's events are the G_IO_* flags; struct pollfd's the POLL* ones.
  * The copy between them below is a plain assignment: true on Linux. */
 _Static_assert(G_IO_IN == POLLIN && G_IO_OUT == POLLOUT && G_IO_PRI == POLLPRI &&
@@ -392,6 +394,42 @@ rl_ice_ctx *rl_ice_ctx_new(const rl_ice_config *cfg, char *why, size_t whylen) {
     return NULL;
   }
   return ctx;
+}
+
+int rl_ice_ctx_set_turn(rl_ice_ctx *ctx, const struct sockaddr_storage *turn, const char *user,
+                        const char *pwd) {
+  char ip[INET6_ADDRSTRLEN];
+  unsigned port = 0;
+  char *u = NULL, *p = NULL;
+  int rc = RL_ERR_PARAM;
+  if (!ctx) goto done;
+  if (!turn || turn->ss_family == 0) {
+    /* No TURN server from now on. */
+    ctx->turn_ip[0] = '\0';
+    ctx->turn_port = 0;
+    rc = 0;
+    goto done;
+  }
+  if (server_of(turn, ip, &port) != 0 || !user || !pwd) goto done;
+  u = strdup(user);
+  p = strdup(pwd);
+  if (!u || !p) {
+    rc = RL_ERR_NOMEM;
+    goto done;
+  }
+  /* Agents already running keep the server they gathered with. */
+  free(ctx->turn_user);
+  free(ctx->turn_password);
+  ctx->turn_user = u;
+  ctx->turn_password = p;
+  u = p = NULL;
+  memcpy(ctx->turn_ip, ip, sizeof ip);
+  ctx->turn_port = port;
+  rc = 0;
+done:
+  free(u);
+  free(p);
+  return rc;
 }
 
 void rl_ice_ctx_free(rl_ice_ctx *ctx) {

@@ -86,6 +86,12 @@ typedef struct rl_ice_callbacks {
 } rl_ice_callbacks;
 
 rl_ice_ctx *rl_ice_ctx_new(const rl_ice_config *cfg, char *why, size_t whylen);
+/* The TURN server (and its long-term credentials, copied) of the agents
+ * created from now on; those already running keep theirs. turn NULL or of
+ * family 0: none. 0, RL_ERR_PARAM (not IPv4/IPv6, no credentials) or
+ * RL_ERR_NOMEM; on error the context keeps its previous server. */
+int rl_ice_ctx_set_turn(rl_ice_ctx *ctx, const struct sockaddr_storage *turn, const char *user,
+                        const char *pwd);
 /* Frees every rl_ice still open, without callbacks. */
 void rl_ice_ctx_free(rl_ice_ctx *ctx);
 /* Fills at most max pollfds with what GLib waits for; returns how many

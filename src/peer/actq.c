@@ -72,6 +72,18 @@ int rl_actq_ice_start(rl_actq *q, uint64_t link, int controlling) {
   return 0;
 }
 
+int rl_actq_set_turn(rl_actq *q, const struct sockaddr *addr, socklen_t len) {
+  rl_action *s;
+  if (len > sizeof s->addr) return RL_ERR_PARAM;
+  s = slot(q);
+  if (!s) return RL_ERR_NOMEM;
+  s->type = RL_ACTION_SET_TURN;
+  memcpy(&s->addr, addr, len);
+  s->addr_len = len;
+  q->count++;
+  return 0;
+}
+
 int rl_actq_connect(rl_actq *q, uint64_t link, const struct sockaddr *addr, socklen_t len) {
   rl_action *s;
   if (len > sizeof s->addr) return RL_ERR_PARAM;

@@ -29,7 +29,10 @@ typedef enum rl_action_type {
   RL_ACTION_ICE_START,
   /* The far end's credentials and candidates for link `link` (bytes: one
    * rl_ice_remote): the connectivity checks may start. */
-  RL_ACTION_ICE_REMOTE
+  RL_ACTION_ICE_REMOTE,
+  /* The TURN server (addr; RFC 6940 9: found in the overlay) for the ICE
+   * agents started from now on; the credentials are the driver's. */
+  RL_ACTION_SET_TURN
 } rl_action_type;
 
 /* The far end of an ICE link, from its Attach (6.5.1.7). */
@@ -64,6 +67,7 @@ int rl_actq_send(rl_actq *q, uint64_t link, const uint8_t *bytes, size_t len);
 int rl_actq_connect(rl_actq *q, uint64_t link, const struct sockaddr *addr, socklen_t len);
 int rl_actq_close(rl_actq *q, uint64_t link);
 int rl_actq_ice_start(rl_actq *q, uint64_t link, int controlling);
+int rl_actq_set_turn(rl_actq *q, const struct sockaddr *addr, socklen_t len);
 int rl_actq_ice_remote(rl_actq *q, uint64_t link, const rl_ice_remote *r);
 /* The oldest action into *out: 1, or 0 when there is none. */
 int rl_actq_pop(rl_actq *q, rl_action *out);

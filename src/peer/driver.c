@@ -165,6 +165,27 @@ static void ice_closed(rl_driver *d, uint64_t id, rl_link_fail why, const char *
 static void ice_start(rl_driver *d, uint64_t id, int controlling);
 static void ice_remote(rl_driver *d, uint64_t id, const rl_ice_remote *r);
 
+/* RFC 6940 9: a TURN server the core found in the overlay, for the ICE
+ * agents started from now on. 9 carries no credentials: the node's
+ * --turn-user/--turn-password are used (doc/peer.md "TURN-SERVICE"). */
+static void set_turn(rl_driver *d, const struct sockaddr_storage *addr) {
+  const rl_node_options *o = rl_node_options_of(d->node);
+  int rc;
+  if (!d->ice) {
+    rl_node_log(d->node, 1, "TURN-SERVICE: no ICE agents here (link mode not dtls-ice): "
+                "the TURN server found is not used");
+    return;
+  }
+  if (!o->ice_turn_user || !o->ice_turn_password) {
+    rl_node_log(d->node, 0, "TURN-SERVICE: a TURN server was found but there are no "
+                "credentials for it (--turn-user, --turn-password)");
+    return;
+  }
+  rc = rl_ice_ctx_set_turn(d->ice, addr, o->ice_turn_user, o->ice_turn_password);
+  if (rc != 0)
+    rl_node_log(d->node, 0, "TURN-SERVICE: rl_ice_ctx_set_turn: %s", rl_strerror(rc));
+}
+
 /* Carry out what the core asked for. A connect that fails at once is
  * reported back as a closed link (the core then tries the next node). */
 static void flush(rl_driver *d) {
@@ -199,6 +220,9 @@ static void flush(rl_driver *d) {
       break;
     case RL_ACTION_ICE_REMOTE:
       ice_remote(d, a.link, (const rl_ice_remote *)a.bytes);
+      break;
+    case RL_ACTION_SET_TURN:
+      set_turn(d, &a.addr);
       break;
     }
   }

@@ -373,6 +373,7 @@ char *rl_node_status_json(const rl_node *n) {
       left -= (size_t)w;
     }
   }
+  rl_node_turn_status_json(n, &p, &left);
   snprintf(p, left,
            "\"fingers\":%zu,\"finger_table_size\":%zu,\"links\":%zu,\"stored_resources\":%zu,"
            "\"stored_values\":%zu,\"estimated_size\":%llu,\"requests_in\":%llu,\"requests_out\":%llu,"

@@ -30,6 +30,7 @@
 #include "net/link.h"
 #include "overlay/config.h"
 #include "peer/actq.h"
+#include "peer/turnsvc.h"
 #include "security/credentials.h"
 
 #define RL_NODE_MAX_BOOTSTRAP 16
@@ -54,6 +55,18 @@ typedef struct rl_node_options {
    * TURN long-term credentials (borrowed). */
   struct sockaddr_storage ice_stun, ice_turn;
   const char *ice_turn_user, *ice_turn_password;
+  /* The TURN Server Usage (RFC 6940 9, node_turn.c, doc/peer.md): the
+   * TURN server this peer offers (ss_family 0: none), published under
+   * TURN-SERVICE after joining; an address 9 advises against (RFC 1918
+   * and the like, rl_turnsvc_unfit) only with turn_service_private.
+   * find_turn: after joining, look for a TURN server in the overlay and
+   * hand it to the driver (RL_ACTION_SET_TURN) for later ICE agents. */
+  struct sockaddr_storage turn_service;
+  int turn_service_private;
+  int find_turn;
+  /* The lifetime of the TurnServer values, in seconds (refreshed after
+   * two thirds of it); 0: 600. */
+  uint32_t turn_service_lifetime;
   /* The core's clock at creation (monotonic, microseconds), and what to
    * add to the clock's milliseconds to get the wall clock (milliseconds
    * since 1970: storage_time and lifetimes, 7.4.1.1). The driver sets
@@ -287,6 +300,25 @@ int rl_node_verify_value(rl_node *n, const uint8_t *resource, size_t resource_le
 /* The Node-ID of the peer a client is connected to (the first link
  * that is up). 0, or RL_ERR_STATE. */
 int rl_node_attached_peer(const rl_node *n, uint8_t *out);
+
+/* ---- The TURN Server Usage (RFC 6940 9; node_turn.c) ---- */
+
+/* Start one search for TURN servers: `finds` Find requests for Kind
+ * TURN-SERVICE at random Resource-IDs (9: "selecting a random Resource-ID
+ * and then doing a Find request"), then a Fetch of every closest
+ * Resource-ID they name. A peer that has not joined yet sends them
+ * through its bootstrap node. 0, or RL_ERR_STATE (no route, or a search
+ * is still running), RL_ERR_PARAM (finds 0 or above 16). */
+int rl_node_turn_find(rl_node *n, unsigned finds);
+/* A Fetch of TURN-SERVICE at one Resource-ID (id_len bytes), e.g. a known
+ * peer's H(Node-ID || d) (rl_turnsvc_resource); what it finds joins
+ * rl_node_turn_servers. 0, RL_ERR_STATE (no route), RL_ERR_NOMEM (16
+ * Fetches already in this search). */
+int rl_node_turn_fetch(rl_node *n, const uint8_t *rid);
+/* Requests of the search still unanswered (0: it is over). */
+unsigned rl_node_turn_pending(const rl_node *n);
+/* The servers found so far (signature checked), at most max into out. */
+size_t rl_node_turn_servers(const rl_node *n, rl_turnsvc *out, size_t max);
 
 /* The options the node was made with. */
 const rl_node_options *rl_node_options_of(const rl_node *n);

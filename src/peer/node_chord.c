@@ -221,6 +221,7 @@ void rl_node_chord_actions(rl_node *n) {
     case RL_CHORD_JOINED_RING:
       rl_node_log(n, 1, "joined the ring");
       rl_node_publish_certificates(n);
+      rl_node_turn_joined(n);
       break;
     }
   }

@@ -244,6 +244,7 @@ static void run_timers(rl_node *n) {
     rl_reasm_expire(n->reasm, now);
   }
   rl_node_repl_tick(n);
+  rl_node_turn_tick(n);
   for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++)
     if (n->inbound[i].used && now > n->inbound[i].until) n->inbound[i].used = 0;
   (void)rl_node_ice_expire(n, now);
@@ -274,6 +275,7 @@ static uint64_t next_timer_ms(const rl_node *n) {
   if (n->store && n->last_expire_ms + EXPIRE_TICK_MS < next)
     next = n->last_expire_ms + EXPIRE_TICK_MS;
   next = rl_node_repl_next_ms(n, next);
+  next = rl_node_turn_next_ms(n, next);
   for (size_t i = 0; i < RL_NODE_MAX_INBOUND; i++)
     if (n->inbound[i].used && n->inbound[i].until + 1 < next) next = n->inbound[i].until + 1;
   for (size_t i = 0; i < RL_NODE_MAX_ICE; i++)

@@ -18,6 +18,7 @@
 #include "peer/fragment.h"
 #include "peer/msg.h"
 #include "peer/node.h"
+#include "peer/turnsvc.h"
 #include "peer/viatab.h"
 #include "security/sign.h"
 #include "security/trust.h"
@@ -225,6 +226,29 @@ typedef struct rl_ice_pending {
   struct rl_ice_remote *remote; /* its candidates, for after our answer */
 } rl_ice_pending;
 
+/* The TURN Server Usage (node_turn.c, RFC 6940 9). */
+#define RL_NODE_TURN_FOUND 8       /* servers remembered from a search */
+#define RL_NODE_TURN_FETCHES 16    /* Resource-IDs fetched in one round */
+#define RL_NODE_TURN_FINDS 8       /* Finds of one round of --find-turn */
+#define RL_NODE_TURN_LIFETIME_S 600 /* rl_node_options.turn_service_lifetime 0 */
+#define RL_NODE_TURN_RETRY_MS 5000
+#define RL_NODE_TURN_BACKOFF_MAX_MS 30000
+typedef struct rl_node_turn {
+  uint64_t publish_ms;        /* next (re)publication; 0: none planned */
+  int unfit_logged;           /* why we do not publish: said once */
+  unsigned stores_out, stores_failed;
+  uint64_t stores_ok;         /* Stores answered with success, in all */
+  unsigned finds_out, fetches_out;
+  struct rl_node_turn_fetch {
+    rl_node *n;               /* the answer callback's user pointer */
+    uint8_t rid[RL_NODE_ID_MAX];
+  } fetched[RL_NODE_TURN_FETCHES]; /* Resource-IDs fetched this round */
+  size_t nfetched;
+  rl_turnsvc found[RL_NODE_TURN_FOUND];
+  size_t nfound;
+  uint64_t find_next_ms, find_backoff_ms; /* --find-turn: the next round */
+  int applied;                /* RL_ACTION_SET_TURN sent */
+} rl_node_turn;
 typedef struct rl_inbound_attach {
   int used;
   rl_nodeid id;
@@ -361,7 +385,17 @@ struct rl_node {
   size_t repl_inflight;
   const uint8_t *cur_req;
   size_t cur_req_len;
+  rl_node_turn turn;
 };
+
+/* node_turn.c: the TURN Server Usage (9): we joined the ring (publish,
+ * and look for a server with --find-turn); the timers. */
+void rl_node_turn_joined(rl_node *n);
+void rl_node_turn_tick(rl_node *n);
+uint64_t rl_node_turn_next_ms(const rl_node *n, uint64_t next);
+/* The status's "turn_service" member and a comma, at *p (nothing when the
+ * node neither offers nor looks for a TURN server). */
+void rl_node_turn_status_json(const rl_node *n, char **p, size_t *left);
 
 /* A deliberate deviation (reload-peer --break) is switched on. */
 #define RL_BROKEN(n, b) (((n)->opt.breaks & (uint32_t)(b)) != 0)
