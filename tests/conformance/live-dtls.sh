@@ -7,9 +7,14 @@
 # DTLS transport offers neither); attach-basic, whose Attach offers a
 # TLS-TCP-FH-NO-ICE candidate, is answered Error_Incompatible_with_Overlay
 # by a DTLS peer (6.5.1.11: no candidate of a protocol it speaks).
+# LINK=dtls-ice (live-dtls-ice.sh): the same over DTLS-UDP-SR with ICE
+# (reload-overlay and reload-conform --link dtls-ice: every connection of
+# the suite an Attach with ICE candidates over a direct link, libnice's
+# checks, then DTLS over the nominated pair, the target as client).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib-serial.sh"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/conformance/lib.sh"
 need_conform
+LINK=${LINK:-dtls}
 BIN=$(cd "$top_builddir" && pwd)
 for p in reload-peer tools/reload-ca; do
   [ -x "$BIN/$p" ] || { echo "$0: $BIN/$p is not built" >&2; exit 99; }
@@ -30,14 +35,14 @@ port=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
     --kind 4002,DICTIONARY,USER-MATCH,64,4096 --out "$TMP/overlay.xml" >/dev/null ||
   { echo "$0: reload-ca failed" >&2; exit 99; }
 bash "$OVL" start -n 3 --dir "$OV" --update-interval 1000 --config "$TMP/overlay.xml" \
-  --ca "$TMP/ca" --link dtls --key-type ec >"$TMP/start.log" 2>&1 &&
+  --ca "$TMP/ca" --link "$LINK" --key-type ec >"$TMP/start.log" 2>&1 &&
   bash "$OVL" wait --dir "$OV" --timeout 60 >>"$TMP/start.log" 2>&1 ||
   { echo "$0: the overlay did not start:"; cat "$TMP/start.log"; exit 99; }
 
 conform() { # conform OUT SCENARIO...: the suite over DTLS against peer 1 as alice
   _out=$1
   shift
-  "$CONFORM" --no-progress --requirements "$TABLE" --link dtls \
+  "$CONFORM" --no-progress --requirements "$TABLE" --link "$LINK" \
     --target "127.0.0.1:$(cat "$OV/peer1.port")" --overlay overlay.test \
     --ca "$OV/ca/ca.crt" --cert "$OV/alice.crt" --key "$OV/alice.key" \
     --target-node-id "$(jq -r .node_id "$OV/peer1.json")" --config-seq 1 --timeout 10 \
@@ -48,12 +53,12 @@ ls "$SCEN"/*.scen | grep -vE '/(peer-join(-leave)?|attach-basic)\.scen$' >"$TMP/
 # shellcheck disable=SC2046
 conform "$TMP/out" $(cat "$TMP/scens")
 st=$?
-echo "== the suite over DTLS against peer 1 of a DTLS overlay:"
+echo "== the suite over $LINK against peer 1 of a $LINK overlay:"
 grep -E '^(PASS|FAIL|SKIP)  ' "$TMP/out"
 tail -n 1 "$TMP/out"
 check "it ran every scenario" test "$(grep -cE '^(PASS|FAIL|SKIP)  ' "$TMP/out")" -eq "$(wc -l <"$TMP/scens")"
 for t in $(grep -E '^FAIL  ' "$TMP/out" | awk '{print $2}'); do
-  fail "$t fails against the reference peer over DTLS"
+  fail "$t fails against the reference peer over $LINK"
   sed -n "/^FAIL  $t /,/^[A-Z][A-Z]*  /p" "$TMP/out" | head -60
 done
 # The runner prints each skip's reason on the line after it.
