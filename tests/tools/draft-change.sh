@@ -119,7 +119,7 @@ objs=""
 for c in src/runtime/*.c src/codec/*.c src/gen/reload_codec.c src/gen/reload_client.c \
     src/overlay/config.c src/overlay/config_model.c src/overlay/config_value.c \
     src/overlay/config_write.c \
-    tools/tool_util.c tools/input.c tools/tree.c tools/capture.c; do
+    tools/tool_util.c tools/input.c tools/tree.c tools/capture.c tools/tlsdec.c tools/tlscap.c; do
   o=${c%.c}.o
   # shellcheck disable=SC2086
   $CC $flags -c "$c" -o "$o" || fail "compile $c"
