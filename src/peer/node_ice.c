@@ -116,7 +116,7 @@ void rl_node_ice_answer(rl_node *n, rl_conn *c, const rl_Message *m, const uint8
     else
       rl_node_log(n, 2, "Attach candidate %zu left out: %s", i, why);
   }
-  if (r->n == 0 && !linked) {
+  if (r->n == 0) {
     rl_node_reply_error(n, c, &m->forwarding_header, RL_ErrorCode_Error_Incompatible_with_Overlay,
                         "no usable DTLS-UDP-SR candidate offered");
     free(r);
